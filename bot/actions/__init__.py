@@ -1,0 +1,95 @@
+"""Buttons on lead messages: Contacted, Accept, Reject."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.blocks import leads as lead_blocks
+from bot.blocks.modals import reject_modal
+from bot.container import Container
+from slaengine import leadwork
+from slaengine.leadwork import Outcome, Refusal
+from slaengine.persistence.db import unit_of_work
+
+log = logging.getLogger(__name__)
+
+
+def _value(body: dict[str, Any]) -> tuple[str, int]:
+    """A button's value is '<ref>|<attempts shown>': what the click meant, for idempotency."""
+    ref, _, attempts = body["actions"][0]["value"].partition("|")
+    return ref, int(attempts or 0)
+
+
+def _refresh(c: Container, body: dict[str, Any], respond: Respond, outcome: Outcome) -> None:
+    """Redraw the message the button was on: the caller's list, with the outcome on top."""
+    user = body["user"]["id"]
+    with unit_of_work(c.engine) as session:
+        items = leadwork.mine(session, c.agreement, user, c.clock.now())
+    respond(
+        replace_original=True,
+        text=outcome.message,
+        blocks=lead_blocks.mine(
+            items, c.agreement.zone, note=f":white_check_mark: {outcome.message}"
+        ),
+    )
+
+
+def register(app: App, container: Container) -> None:
+    c = container
+
+    @app.action("lead_touch")
+    def contacted(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        ref, shown = _value(body)
+        user = body["user"]["id"]
+        try:
+            with unit_of_work(c.engine) as session:
+                outcome = leadwork.touch(
+                    session,
+                    c.agreement,
+                    name=ref,
+                    actor=user,
+                    now=c.clock.now(),
+                    key=f"attempt:{shown + 1}",
+                )
+        except Refusal as refusal:
+            respond(response_type="ephemeral", replace_original=False, text=f":no_entry: {refusal}")
+            return
+        _refresh(c, body, respond, outcome)
+
+    @app.action("lead_accept")
+    def accepted(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        ref, _ = _value(body)
+        try:
+            with unit_of_work(c.engine) as session:
+                outcome = leadwork.accept(
+                    session,
+                    c.agreement,
+                    name=ref,
+                    actor=body["user"]["id"],
+                    now=c.clock.now(),
+                    key="accept",
+                )
+        except Refusal as refusal:
+            respond(response_type="ephemeral", replace_original=False, text=f":no_entry: {refusal}")
+            return
+        _refresh(c, body, respond, outcome)
+
+    @app.action("lead_reject")
+    def rejecting(ack: Ack, body: dict[str, Any], client: Any, respond: Respond) -> None:
+        ack()
+        ref, _ = _value(body)
+        user = body["user"]["id"]
+        try:
+            with unit_of_work(c.engine) as session:
+                lead = leadwork.get(session, ref)
+                leadwork.authorize(c.agreement, user, lead)
+                title = leadwork.view(lead, c.agreement, c.clock.now()).title
+        except Refusal as refusal:
+            respond(response_type="ephemeral", replace_original=False, text=f":no_entry: {refusal}")
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=reject_modal(ref, title))

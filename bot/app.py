@@ -1,0 +1,22 @@
+"""The Bolt app: built once, every listener family registered."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot import actions, commands, events, views
+from bot.container import Container
+
+
+def build_app(container: Container, *, verify_token: bool = True) -> App:
+    settings = container.settings
+    app = App(
+        token=settings.bot_token,
+        signing_secret=settings.signing_secret,
+        client=container.client,
+        token_verification_enabled=verify_token,
+        request_verification_enabled=True,
+    )
+    for family in (commands, actions, views, events):
+        family.register(app, container)
+    return app

@@ -1,0 +1,65 @@
+"""Block Kit builders: pure functions from domain values to Slack's JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+Block = dict[str, Any]
+
+MAX_TEXT = 3000
+MAX_BLOCKS = 50
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": clip(text)}
+
+
+def plain(text: str, limit: int = MAX_TEXT) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text, 150)}
+
+
+def section(text: str, **extra: Any) -> Block:
+    return {"type": "section", "text": mrkdwn(text), **extra}
+
+
+def context(*texts: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(t) for t in texts[:10]]}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": plain(text, 75),
+        "action_id": action_id,
+        "value": value[:2000],
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(block_id: str, *elements: dict[str, Any]) -> Block:
+    return {"type": "actions", "block_id": block_id[:255], "elements": list(elements)[:25]}
+
+
+def slack_date(
+    instant: datetime, zone: ZoneInfo, fmt: str = "{date_short_pretty} at {time}"
+) -> str:
+    """A date Slack shows in each viewer's own time zone; the fallback is in `zone`."""
+    local = instant.astimezone(zone)
+    fallback = f"{local:%a %d %b %Y %H:%M} {local.tzname()}"
+    return f"<!date^{int(instant.timestamp())}^{fmt}|{fallback}>"

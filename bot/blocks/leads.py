@@ -1,0 +1,119 @@
+"""Blocks about leads: `/sla mine`, `/sla team`, and the DMs a handoff or a rejection causes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.blocks import Block, actions, button, context, divider, header, section, slack_date
+from slaengine.leadwork import LeadView
+from slaengine.states import State
+
+ICON = {
+    State.OVERDUE: ":red_circle:",
+    State.AT_RISK: ":large_orange_circle:",
+    State.ON_TRACK: ":large_green_circle:",
+    State.MET: ":white_check_mark:",
+    State.MISSED: ":x:",
+}
+
+#: each listed lead takes two blocks; leave room for the header and the footer
+MAX_LISTED = 20
+
+
+def lead_line(lead: LeadView, zone: ZoneInfo) -> str:
+    campaign = f" · campaign _{lead.campaign}_" if lead.campaign else ""
+    if lead.due_at is None:
+        when = lead.stage.value
+    else:
+        verb = "was due" if lead.state is State.OVERDUE else "due"
+        what = "first touch" if lead.stage.value == "new" else "accept or reject"
+        when = f"{what} {verb} {slack_date(lead.due_at, zone)}"
+    attempts = f" · {lead.attempts}/{lead.max_attempts} attempts" if lead.attempts else ""
+    return (
+        f"{ICON[lead.state]} *{lead.ref}* {lead.title}\n"
+        f"{lead.status.label}{campaign} · {lead.state.label}{attempts}\n{when}"
+    )
+
+
+def lead_buttons(lead: LeadView) -> Block:
+    value = f"{lead.ref}|{lead.attempts}"
+    elements = []
+    if lead.attempts < lead.max_attempts:
+        elements.append(button("Contacted", "lead_touch", value, style="primary"))
+    elements.append(button("Accept", "lead_accept", value))
+    elements.append(button("Reject", "lead_reject", value, style="danger"))
+    return actions(f"lead:{lead.ref}", *elements)
+
+
+def mine(leads: Sequence[LeadView], zone: ZoneInfo, note: str = "") -> list[Block]:
+    blocks: list[Block] = [header("Your open SLA items")]
+    if note:
+        blocks.append(context(note))
+    if not leads:
+        blocks.append(section("Nothing open. :tada: New handoffs will show up here."))
+        return blocks
+    overdue = sum(1 for lead in leads if lead.state is State.OVERDUE)
+    at_risk = sum(1 for lead in leads if lead.state is State.AT_RISK)
+    blocks.append(context(f"{len(leads)} open · {overdue} overdue · {at_risk} at risk"))
+    for lead in leads[:MAX_LISTED]:
+        blocks.append(section(lead_line(lead, zone)))
+        blocks.append(lead_buttons(lead))
+    if len(leads) > MAX_LISTED:
+        rest = len(leads) - MAX_LISTED
+        blocks.append(divider())
+        blocks.append(context(f"…and {rest} more, each due later than those above."))
+    return blocks
+
+
+def team(rows: Sequence[tuple[str, int, int, int]]) -> list[Block]:
+    """rows: (user id, open, at risk, overdue), worst first."""
+    blocks: list[Block] = [header("Sales team: open lead handoffs")]
+    if not rows:
+        blocks.append(section("No open lead handoffs."))
+        return blocks
+    lines = [
+        f"<@{user}> · {open_} open · {at_risk} at risk · {overdue} overdue"
+        for user, open_, at_risk, overdue in rows
+    ]
+    for start in range(0, len(lines), 40):
+        blocks.append(section("\n".join(lines[start : start + 40])))
+    return blocks[:50]
+
+
+def new_lead_dm(lead: LeadView, zone: ZoneInfo, handed_by: str | None) -> tuple[str, list[Block]]:
+    by = f" from <@{handed_by}>" if handed_by else ""
+    text = f"New lead {lead.ref}{by}: {lead.title} ({lead.status.label})"
+    blocks = [
+        section(f":incoming_envelope: *New lead{by}*\n{lead_line(lead, zone)}"),
+        lead_buttons(lead),
+    ]
+    return text, blocks
+
+
+def reassigned_dm(lead: LeadView, zone: ZoneInfo, previous: str) -> tuple[str, list[Block]]:
+    text = f"{lead.ref} is now yours (was <@{previous}>'s): {lead.title}"
+    blocks = [
+        section(
+            f":arrows_counterclockwise: *Passed to you from <@{previous}>*\n{lead_line(lead, zone)}"
+        ),
+        lead_buttons(lead),
+    ]
+    return text, blocks
+
+
+def rejected_dm(lead: LeadView, by: str, reason: str) -> tuple[str, list[Block]]:
+    text = f"{lead.ref} ({lead.title}) was rejected by <@{by}>: {reason}"
+    blocks = [
+        section(
+            f":leftwards_arrow_with_hook: *Lead rejected by <@{by}>*\n"
+            f"*{lead.ref}* {lead.title} · {lead.status.label}\n>{reason}"
+        ),
+        context("Sales rejected this handoff; it is back with marketing for nurture or review."),
+    ]
+    return text, blocks
+
+
+def done_at(now: datetime, zone: ZoneInfo) -> str:
+    return slack_date(now, zone, "{time}")

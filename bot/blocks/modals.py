@@ -1,0 +1,119 @@
+"""Modals: hand a lead over, give a reason for a rejection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.blocks import Block, plain
+
+HANDOFF = "handoff_modal"
+REJECT = "reject_modal"
+
+
+def _input(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    optional: bool = False,
+    hint: str | None = None,
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def _text(action_id: str, placeholder: str = "", multiline: bool = False) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": action_id,
+        "multiline": multiline,
+    }
+    if placeholder:
+        element["placeholder"] = plain(placeholder, 150)
+    return element
+
+
+def _choice(action_id: str, options: list[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "type": "radio_buttons",
+        "action_id": action_id,
+        "options": [{"text": plain(label, 75), "value": value} for value, label in options],
+    }
+
+
+def handoff_modal() -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": HANDOFF,
+        "title": plain("Hand a lead to sales", 24),
+        "submit": plain("Hand off", 24),
+        "close": plain("Cancel", 24),
+        "blocks": [
+            _input("name", "Name", _text("value", "Dana Scully")),
+            _input("company", "Company", _text("value", "Acme Corp"), optional=True),
+            _input("email", "E-mail", _text("value", "dana@acme.example"), optional=True),
+            _input("fit", "Fit", _choice("value", [("good", "Good fit"), ("bad", "Bad fit")])),
+            _input(
+                "interest",
+                "Interest",
+                _choice("value", [("high", "Interested"), ("low", "Less interested")]),
+            ),
+            _input("campaign", "Campaign", _text("value"), optional=True),
+            _input(
+                "owner",
+                "Owner",
+                {"type": "users_select", "action_id": "value"},
+                optional=True,
+                hint="Leave empty to route round robin.",
+            ),
+            _input(
+                "external_id",
+                "CRM ID",
+                _text("value"),
+                optional=True,
+                hint="The lead's ID in your CRM; a repeated ID is not handed over twice.",
+            ),
+        ],
+    }
+
+
+def reject_modal(ref: str, title: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": REJECT,
+        "private_metadata": ref,
+        "title": plain("Reject lead", 24),
+        "submit": plain("Reject", 24),
+        "close": plain("Cancel", 24),
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{ref}* {title}"}},
+            _input(
+                "reason",
+                "Why? Marketing's contact will read this.",
+                _text("value", "No budget until next fiscal year", multiline=True),
+            ),
+        ],
+    }
+
+
+def submitted_values(state_values: dict[str, Any]) -> dict[str, str]:
+    """A modal's state, flattened to block_id -> value."""
+    out: dict[str, str] = {}
+    for block_id, elements in state_values.items():
+        for element in elements.values():
+            kind = element.get("type")
+            if kind == "plain_text_input":
+                out[block_id] = (element.get("value") or "").strip()
+            elif kind in ("radio_buttons", "static_select"):
+                chosen = element.get("selected_option") or {}
+                out[block_id] = chosen.get("value", "")
+            elif kind == "users_select":
+                out[block_id] = element.get("selected_user") or ""
+    return out

@@ -1,0 +1,171 @@
+"""The `slabot` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError
+from slaengine.config import AgreementError, load_agreement
+
+log = logging.getLogger("slabot")
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    path = args.file or _settings().sla_config
+    try:
+        agreement = load_agreement(path)
+    except AgreementError as error:
+        print(f"{error.source}: {len(error.problems)} problem(s)", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(f"{path}: OK ({agreement.agreement.name})")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from migrations.runner import upgrade
+
+    url = _settings().database_url
+    upgrade(url)
+    print(f"database at {_redact(url)} is up to date")
+    return 0
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _container(*, need_slack: bool = False):  # type: ignore[no-untyped-def]
+    from bot.container import build
+    from migrations.runner import upgrade
+
+    settings = _settings()
+    if need_slack:
+        settings.require_slack()
+    upgrade(settings.database_url)
+    return build(settings)
+
+
+def cmd_import_leads(args: argparse.Namespace) -> int:
+    from bot.importer import ImportFileError, import_leads
+
+    c = _container()
+    counts = {"imported": 0, "duplicate": 0, "refused": 0}
+    try:
+        for report in import_leads(c, Path(args.file)):
+            counts[report.outcome] += 1
+            print(report)
+    except ImportFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    c.deliverer.deliver_due()
+    print(
+        f"{counts['imported']} imported, {counts['duplicate']} duplicate, "
+        f"{counts['refused']} refused"
+    )
+    return 1 if counts["refused"] else 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from bot.status import status_rows
+
+    c = _container()
+    rows = status_rows(c, user=args.user)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("nothing open or closed in the last 30 days")
+        return 0
+    for row in rows:
+        print(
+            f"{row['ref']:<8} {row['kind']:<5} {row['owner']:<12} {row['due_at'] or '-':<26} "
+            f"{row['state']:<9} {row['name']} ({row['company']})"
+        )
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    c = _container()
+    report = c.deliverer.deliver_due()
+    print(f"sweep: {report.sent} sent, {report.deferred} deferred, {report.failed} failed")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.server import serve
+
+    c = _container(need_slack=True)
+    return serve(c)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    run_demo(sys.stdout)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="slabot", description="The Sales & Marketing SLA, in Slack.")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser(
+        "run", help="serve Slack (HTTP or Socket Mode) and run the scheduler"
+    ).set_defaults(func=cmd_run)
+    sub.add_parser("sweep", help="one pass of all time-driven work, then exit").set_defaults(
+        func=cmd_sweep
+    )
+    sub.add_parser("demo", help="a simulated week, no Slack needed").set_defaults(func=cmd_demo)
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply the migrations").set_defaults(func=cmd_db_upgrade)
+    imp = sub.add_parser("import", help="import data").add_subparsers(dest="what", required=True)
+    leads = imp.add_parser("leads", help="hand over leads from a CSV file")
+    leads.add_argument("file")
+    leads.set_defaults(func=cmd_import_leads)
+    status = sub.add_parser("status", help="open items and those closed in the last 30 days")
+    status.add_argument("--user", help="only this owner's items (Slack user ID)")
+    status.add_argument("--json", action="store_true", help="print a JSON array")
+    status.set_defaults(func=cmd_status)
+    config = sub.add_parser("config", help="the agreement file").add_subparsers(
+        dest="config_command", required=True
+    )
+    check = config.add_parser("check", help="validate an agreement file")
+    check.add_argument("file", nargs="?")
+    check.set_defaults(func=cmd_config_check)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    chatty = args.command in ("run", "sweep")
+    logging.basicConfig(
+        level=logging.INFO if chatty else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(logging.INFO if chatty else logging.WARNING)
+    try:
+        return int(args.func(args))
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except AgreementError as error:
+        print(f"error: the agreement {error.source} is invalid:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""`/sla` verbs about leads."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from slack_bolt import Respond
+
+from bot import notices
+from bot.blocks import leads as lead_blocks
+from bot.blocks.agreement import agreement_blocks
+from bot.blocks.modals import handoff_modal
+from bot.container import Container
+from slaengine import leadwork
+from slaengine.leadwork import Refusal
+from slaengine.persistence import leads as lead_repo
+from slaengine.persistence.db import unit_of_work
+from slaengine.states import State
+
+
+def _say(respond: Respond, text: str) -> None:
+    respond(response_type="ephemeral", text=text)
+
+
+def mine(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
+    user = command["user_id"]
+    with unit_of_work(c.engine) as session:
+        items = leadwork.mine(session, c.agreement, user, c.clock.now())
+    blocks = lead_blocks.mine(items, c.agreement.zone)
+    respond(response_type="ephemeral", text=f"You have {len(items)} open SLA items.", blocks=blocks)
+
+
+def team(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
+    user = command["user_id"]
+    if not c.agreement.may_oversee(user):
+        raise Refusal("`/sla team` is for the sales manager and admins. Try `/sla mine`.")
+    now = c.clock.now()
+    counts: dict[str, list[int]] = {}
+    with unit_of_work(c.engine) as session:
+        for lead in lead_repo.open_leads(session):
+            state = leadwork.state_of(lead, now)
+            row = counts.setdefault(lead.owner_id, [0, 0, 0])
+            row[0] += 1
+            row[1] += state is State.AT_RISK
+            row[2] += state is State.OVERDUE
+    rows = sorted(((u, *v) for u, v in counts.items()), key=lambda r: (-r[3], -r[2], -r[1], r[0]))
+    respond(
+        response_type="ephemeral",
+        text="Sales team: open lead handoffs",
+        blocks=lead_blocks.team([(u, o, a, d) for u, o, a, d in rows]),
+    )
+
+
+def handoff(
+    c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any
+) -> None:
+    client.views_open(trigger_id=command["trigger_id"], view=handoff_modal())
+
+
+def _lead_and_rest(rest: str, usage: str) -> tuple[str, str]:
+    name, _, tail = rest.partition(" ")
+    if not name:
+        raise Refusal(f"Which lead? Usage: `{usage}`")
+    return name, tail.strip()
+
+
+def touch(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
+    name, _ = _lead_and_rest(rest, "/sla touch <lead>")
+    with unit_of_work(c.engine) as session:
+        outcome = leadwork.touch(
+            session,
+            c.agreement,
+            name=name,
+            actor=command["user_id"],
+            now=c.clock.now(),
+            key=f"cmd:{command.get('trigger_id')}",
+        )
+    _say(respond, f":white_check_mark: {outcome.message}")
+
+
+def accept(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
+    name, _ = _lead_and_rest(rest, "/sla accept <lead>")
+    with unit_of_work(c.engine) as session:
+        outcome = leadwork.accept(
+            session,
+            c.agreement,
+            name=name,
+            actor=command["user_id"],
+            now=c.clock.now(),
+            key="accept",
+        )
+    _say(respond, f":white_check_mark: {outcome.message}")
+
+
+def reject(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
+    name, reason = _lead_and_rest(rest, "/sla reject <lead> <reason>")
+    actor = command["user_id"]
+    with unit_of_work(c.engine) as session:
+        outcome = leadwork.reject(
+            session,
+            c.agreement,
+            name=name,
+            actor=actor,
+            now=c.clock.now(),
+            key="reject",
+            reason=reason,
+        )
+        if outcome.changed:
+            notices.lead_rejected(c, session, outcome.lead, actor)
+    c.kick()
+    _say(respond, f":white_check_mark: {outcome.message}")
+
+
+def parse_day(text: str, today: date, what: str) -> date:
+    word = text.strip().lower()
+    if word == "today":
+        return today
+    if word == "tomorrow":
+        return today + timedelta(days=1)
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        raise Refusal(
+            f"The {what} date {text!r} is not a date like 2026-12-01 (or today, tomorrow)."
+        ) from None
+
+
+def away(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
+    parts = rest.split()
+    if len(parts) != 2:
+        raise Refusal("Usage: `/sla away <from> <to>`, e.g. `/sla away 2026-12-21 2027-01-04`.")
+    now = c.clock.now()
+    today = now.astimezone(c.agreement.zone).date()
+    starts_on = parse_day(parts[0], today, "start")
+    ends_on = parse_day(parts[1], today, "end")
+    user = command["user_id"]
+    with unit_of_work(c.engine) as session:
+        outcome = leadwork.go_away(
+            session,
+            c.agreement,
+            c.directory,
+            user_id=user,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            now=now,
+        )
+        for moved in outcome.handed_on:
+            notices.lead_reassigned(c, session, moved)
+    c.kick()
+    passed = ""
+    if outcome.handed_on:
+        refs = ", ".join(m.lead.ref for m in outcome.handed_on)
+        passed = f" Your open leads passed to the next reps: {refs}."
+    _say(respond, f":palm_tree: You're away {starts_on} to {ends_on}; new leads skip you.{passed}")
+
+
+def show(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
+    respond(
+        response_type="ephemeral",
+        text=c.agreement.agreement.name,
+        blocks=agreement_blocks(c.agreement),
+    )

@@ -1,0 +1,110 @@
+"""The composition root: settings, agreement, database, clock, Slack client, delivery."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.clock import SystemClock
+from bot.delivery import Deliverer
+from bot.directory import SlackDirectory
+from bot.settings import Settings
+from slaengine.clock import Clock
+from slaengine.config import Agreement, load_agreement
+from slaengine.handoffs import Directory
+from slaengine.persistence import outbox
+from slaengine.persistence.db import make_engine
+
+log = logging.getLogger(__name__)
+
+
+def make_client(settings: Settings) -> WebClient:
+    client = WebClient(token=settings.bot_token or None, base_url=settings.api_url, timeout=15)
+    client.retry_handlers.extend(
+        [
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=2),
+        ]
+    )
+    return client
+
+
+@dataclass
+class Container:
+    settings: Settings
+    agreement: Agreement
+    engine: Engine
+    clock: Clock
+    client: WebClient
+    directory: Directory
+    deliverer: Deliverer
+    _pool: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver")
+    )
+
+    def notify(
+        self,
+        session: Session,
+        *,
+        key: str,
+        target: str,
+        text: str,
+        blocks: Sequence[dict[str, Any]] | None = None,
+    ) -> bool:
+        """Owe a message, in the caller's transaction; sent after it commits (see `kick`)."""
+        return outbox.enqueue(
+            session, key=key, target=target, text=text, blocks=blocks, now=self.clock.now()
+        )
+
+    def kick(self) -> None:
+        """Deliver what is owed, in the background, without holding up the caller."""
+        self._pool.submit(self._deliver_quietly)
+
+    def _deliver_quietly(self) -> None:
+        try:
+            self.deliverer.deliver_due()
+        except Exception:  # the next pass retries; never let delivery kill a worker thread
+            log.exception("delivery pass failed")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        self.engine.dispose()
+
+
+def build(
+    settings: Settings,
+    *,
+    agreement: Agreement | None = None,
+    clock: Clock | None = None,
+    client: WebClient | None = None,
+    directory: Directory | None = None,
+    engine: Engine | None = None,
+) -> Container:
+    """Wire real collaborators, or the ones a test or the demo passes in."""
+    agreement = agreement or load_agreement(settings.sla_config)
+    engine = engine or make_engine(settings.database_url)
+    clock = clock or SystemClock()
+    client = client or make_client(settings)
+    directory = directory or SlackDirectory(client, engine, clock)
+    return Container(
+        settings=settings,
+        agreement=agreement,
+        engine=engine,
+        clock=clock,
+        client=client,
+        directory=directory,
+        deliverer=Deliverer(engine, client, clock),
+    )

@@ -1,0 +1,227 @@
+"""`slabot demo`: a simulated week on a throwaway database, printed as the bot would post it."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO, cast
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot import notices
+from bot.blocks import leads as lead_blocks
+from bot.container import Container, build
+from bot.directory import StaticDirectory
+from bot.render import blocks_to_text, inline
+from bot.settings import Settings
+from migrations.runner import upgrade
+from slaengine import leadwork
+from slaengine.clock import FixedClock
+from slaengine.config import load_agreement, reference_agreement_path
+from slaengine.handoffs import IntakeError, hand_off, parse_handoff
+from slaengine.leadwork import Refusal
+from slaengine.persistence.db import unit_of_work
+from slaengine.states import State
+
+
+class PrintingSlack:
+    """Stands in for Slack's Web API: every message is printed instead of posted."""
+
+    def __init__(self, out: TextIO, clock: FixedClock, zone: ZoneInfo) -> None:
+        self.out, self.clock, self.zone = out, clock, zone
+        self.count = 0
+
+    def chat_postMessage(
+        self, *, channel: str, text: str, blocks: Any = None, **_: Any
+    ) -> dict[str, Any]:
+        self.count += 1
+        when = self.clock.now().astimezone(self.zone)
+        where = f"DM to @{channel}" if channel.startswith("U") else f"post in {channel}"
+        body = blocks_to_text(blocks, text)
+        indented = "\n".join(f"    {line}" for line in body.splitlines())
+        self.out.write(f"  -> {where} ({when:%a %H:%M})\n{indented}\n")
+        return {"ok": True, "channel": channel, "ts": f"{self.count}.000100"}
+
+
+class Demo:
+    def __init__(self, out: TextIO, workdir: Path) -> None:
+        agreement = load_agreement(reference_agreement_path())
+        self.zone = agreement.zone
+        self.clock = FixedClock(datetime(2026, 11, 23, 8, 0, tzinfo=self.zone))
+        self.out = out
+        self.slack = PrintingSlack(out, self.clock, self.zone)
+        url = f"sqlite:///{workdir / 'demo.db'}"
+        upgrade(url)
+        self.c: Container = build(
+            Settings(database_url=url, webhook_secret="demo"),
+            agreement=agreement,
+            clock=self.clock,
+            client=cast(WebClient, self.slack),
+            directory=StaticDirectory(),
+        )
+
+    def at(self, day: int, hour: int, minute: int = 0) -> None:
+        """Move the simulated clock to a day of the week of 23 Nov 2026 (0 = Monday)."""
+        when = datetime(2026, 11, 23 + day, hour, minute, tzinfo=self.zone)
+        self.clock.set(when)
+
+    def say(self, text: str) -> None:
+        now = self.clock.now().astimezone(self.zone)
+        self.out.write(f"\n[{now:%a %d %b %H:%M %Z}] {text}\n")
+
+    def deliver(self) -> None:
+        self.c.deliverer.deliver_due()
+
+    def handoff(self, **fields: Any) -> str | None:
+        try:
+            request = parse_handoff(fields)
+            with unit_of_work(self.c.engine) as session:
+                result = hand_off(
+                    request,
+                    session=session,
+                    agreement=self.c.agreement,
+                    directory=self.c.directory,
+                    now=self.clock.now(),
+                    source="webhook",
+                )
+                if result.created:
+                    notices.lead_handed_off(self.c, session, result.lead, None)
+                ref, lead_view = (
+                    result.lead.ref,
+                    leadwork.view(result.lead, self.c.agreement, self.clock.now()),
+                )
+        except IntakeError as error:
+            self.out.write(f"  webhook answers {error.status}: {error}\n")
+            return None
+        if not result.created:
+            self.out.write(f"  webhook answers 200: already handed over as {ref}; nothing new\n")
+            return ref
+        due = lead_view.due_at.astimezone(self.zone) if lead_view.due_at else None
+        self.out.write(
+            f"  webhook answers 201: {ref} -> @{lead_view.owner_id}, "
+            f"{lead_view.status.label}, due {due:%a %d %b %H:%M}\n"
+        )
+        self.deliver()
+        return ref
+
+    def act(self, verb: str, **kwargs: Any) -> None:
+        try:
+            with unit_of_work(self.c.engine) as session:
+                outcome = getattr(leadwork, verb)(
+                    session, self.c.agreement, now=self.clock.now(), **kwargs
+                )
+                if verb == "reject" and outcome.changed:
+                    notices.lead_rejected(self.c, session, outcome.lead, kwargs["actor"])
+        except Refusal as refusal:
+            self.out.write(f"  bot answers privately: {inline(str(refusal))}\n")
+            return
+        self.out.write(f"  bot answers privately: {inline(outcome.message)}\n")
+        self.deliver()
+
+    def mine(self, user: str) -> None:
+        with Session(self.c.engine) as session:
+            items = leadwork.mine(session, self.c.agreement, user, self.clock.now())
+        text = blocks_to_text(lead_blocks.mine(items, self.zone))
+        self.out.write("\n".join(f"    {line}" for line in text.splitlines()) + "\n")
+
+    def run(self) -> None:
+        a = self.c.agreement
+        self.out.write(
+            f"slabot demo: a simulated week under '{a.agreement.name}'\n"
+            f"Business hours Mon-Fri 09:00-17:00 {self.zone.key}; Thursday 26 Nov is "
+            "Thanksgiving. Messages below are what the bot would post in Slack.\n"
+        )
+        self.at(0, 9, 10)
+        self.say("Marketing's CRM hands over Dana Scully (good fit, interested)")
+        dana = self.handoff(
+            external_id="crm-1001",
+            name="Dana Scully",
+            company="Acme Corp",
+            email="dana@acme.example",
+            fit="good",
+            interest="high",
+        )
+        self.at(0, 9, 40)
+        self.say("A good-fit, less-interested lead arrives")
+        fox = self.handoff(
+            external_id="crm-1002", name="Fox Mulder", company="Globex", fit="good", interest="low"
+        )
+        self.at(0, 10, 5)
+        self.say("A campaign lead (bad fit, interested) arrives: its 48h calendar window is sooner")
+        walter = dict(
+            external_id="crm-1003",
+            name="Walter Skinner",
+            company="Initech",
+            fit="bad",
+            interest="high",
+            campaign="Q4 webinar",
+        )
+        self.handoff(**walter)
+        self.say("The CRM retries and sends the same lead again")
+        self.handoff(**walter)
+        self.say("A bad-fit, not-interested lead is refused at intake")
+        self.handoff(
+            external_id="crm-1004", name="Nobody", company="Nowhere", fit="bad", interest="low"
+        )
+        self.at(0, 11, 0)
+        self.say("Alice logs her first touch on Dana: `/sla touch " + (dana or "") + "`")
+        self.act("touch", name=dana, actor="U0ALICE", key="demo-1")
+        self.say("Erin (marketing) tries to accept Alice's lead")
+        self.act("accept", name=dana, actor="U0ERIN", key="accept")
+        self.at(1, 10, 0)
+        self.say("Bob goes away for the rest of the week: `/sla away today 2026-11-27`")
+        with unit_of_work(self.c.engine) as session:
+            outcome = leadwork.go_away(
+                session,
+                a,
+                self.c.directory,
+                user_id="U0BOB",
+                starts_on=self.clock.now().astimezone(self.zone).date(),
+                ends_on=date(2026, 11, 27),
+                now=self.clock.now(),
+            )
+            for moved in outcome.handed_on:
+                notices.lead_reassigned(self.c, session, moved)
+        self.deliver()
+        self.at(1, 14, 0)
+        self.say("Alice accepts Dana: `/sla accept " + (dana or "") + "`")
+        self.act("accept", name=dana, actor="U0ALICE", key="accept")
+        self.at(2, 16, 30)
+        self.say("Late Wednesday a hot lead arrives: Thanksgiving is skipped")
+        self.handoff(
+            external_id="crm-1005",
+            name="Monica Reyes",
+            company="Umbrella",
+            fit="good",
+            interest="high",
+        )
+        self.at(4, 9, 30)
+        self.say("Alice rejects Fox: `/sla reject " + (fox or "") + " no budget until 2028`")
+        self.act("reject", name=fox, actor="U0ALICE", key="reject", reason="no budget until 2028")
+        self.at(4, 15, 0)
+        self.say("Alice types `/sla mine`")
+        self.mine("U0ALICE")
+        with Session(self.c.engine) as session:
+            states = [
+                leadwork.state_of(lead, self.clock.now())
+                for lead in leadwork.lead_repo.recent(
+                    session, self.clock.now() - timedelta(days=30)
+                )
+            ]
+        met = sum(s is State.MET for s in states)
+        self.out.write(
+            f"\nEnd of the week: {len(states)} leads handed over, {met} closed within "
+            f"their windows, {self.slack.count} messages posted.\n"
+        )
+
+
+def run_demo(out: TextIO) -> None:
+    with tempfile.TemporaryDirectory(prefix="slabot-demo-") as workdir:
+        demo = Demo(out, Path(workdir))
+        try:
+            demo.run()
+        finally:
+            demo.c.close()

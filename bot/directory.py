@@ -1,0 +1,56 @@
+"""Who is who: e-mail to Slack ID through users.lookupByEmail, cached in the database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from slaengine.clock import Clock
+from slaengine.persistence.db import unit_of_work
+from slaengine.persistence.tables import SlackUser
+
+FRESH_FOR = timedelta(days=1)
+
+
+class SlackDirectory:
+    def __init__(self, client: WebClient, engine: Engine, clock: Clock) -> None:
+        self.client = client
+        self.engine = engine
+        self.clock = clock
+
+    def user_id_for_email(self, email: str) -> str | None:
+        email = email.strip().lower()
+        now = self.clock.now()
+        with Session(self.engine) as session:
+            cached = session.exec(select(SlackUser).where(SlackUser.email == email)).first()
+            if cached is not None and now - cached.fetched_at < FRESH_FOR:
+                return cached.user_id
+        try:
+            answer = self.client.users_lookupByEmail(email=email)
+        except SlackApiError as exc:
+            if exc.response.get("error") == "users_not_found":
+                return None
+            raise
+        user = answer["user"]
+        with unit_of_work(self.engine) as session:
+            row = session.get(SlackUser, user["id"]) or SlackUser(
+                user_id=user["id"], fetched_at=now
+            )
+            row.email, row.name, row.tz = email, user.get("real_name"), user.get("tz")
+            row.fetched_at = now
+            session.add(row)
+        return str(user["id"])
+
+
+class StaticDirectory:
+    """A directory from a fixed mapping (the demo, and tests of the rules)."""
+
+    def __init__(self, people: dict[str, str] | None = None) -> None:
+        self.people = {k.lower(): v for k, v in (people or {}).items()}
+
+    def user_id_for_email(self, email: str) -> str | None:
+        return self.people.get(email.strip().lower())

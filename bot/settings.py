@@ -1,0 +1,68 @@
+"""Settings from the environment (and a `.env` file in the working directory)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DEFAULT_API_URL = "https://slack.com/api/"
+PLACEHOLDERS = {"", "changeme", "change-me", "xoxb-your-token", "your-signing-secret"}
+
+
+class SettingsError(Exception):
+    """A setting is missing or unusable; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str = ""
+    signing_secret: str = ""
+    app_token: str = ""
+    api_url: str = DEFAULT_API_URL
+    database_url: str = "sqlite:///slabot.db"
+    sla_config: str = "./sla.toml"
+    webhook_secret: str = ""
+    port: int = 3000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+        values: dict[str, str] = {}
+        if dotenv and Path(".env").is_file():
+            values.update({k: v for k, v in dotenv_values(".env").items() if v is not None})
+        values.update(os.environ if env is None else env)
+        port_text = values.get("PORT", "3000") or "3000"
+        try:
+            port = int(port_text)
+        except ValueError:
+            raise SettingsError(f"PORT must be a number, got {port_text!r}") from None
+        if not 0 <= port <= 65535:
+            raise SettingsError(f"PORT must be between 0 and 65535, got {port}")
+        api_url = values.get("SLACK_API_URL") or DEFAULT_API_URL
+        if not api_url.endswith("/"):
+            api_url += "/"
+        return cls(
+            bot_token=values.get("SLACK_BOT_TOKEN", ""),
+            signing_secret=values.get("SLACK_SIGNING_SECRET", ""),
+            app_token=values.get("SLACK_APP_TOKEN", ""),
+            api_url=api_url,
+            database_url=values.get("DATABASE_URL") or "sqlite:///slabot.db",
+            sla_config=values.get("SLA_CONFIG") or "./sla.toml",
+            webhook_secret=values.get("SLABOT_WEBHOOK_SECRET", ""),
+            port=port,
+        )
+
+    def require_slack(self) -> None:
+        """Fail loudly on missing or placeholder secrets before serving Slack."""
+        problems = []
+        if self.bot_token.strip() in PLACEHOLDERS or not self.bot_token.startswith("xoxb-"):
+            problems.append("SLACK_BOT_TOKEN must be a bot token (xoxb-...)")
+        if self.signing_secret.strip() in PLACEHOLDERS:
+            problems.append("SLACK_SIGNING_SECRET is not set")
+        if self.app_token and not self.app_token.startswith("xapp-"):
+            problems.append("SLACK_APP_TOKEN, when set, must be an app-level token (xapp-...)")
+        if problems:
+            raise SettingsError("; ".join(problems))

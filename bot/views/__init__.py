@@ -1,0 +1,101 @@
+"""Modal submissions: a handoff from Slack, a rejection's reason."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot import notices
+from bot.blocks.modals import HANDOFF, REJECT, submitted_values
+from bot.container import Container
+from slaengine import leadwork
+from slaengine.handoffs import IntakeError, hand_off, parse_handoff
+from slaengine.leadwork import Refusal
+from slaengine.persistence.db import unit_of_work
+
+log = logging.getLogger(__name__)
+
+FIELDS = ("name", "company", "email", "fit", "interest", "campaign", "owner", "external_id")
+
+
+def register(app: App, container: Container) -> None:
+    c = container
+
+    @app.view(HANDOFF)
+    def handoff_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Any
+    ) -> None:
+        values = submitted_values(view["state"]["values"])
+        user = body["user"]["id"]
+        if not values.get("external_id"):
+            digest = hashlib.sha256(view["id"].encode()).hexdigest()[:12]
+            values["external_id"] = f"slack-{digest}"
+        try:
+            request = parse_handoff({k: values.get(k, "") for k in FIELDS})
+        except IntakeError as error:
+            block = error.field if error.field in FIELDS else "name"
+            ack(
+                response_action="errors",
+                errors={block: str(error).partition(": ")[2] or str(error)},
+            )
+            return
+        if not request.status.handed_to_sales:
+            ack(
+                response_action="errors",
+                errors={
+                    "interest": "A bad-fit, not-interested lead stays with marketing for nurture."
+                },
+            )
+            return
+        ack()
+        try:
+            with unit_of_work(c.engine) as session:
+                result = hand_off(
+                    request,
+                    session=session,
+                    agreement=c.agreement,
+                    directory=c.directory,
+                    now=c.clock.now(),
+                    source="slack",
+                    handed_off_by=user,
+                )
+                if result.created:
+                    notices.lead_handed_off(c, session, result.lead, user)
+                ref, owner = result.lead.ref, result.lead.owner_id
+        except IntakeError as error:
+            client.chat_postMessage(channel=user, text=f":no_entry: Handoff refused: {error}")
+            return
+        c.kick()
+        verb = "handed to" if result.created else "was already with"
+        client.chat_postMessage(channel=user, text=f":white_check_mark: {ref} {verb} <@{owner}>.")
+
+    @app.view(REJECT)
+    def reject_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Any) -> None:
+        reason = submitted_values(view["state"]["values"]).get("reason", "")
+        if not reason:
+            ack(response_action="errors", errors={"reason": "A rejection needs a reason."})
+            return
+        ack()
+        ref = view.get("private_metadata", "")
+        user = body["user"]["id"]
+        try:
+            with unit_of_work(c.engine) as session:
+                outcome = leadwork.reject(
+                    session,
+                    c.agreement,
+                    name=ref,
+                    actor=user,
+                    now=c.clock.now(),
+                    key="reject",
+                    reason=reason,
+                )
+                if outcome.changed:
+                    notices.lead_rejected(c, session, outcome.lead, user)
+        except Refusal as refusal:
+            client.chat_postMessage(channel=user, text=f":no_entry: {refusal}")
+            return
+        c.kick()
+        client.chat_postMessage(channel=user, text=f":white_check_mark: {outcome.message}")

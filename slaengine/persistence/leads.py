@@ -1,0 +1,82 @@
+"""Lead repository: queries the rules need, written once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from slaengine.persistence.tables import REF_BASE, Absence, Lead, LeadEvent, RoutingCursor
+
+
+def by_external_id(session: Session, external_id: str) -> Lead | None:
+    return session.exec(select(Lead).where(Lead.external_id == external_id)).first()
+
+
+def by_ref_number(session: Session, number: int) -> Lead | None:
+    return session.get(Lead, number - REF_BASE)
+
+
+def open_for_owner(session: Session, owner_id: str) -> Sequence[Lead]:
+    query = (
+        select(Lead)
+        .where(Lead.owner_id == owner_id, col(Lead.is_open).is_(True))
+        .order_by(col(Lead.due_at))
+    )
+    return session.exec(query).all()
+
+
+def open_leads(session: Session) -> Sequence[Lead]:
+    return session.exec(select(Lead).where(col(Lead.is_open).is_(True))).all()
+
+
+def recent(session: Session, since: datetime, owner_id: str | None = None) -> Sequence[Lead]:
+    """Every lead open now or closed since `since`."""
+    query = select(Lead).where(or_(col(Lead.is_open).is_(True), col(Lead.closed_at) >= since))
+    if owner_id:
+        query = query.where(Lead.owner_id == owner_id)
+    return session.exec(query.order_by(col(Lead.id))).all()
+
+
+def open_counts_by_owner(session: Session) -> dict[str, int]:
+    query = (
+        select(Lead.owner_id, func.count())
+        .where(col(Lead.is_open).is_(True))
+        .group_by(col(Lead.owner_id))
+    )
+    return {owner: count for owner, count in session.exec(query).all()}
+
+
+def away_on(session: Session, users: Iterable[str], day: date) -> set[str]:
+    query = select(Absence.user_id).where(
+        col(Absence.user_id).in_(list(users)), Absence.starts_on <= day, Absence.ends_on >= day
+    )
+    return set(session.exec(query).all())
+
+
+def absences_of(session: Session, user_id: str, from_day: date) -> Sequence[Absence]:
+    query = (
+        select(Absence)
+        .where(Absence.user_id == user_id, Absence.ends_on >= from_day)
+        .order_by(col(Absence.starts_on))
+    )
+    return session.exec(query).all()
+
+
+def routing_cursor(session: Session, team: str) -> RoutingCursor:
+    query = select(RoutingCursor).where(RoutingCursor.team == team)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    cursor = session.exec(query).first()
+    if cursor is None:
+        cursor = RoutingCursor(team=team)
+        session.add(cursor)
+        session.flush()
+    return cursor
+
+
+def event_seen(session: Session, lead_id: int, key: str) -> bool:
+    query = select(LeadEvent.id).where(LeadEvent.lead_id == lead_id, LeadEvent.key == key)
+    return session.exec(query).first() is not None

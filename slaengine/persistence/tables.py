@@ -1,0 +1,157 @@
+"""The database tables (SQLModel). The schema itself comes only from `migrations/`."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant: aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("refusing to store a naive datetime; instants are aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def instant(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime(), nullable=nullable, index=index)
+
+
+class Lead(SQLModel, table=True):
+    __tablename__ = "leads"
+    __table_args__ = (
+        sa.Index("ix_leads_owner_open", "owner_id", "is_open", "due_at"),
+        sa.Index("ix_leads_open_next_action", "is_open", "next_action_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(max_length=200, unique=True)
+    name: str = Field(default="", max_length=200)
+    company: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=320)
+    fit: str = Field(max_length=8)
+    interest: str = Field(max_length=8)
+    marketing_status: str = Field(max_length=40)
+    campaign: str | None = Field(default=None, max_length=200)
+    via_campaign: bool = False
+    owner_id: str = Field(max_length=40)
+    contact_id: str = Field(max_length=40)
+    source: str = Field(max_length=16)
+    handed_off_by: str | None = Field(default=None, max_length=40)
+    handed_off_at: datetime = instant(nullable=False)
+    response_due_at: datetime = instant(nullable=False)
+    response_warn_at: datetime = instant(nullable=False)
+    accept_due_at: datetime = instant(nullable=False)
+    accept_warn_at: datetime = instant(nullable=False)
+    recycle_at: datetime = instant(nullable=False)
+    stage: str = Field(default="new", max_length=16)
+    is_open: bool = True
+    due_at: datetime | None = instant()
+    next_action_at: datetime | None = instant()
+    first_touch_at: datetime | None = instant()
+    attempts: int = 0
+    decided_at: datetime | None = instant()
+    reject_reason: str | None = Field(default=None, max_length=2000)
+    closed_at: datetime | None = instant(index=True)
+    created_at: datetime = instant(nullable=False)
+    updated_at: datetime = instant(nullable=False)
+
+    @property
+    def ref(self) -> str:
+        return ref_of(self.id)
+
+
+REF_BASE = 1000
+
+
+def ref_of(lead_id: int | None) -> str:
+    if lead_id is None:
+        raise ValueError("a lead has no ref before it is stored")
+    return f"L-{REF_BASE + lead_id}"
+
+
+class LeadEvent(SQLModel, table=True):
+    """What happened to a lead, once: `key` makes a repeated action (a double click) a no-op."""
+
+    __tablename__ = "lead_events"
+    __table_args__ = (sa.UniqueConstraint("lead_id", "key", name="uq_lead_events_lead_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="leads.id", index=True)
+    kind: str = Field(max_length=24)
+    actor: str = Field(max_length=40)
+    at: datetime = instant(nullable=False)
+    key: str = Field(max_length=200)
+    detail: str = Field(default="", max_length=2000)
+
+
+class Absence(SQLModel, table=True):
+    __tablename__ = "absences"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=40, index=True)
+    starts_on: date
+    ends_on: date
+    created_at: datetime = instant(nullable=False)
+
+
+class RoutingCursor(SQLModel, table=True):
+    __tablename__ = "routing_cursors"
+
+    team: str = Field(primary_key=True, max_length=40)
+    last_user_id: str | None = Field(default=None, max_length=40)
+
+
+class SlackUser(SQLModel, table=True):
+    """What Slack told us of a person (time zone, e-mail), refreshed daily."""
+
+    __tablename__ = "slack_users"
+
+    user_id: str = Field(primary_key=True, max_length=40)
+    email: str | None = Field(default=None, max_length=320, index=True)
+    name: str | None = Field(default=None, max_length=200)
+    tz: str | None = Field(default=None, max_length=64)
+    fetched_at: datetime = instant(nullable=False)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One message owed to one target; `key` (item, target, step) makes it exactly once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_pending", "status", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300, unique=True)
+    target: str = Field(max_length=80)
+    text: str = Field(sa_type=sa.Text)
+    blocks: str | None = Field(default=None, sa_type=sa.Text)
+    status: str = Field(default="pending", max_length=12)
+    attempts: int = 0
+    not_before: datetime = instant(nullable=False)
+    claimed_by: str | None = Field(default=None, max_length=80)
+    claimed_until: datetime | None = instant()
+    channel: str | None = Field(default=None, max_length=80)
+    ts: str | None = Field(default=None, max_length=40)
+    error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = instant(nullable=False)
+    sent_at: datetime | None = instant()
