@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from slaengine.clock import Clock
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
+from slaengine.persistence.tables import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class Deliverer:
 
     def _send(self, row_id: int, report: DeliveryReport) -> None:
         with unit_of_work(self.engine) as session:
-            row = session.get(outbox.OutboxMessage, row_id)
+            row = session.get(OutboxMessage, row_id)
             assert row is not None
             try:
                 answer = self.client.chat_postMessage(

@@ -23,6 +23,7 @@ from slaengine.clock import FixedClock
 from slaengine.config import load_agreement, reference_agreement_path
 from slaengine.handoffs import IntakeError, hand_off, parse_handoff
 from slaengine.leadwork import Refusal
+from slaengine.persistence import leads as lead_repo
 from slaengine.persistence.db import unit_of_work
 from slaengine.states import State
 
@@ -207,9 +208,7 @@ class Demo:
         with Session(self.c.engine) as session:
             states = [
                 leadwork.state_of(lead, self.clock.now())
-                for lead in leadwork.lead_repo.recent(
-                    session, self.clock.now() - timedelta(days=30)
-                )
+                for lead in lead_repo.recent(session, self.clock.now() - timedelta(days=30))
             ]
         met = sum(s is State.MET for s in states)
         self.out.write(

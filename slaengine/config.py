@@ -7,11 +7,11 @@ once, so an admin can fix a file in one go.
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 import tomllib
 from dataclasses import dataclass
 from datetime import date, time
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -36,19 +36,24 @@ def team(c: Container, command: dict[str, Any], rest: str, respond: Respond, cli
     if not c.agreement.may_oversee(user):
         raise Refusal("`/sla team` is for the sales manager and admins. Try `/sla mine`.")
     now = c.clock.now()
-    counts: dict[str, list[int]] = {}
+    counts: dict[str, tuple[int, int, int]] = {}
     with unit_of_work(c.engine) as session:
         for lead in lead_repo.open_leads(session):
             state = leadwork.state_of(lead, now)
-            row = counts.setdefault(lead.owner_id, [0, 0, 0])
-            row[0] += 1
-            row[1] += state is State.AT_RISK
-            row[2] += state is State.OVERDUE
-    rows = sorted(((u, *v) for u, v in counts.items()), key=lambda r: (-r[3], -r[2], -r[1], r[0]))
+            open_, at_risk, overdue = counts.get(lead.owner_id, (0, 0, 0))
+            counts[lead.owner_id] = (
+                open_ + 1,
+                at_risk + (state is State.AT_RISK),
+                overdue + (state is State.OVERDUE),
+            )
+    rows = sorted(
+        ((user, *numbers) for user, numbers in counts.items()),
+        key=lambda r: (-r[3], -r[2], -r[1], r[0]),
+    )
     respond(
         response_type="ephemeral",
         text="Sales team: open lead handoffs",
-        blocks=lead_blocks.team([(u, o, a, d) for u, o, a, d in rows]),
+        blocks=lead_blocks.team(rows),
     )
 
 

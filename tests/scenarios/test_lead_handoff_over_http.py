@@ -1,0 +1,83 @@
+"""A lead from webhook to `/sla mine` to first touch, through `slabot run` and the fake Slack."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.fakeslack import FakeSlack
+from tests.scenarios.conftest import SIGNING_SECRET, WEBHOOK_SECRET, RunningBot
+from tests.slack_requests import block_action, signed_webhook, slash_command
+
+
+def test_a_webhook_lead_reaches_its_rep_who_sees_it_in_sla_mine_and_logs_a_touch(
+    bot: RunningBot, fake_slack: FakeSlack
+) -> None:
+    answer = signed_webhook(
+        bot.base_url,
+        WEBHOOK_SECRET,
+        {
+            "external_id": "crm-1",
+            "name": "Dana Scully",
+            "company": "Acme Corp",
+            "fit": "good",
+            "interest": "high",
+            "owner": "U0ALICE",
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    lead = answer.json()["lead"]
+    assert lead["owner"] == "U0ALICE"
+    dm = fake_slack.wait_for("chat.postMessage", predicate=lambda c: c.args["channel"] == "U0ALICE")
+    assert lead["ref"] in dm[0].args["text"]
+
+    reply = slash_command(
+        bot.base_url,
+        SIGNING_SECRET,
+        text="mine",
+        user_id="U0ALICE",
+        response_url=fake_slack.response_url("mine"),
+    )
+    assert reply.status_code == 200
+    listed = fake_slack.wait_for("response:mine")[0].args
+    assert listed["response_type"] == "ephemeral"
+    assert any(lead["ref"] in str(block) for block in listed["blocks"])
+
+    click = block_action(
+        bot.base_url,
+        SIGNING_SECRET,
+        user_id="U0ALICE",
+        action_id="lead_touch",
+        value=f"{lead['ref']}|0",
+        response_url=fake_slack.response_url("click"),
+    )
+    assert click.status_code == 200
+    redrawn = fake_slack.wait_for("response:click")[0].args
+    assert "First touch" in redrawn["text"]
+    assert fake_slack.violations == []
+
+
+def test_an_unsigned_webhook_is_refused_and_stores_nothing(
+    bot: RunningBot, fake_slack: FakeSlack
+) -> None:
+    answer = signed_webhook(
+        bot.base_url,
+        "wrong-secret",
+        {
+            "external_id": "crm-2",
+            "fit": "good",
+            "interest": "high",
+        },
+    )
+    assert answer.status_code == 401
+    late = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    again = signed_webhook(
+        bot.base_url,
+        WEBHOOK_SECRET,
+        {
+            "external_id": "crm-2",
+            "fit": "good",
+            "interest": "high",
+            "handed_off_at": late,
+        },
+    )
+    assert again.status_code == 201
