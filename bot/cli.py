@@ -98,9 +98,14 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from bot.sweep import sweep
+
     c = _container()
-    report = c.deliverer.deliver_due()
-    print(f"sweep: {report.sent} sent, {report.deferred} deferred, {report.failed} failed")
+    try:
+        report = sweep(c)
+    finally:
+        c.close()
+    print(report.line())
     return 0
 
 

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -20,6 +21,7 @@ from sqlmodel import Session
 from bot.clock import SystemClock
 from bot.delivery import Deliverer
 from bot.directory import SlackDirectory
+from bot.people import People
 from bot.settings import Settings
 from slaengine.clock import Clock
 from slaengine.config import Agreement, load_agreement
@@ -51,6 +53,7 @@ class Container:
     client: WebClient
     directory: Directory
     deliverer: Deliverer
+    people: People
     _pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver")
     )
@@ -63,17 +66,36 @@ class Container:
         target: str,
         text: str,
         blocks: Sequence[dict[str, Any]] | None = None,
+        topic: str = "notice",
+        lead_id: int | None = None,
+        replaces_key: str | None = None,
+        not_before: datetime | None = None,
     ) -> bool:
         """Owe a message, in the caller's transaction; sent after it commits (see `kick`)."""
         return outbox.enqueue(
-            session, key=key, target=target, text=text, blocks=blocks, now=self.clock.now()
+            session,
+            key=key,
+            target=self.resolve(target),
+            text=text,
+            blocks=blocks,
+            now=self.clock.now(),
+            topic=topic,
+            lead_id=lead_id,
+            replaces_key=replaces_key,
+            not_before=not_before,
         )
+
+    def resolve(self, person_or_channel: str) -> str:
+        """A Slack ID for an e-mail address from the agreement; IDs and channels as they are."""
+        if "@" in person_or_channel:
+            return self.directory.user_id_for_email(person_or_channel) or person_or_channel
+        return person_or_channel
 
     def kick(self) -> None:
         """Deliver what is owed, in the background, without holding up the caller."""
-        self._pool.submit(self._deliver_quietly)
+        self._pool.submit(self.deliver_quietly)
 
-    def _deliver_quietly(self) -> None:
+    def deliver_quietly(self) -> None:
         try:
             self.deliverer.deliver_due()
         except Exception:  # the next pass retries; never let delivery kill a worker thread
@@ -107,4 +129,5 @@ def build(
         client=client,
         directory=directory,
         deliverer=Deliverer(engine, client, clock),
+        people=People(client, engine, agreement),
     )

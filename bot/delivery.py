@@ -1,22 +1,34 @@
-"""The one delivery path: claim owed messages from the outbox, post them, record Slack's ts."""
+"""The one delivery path: claim what the outbox owes each recipient, post it, record the ts.
+
+What one pass owes one recipient goes out as one message listing every item, split only
+where Slack's limits require. Each message carries its batch id in Slack's message
+metadata, so a worker that died between posting and recording is found out by the next
+one (conversations.history), which records the message instead of posting it again.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import socket
+import threading
+import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from bot.blocks import MAX_BLOCKS, header
 from slaengine.clock import Clock
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import OutboxMessage
+from slaengine.persistence.tables import Lead, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -34,71 +46,331 @@ PERMANENT = {
     "cannot_dm_bot",
     "user_disabled",
     "restricted_action",
+    "users_not_found",
+    "invalid_arguments",
+    "message_not_found",
+    "cant_update_message",
 }
 MAX_ATTEMPTS = 8
+METADATA_EVENT = "slabot_delivery"
+MAX_FALLBACK_TEXT = 3500
+TITLES = {
+    "warn": "SLA reminder",
+    "breach": "SLA breached",
+    "escalate": "SLA breach escalated",
+    "recycle": "Leads back with marketing",
+    "digest": "Your SLA day",
+}
+#: rows about one item that may be listed together in one message
+BATCHABLE = set(TITLES)
+
+#: a row is dropped instead of sent when this says it no longer matters (e.g. lead closed)
+Relevance = Callable[[Session, OutboxMessage, datetime], str | None]
+
+
+def lead_relevance(session: Session, row: OutboxMessage, now: datetime) -> str | None:
+    """Why a reminder about a lead no longer matters, or None if it still does."""
+    if row.lead_id is None or row.topic != "warn":
+        return None
+    lead = session.get(Lead, row.lead_id)
+    if lead is None or not lead.is_open:
+        return "the lead is closed"
+    if lead.owner_id != row.target:
+        return "the lead has another owner now"
+    if lead.due_at is not None and lead.due_at <= now:
+        return "the window lapsed; the breach notice takes over"
+    return None
 
 
 @dataclass
 class DeliveryReport:
     sent: int = 0
+    messages: int = 0
     failed: int = 0
     deferred: int = 0
+    dropped: int = 0
+    recovered: int = 0
+
+    def add(self, other: DeliveryReport) -> None:
+        for name in vars(self):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class Pacer:
+    """At most one chat.postMessage a second per channel, within this process."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, channel: str) -> None:
+        with self._lock:
+            last = self._last.get(channel)
+            now = time.monotonic()
+            pause = 0.0 if last is None else max(0.0, last + self.interval - now)
+            self._last[channel] = now + pause
+        if pause:
+            time.sleep(pause)
+
+
+def chunks(rows: list[OutboxMessage]) -> Iterator[list[OutboxMessage]]:
+    """Split rows into messages within Slack's limits, never dropping one."""
+    current: list[OutboxMessage] = []
+    blocks = 1  # the header
+    text = 0
+    for row in rows:
+        size = len(outbox.blocks_of(row) or []) or 1
+        if current and (blocks + size > MAX_BLOCKS or text + len(row.text) > MAX_FALLBACK_TEXT):
+            yield current
+            current, blocks, text = [], 1, 0
+        current.append(row)
+        blocks += size
+        text += len(row.text) + 1
+    if current:
+        yield current
+
+
+def compose(rows: list[OutboxMessage]) -> tuple[str, list[dict[str, Any]] | None]:
+    """One message from one or more rows: a header naming the topic, then each item."""
+    if len(rows) == 1 and rows[0].topic not in BATCHABLE:
+        return rows[0].text, outbox.blocks_of(rows[0])
+    topics = {row.topic for row in rows}
+    title = TITLES.get(next(iter(topics)), "SLA update") if len(topics) == 1 else "SLA update"
+    blocks: list[dict[str, Any]] = [header(title if len(rows) == 1 else f"{title} · {len(rows)}")]
+    for row in rows:
+        blocks.extend(
+            outbox.blocks_of(row)
+            or [{"type": "section", "text": {"type": "mrkdwn", "text": row.text}}]
+        )
+    return "\n".join(row.text for row in rows)[:MAX_FALLBACK_TEXT], blocks
 
 
 class Deliverer:
-    def __init__(self, engine: Engine, client: WebClient, clock: Clock) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        client: WebClient,
+        clock: Clock,
+        relevance: Relevance = lead_relevance,
+        pacer: Pacer | None = None,
+    ) -> None:
         self.engine = engine
         self.client = client
         self.clock = clock
+        self.relevance = relevance
+        self.pacer = pacer or Pacer()
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
-    def deliver_due(self, limit: int = 500) -> DeliveryReport:
+    def deliver_due(self, limit: int = 1000) -> DeliveryReport:
         report = DeliveryReport()
         with unit_of_work(self.engine) as session:
-            ids = [row.id for row in outbox.due(session, self.clock.now(), limit)]
-        for row_id in ids:
-            assert row_id is not None
-            with unit_of_work(self.engine) as session:
-                if not outbox.claim(session, row_id, self.worker, self.clock.now(), LEASE):
-                    continue
-            self._send(row_id, report)
+            targets = outbox.due_targets(session, self.clock.now(), limit)
+        for target in targets:
+            report.add(self.deliver_to(target))
         return report
 
-    def _send(self, row_id: int, report: DeliveryReport) -> None:
+    def deliver_to(self, target: str) -> DeliveryReport:
+        report = DeliveryReport()
+        batch = uuid.uuid4().hex
+        now = self.clock.now()
         with unit_of_work(self.engine) as session:
-            row = session.get(OutboxMessage, row_id)
-            assert row is not None
-            try:
-                answer = self.client.chat_postMessage(
-                    channel=row.target,
-                    text=row.text,
-                    blocks=outbox.blocks_of(row),
-                    unfurl_links=False,
-                )
-            except SlackApiError as exc:
-                error = str(exc.response.get("error", "unknown_error"))
-                now = self.clock.now()
-                if error in PERMANENT or row.attempts + 1 >= MAX_ATTEMPTS:
-                    log.error("message %s to %s failed for good: %s", row.key, row.target, error)
-                    outbox.failed(session, row, error=error, now=now)
-                    report.failed += 1
+            rows, uncertain = outbox.claim_for(session, target, self.worker, batch, now, LEASE)
+            ids = [row.id for row in rows if row.id is not None]
+        if not ids:
+            return report
+        if uncertain:
+            report.recovered += self._recover(target, uncertain)
+        with unit_of_work(self.engine) as session:
+            live: list[OutboxMessage] = []
+            for row_id in ids:
+                row = session.get(OutboxMessage, row_id)
+                if row is None or row.status != outbox.SENDING or row.batch != batch:
+                    continue
+                why = self.relevance(session, row, now)
+                if why:
+                    outbox.dropped(session, row, why=why)
+                    report.dropped += 1
                 else:
-                    backoff = timedelta(seconds=min(300, 2 ** (row.attempts + 1)))
-                    outbox.retry_later(session, row, error=error, at=now + backoff)
-                    report.deferred += 1
-                return
-            except OSError as exc:
-                backoff = timedelta(seconds=min(300, 2 ** (row.attempts + 1)))
-                outbox.retry_later(
-                    session, row, error=f"network: {exc}", at=self.clock.now() + backoff
-                )
-                report.deferred += 1
-                return
-            outbox.delivered(
-                session,
-                row,
-                channel=str(answer.get("channel", row.target)),
-                ts=str(answer.get("ts", "")),
-                now=self.clock.now(),
+                    live.append(row)
+            updates = [row for row in live if row.replaces_key]
+            posts = [row for row in live if not row.replaces_key]
+            for row in updates:
+                if not self._update(session, row, report):
+                    posts.append(row)
+            posts.sort(key=lambda r: r.id or 0)
+            for group in chunks(posts):
+                self._post(session, target, group, batch, report)
+        return report
+
+    # -- posting -------------------------------------------------------------------------
+
+    def _post(
+        self,
+        session: Session,
+        target: str,
+        rows: list[OutboxMessage],
+        batch: str,
+        report: DeliveryReport,
+    ) -> None:
+        text, blocks = compose(rows)
+        self.pacer.wait(target)
+        try:
+            answer = self.client.chat_postMessage(
+                channel=target,
+                text=text,
+                blocks=blocks,
+                unfurl_links=False,
+                metadata={"event_type": METADATA_EVENT, "event_payload": {"batch": batch}},
             )
-            report.sent += 1
+        except SlackApiError as exc:
+            self._failed_call(session, rows, exc, report)
+            session.commit()
+            return
+        except OSError as exc:
+            self._defer(session, rows, f"network: {exc}", None, report)
+            session.commit()
+            return
+        now = self.clock.now()
+        channel, ts = str(answer.get("channel", target)), str(answer.get("ts", ""))
+        for row in rows:
+            outbox.delivered(session, row, channel=channel, ts=ts, now=now)
+        report.sent += len(rows)
+        report.messages += 1
+        session.commit()
+
+    def _failed_call(
+        self,
+        session: Session,
+        rows: list[OutboxMessage],
+        exc: SlackApiError,
+        report: DeliveryReport,
+    ) -> None:
+        error = str(exc.response.get("error", "") or f"http_{exc.response.status_code}")
+        if error in PERMANENT:
+            for row in rows:
+                log.error("message %s to %s failed for good: %s", row.key, row.target, error)
+                outbox.failed(session, row, error=error, now=self.clock.now())
+            report.failed += len(rows)
+            return
+        retry_after = exc.response.headers.get("Retry-After") if exc.response.headers else None
+        self._defer(session, rows, error, retry_after, report)
+
+    def _defer(
+        self,
+        session: Session,
+        rows: list[OutboxMessage],
+        error: str,
+        retry_after: Any,
+        report: DeliveryReport,
+    ) -> None:
+        now = self.clock.now()
+        for row in rows:
+            if row.attempts + 1 >= MAX_ATTEMPTS:
+                outbox.failed(session, row, error=f"gave up after {MAX_ATTEMPTS}: {error}", now=now)
+                report.failed += 1
+                continue
+            seconds = _seconds(retry_after) or min(300, 2 ** (row.attempts + 1))
+            outbox.retry_later(session, row, error=error, at=now + timedelta(seconds=seconds))
+            report.deferred += 1
+
+    # -- updating an earlier message --------------------------------------------------------
+
+    def _update(self, session: Session, row: OutboxMessage, report: DeliveryReport) -> bool:
+        """Show `row` in place of the message it replaces; False when that was never sent."""
+        assert row.replaces_key is not None
+        original = outbox.by_key(session, row.replaces_key)
+        if original is None or original.status != outbox.SENT or not original.ts:
+            if original is not None and original.status in (outbox.PENDING, outbox.SENDING):
+                outbox.dropped(session, original, why=f"superseded by {row.key}")
+            return False
+        assert original.channel is not None
+        together = outbox.in_message(session, original.channel, original.ts)
+        shown = [row if r.id == original.id else r for r in together]
+        text, blocks = (
+            compose(shown)
+            if len(shown) > 1 or shown[0].topic in BATCHABLE
+            else (row.text, outbox.blocks_of(row))
+        )
+        try:
+            self.client.chat_update(
+                channel=original.channel, ts=original.ts, text=text, blocks=blocks
+            )
+        except SlackApiError as exc:
+            if str(exc.response.get("error")) in ("message_not_found", "cant_update_message"):
+                return False
+            self._failed_call(session, [row], exc, report)
+            return True
+        outbox.delivered(
+            session, row, channel=original.channel, ts=original.ts, now=self.clock.now()
+        )
+        report.sent += 1
+        return True
+
+    # -- recovering after a crash ------------------------------------------------------------
+
+    def _recover(self, target: str, uncertain: dict[int, str]) -> int:
+        """Record rows an earlier worker posted but died before recording; return how many."""
+        try:
+            found = self._posted_batches(target, set(uncertain.values()))
+        except SlackApiError as exc:
+            log.warning(
+                "cannot check %s for earlier deliveries (%s); sending again",
+                target,
+                exc.response.get("error"),
+            )
+            return 0
+        if not found:
+            return 0
+        recovered = 0
+        with unit_of_work(self.engine) as session:
+            for row_id, old_batch in uncertain.items():
+                if old_batch not in found:
+                    continue
+                row = session.get(OutboxMessage, row_id)
+                if row is None or row.status != outbox.SENDING:
+                    continue
+                channel, ts = found[old_batch]
+                outbox.delivered(session, row, channel=channel, ts=ts, now=self.clock.now())
+                recovered += 1
+        return recovered
+
+    def _posted_batches(self, target: str, batches: set[str]) -> dict[str, tuple[str, str]]:
+        channel = self._conversation(target)
+        if channel is None:
+            return {}
+        history = self.client.conversations_history(
+            channel=channel, limit=100, include_all_metadata=True
+        )
+        found: dict[str, tuple[str, str]] = {}
+        messages: list[dict[str, Any]] = history.get("messages") or []
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") != METADATA_EVENT:
+                continue
+            batch = (metadata.get("event_payload") or {}).get("batch")
+            if batch in batches:
+                found[batch] = (channel, str(message.get("ts")))
+        return found
+
+    def _conversation(self, target: str) -> str | None:
+        if target.startswith(("U", "W")):
+            opened = self.client.conversations_open(users=target)
+            return str(opened["channel"]["id"])
+        if target.startswith("#"):
+            name = target[1:]
+            for page in self.client.conversations_list(
+                types="public_channel,private_channel", exclude_archived=True, limit=1000
+            ):
+                for channel in page.get("channels", []):
+                    if channel.get("name") == name:
+                        return str(channel["id"])
+            return None
+        return target
+
+
+def _seconds(value: Any) -> int | None:
+    try:
+        return max(0, int(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None

@@ -36,7 +36,6 @@ def serve(c: Container) -> int:
     socket_mode = bool(c.settings.app_token)
     web = build_web(c, None if socket_mode else app)
     scheduler = start_scheduler(c)
-    c.kick()
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

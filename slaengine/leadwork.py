@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from slaengine.config import Agreement
 from slaengine.handoffs import Directory, find_lead, resolve_person
-from slaengine.kinds.lead import LEADS, LeadFacts, MarketingStatus, Stage
+from slaengine.kinds.lead import LEADS, LeadFacts, MarketingStatus, Stage, thresholds
 from slaengine.persistence import leads as lead_repo
 from slaengine.persistence.tables import Absence, Lead, LeadEvent
 from slaengine.routing import next_in_rotation
@@ -134,10 +134,16 @@ def _record(
     return True
 
 
+def next_action(lead: Lead) -> datetime | None:
+    """The first instant ahead of the lead in its current stage (warning, breach, recycle)."""
+    ahead = thresholds(facts(lead), lead.recycle_at)
+    return ahead[0].at if ahead else None
+
+
 def _moved(lead: Lead, now: datetime) -> None:
     lead_facts = facts(lead)
     lead.due_at = LEADS.due_at(lead_facts)
-    lead.next_action_at = LEADS.warn_at(lead_facts)
+    lead.next_action_at = next_action(lead)
     lead.is_open = Stage(lead.stage).is_open
     if not lead.is_open:
         lead.closed_at = now
@@ -313,3 +319,10 @@ def hand_on_open_leads(
         moved.append(Reassignment(lead, user_id))
     session.add(cursor)
     return moved
+
+
+def recycle(session: Session, lead: Lead, now: datetime) -> None:
+    """No progress by `recycle_after`: the lead goes back to marketing and leaves the list."""
+    lead.stage = Stage.RECYCLED.value
+    _moved(lead, now)
+    session.add(lead)

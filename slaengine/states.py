@@ -36,7 +36,7 @@ class Clock:
     warn_at: datetime
 
     def state(self, now: datetime) -> State:
-        if now >= self.due_at:
+        if now > self.due_at:
             return State.OVERDUE
         if now >= self.warn_at:
             return State.AT_RISK

@@ -432,6 +432,8 @@ class FakeSlack:
         self._chaos: _Chaos | None = None
         self._ts_counter = 1_700_000_000_000_000
         self._view_counter = 0
+        self._stalls: dict[str, list[float]] = {}
+        self.stalled = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.add_channel(DEFAULT_CHANNEL_ID, DEFAULT_CHANNEL_NAME)
@@ -717,6 +719,13 @@ class FakeSlack:
                 payload = handler(args) if handler is not None else {"ok": True}
             except _Reply as reply:
                 payload = reply.payload
+            stall = self._take_stall(method) if payload.get("ok") else None
+            if stall is not None:
+                # the call took effect; its answer is late (a client killed now never hears it)
+                self._record(Call(method, args, at, ok=True))
+                self.stalled.set()
+                time.sleep(stall)
+                return 200, {}, payload
         error = None if payload.get("ok") else str(payload.get("error"))
         if error == "invalid_blocks":
             with self._lock:
@@ -852,6 +861,29 @@ class FakeSlack:
         cid = "D" + users[0] if len(users) == 1 else "G" + "".join(users)
         return {"ok": True, "no_op": True, "already_open": True,
                 "channel": {"id": cid, "is_im": len(users) == 1}}
+
+    def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._resolve_channel(args.get("channel"))
+        limit = int(args.get("limit") or 100)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        with self._lock:
+            found = [dict(m) for m in self._messages.values() if m.get("channel") == channel]
+        found.sort(key=lambda m: m["ts"], reverse=True)
+        for message in found:
+            message.pop("channel", None)
+            if not with_metadata:
+                message.pop("metadata", None)
+        return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
+
+    def stall_after(self, method: str, seconds: float, times: int = 1) -> None:
+        """Let the next `times` successful calls of `method` take effect, then answer late."""
+        with self._lock:
+            self._stalls.setdefault(method, []).extend([seconds] * times)
+
+    def _take_stall(self, method: str) -> float | None:
+        with self._lock:
+            queue = self._stalls.get(method)
+            return queue.pop(0) if queue else None
 
     def _m_conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
         with self._lock:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
 from bot.blocks import leads as lead_blocks
-from bot.blocks.modals import reject_modal
+from bot.blocks import reminders, slack_date
+from bot.blocks.modals import reassign_modal, reject_modal
 from bot.container import Container
 from slaengine import leadwork
 from slaengine.leadwork import Outcome, Refusal
@@ -38,6 +40,7 @@ def _refresh(c: Container, body: dict[str, Any], respond: Respond, outcome: Outc
 
 
 def register(app: App, container: Container) -> None:
+    register_reminders(app, container)
     c = container
 
     @app.action("lead_touch")
@@ -93,3 +96,66 @@ def register(app: App, container: Container) -> None:
             respond(response_type="ephemeral", replace_original=False, text=f":no_entry: {refusal}")
             return
         client.views_open(trigger_id=body["trigger_id"], view=reject_modal(ref, title))
+
+
+SNOOZE = timedelta(minutes=30)
+
+
+def register_reminders(app: App, container: Container) -> None:
+    """Buttons on reminders: Snooze 30m (delays the reminder, never the clock), Reassign."""
+    c = container
+
+    @app.action("lead_snooze")
+    def snoozed(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        ref = body["actions"][0]["value"]
+        user = body["user"]["id"]
+        message_ts = (body.get("container") or {}).get("message_ts") or body["actions"][0].get(
+            "action_ts", ""
+        )
+        now = c.clock.now()
+        try:
+            with unit_of_work(c.engine) as session:
+                lead = leadwork.get(session, ref)
+                leadwork.authorize(c.agreement, user, lead)
+                if not lead.is_open:
+                    raise Refusal(f"{lead.ref} is already {lead.stage}: nothing to snooze.")
+                view = leadwork.view(lead, c.agreement, now)
+                clock = "response" if lead.stage == "new" else "accept"
+                text, blocks = reminders.warning(view, clock, c.agreement.zone)
+                again = c.people.quiet_until(lead.owner_id, now + SNOOZE)
+                c.notify(
+                    session,
+                    key=f"lead:{lead.id}:{lead.owner_id}:snooze:{message_ts}",
+                    target=lead.owner_id,
+                    text=text,
+                    blocks=blocks,
+                    topic="warn",
+                    lead_id=lead.id,
+                    not_before=again,
+                )
+        except Refusal as refusal:
+            respond(response_type="ephemeral", replace_original=False, text=f":no_entry: {refusal}")
+            return
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=f":zzz: I'll remind you of {ref} again {slack_date(again, c.agreement.zone)}. "
+            "The SLA clock keeps running.",
+        )
+
+    @app.action("lead_reassign")
+    def reassigning(ack: Ack, body: dict[str, Any], client: Any, respond: Respond) -> None:
+        ack()
+        ref = body["actions"][0]["value"]
+        user = body["user"]["id"]
+        try:
+            with unit_of_work(c.engine) as session:
+                lead = leadwork.get(session, ref)
+                leadwork.authorize(c.agreement, user, lead)
+                title = leadwork.view(lead, c.agreement, c.clock.now()).title
+                owner = lead.owner_id
+        except Refusal as refusal:
+            respond(response_type="ephemeral", replace_original=False, text=f":no_entry: {refusal}")
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=reassign_modal(ref, title, owner))

@@ -117,3 +117,24 @@ def submitted_values(state_values: dict[str, Any]) -> dict[str, str]:
             elif kind == "users_select":
                 out[block_id] = element.get("selected_user") or ""
     return out
+
+
+REASSIGN = "reassign_modal"
+
+
+def reassign_modal(ref: str, title: str, owner: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": REASSIGN,
+        "private_metadata": ref,
+        "title": plain("Reassign lead", 24),
+        "submit": plain("Reassign", 24),
+        "close": plain("Cancel", 24),
+        "blocks": [
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"*{ref}* {title} · now <@{owner}>'s"},
+            },
+            _input("owner", "New owner", {"type": "users_select", "action_id": "value"}),
+        ],
+    }

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot import notices
-from bot.blocks.modals import HANDOFF, REJECT, submitted_values
+from bot.blocks.modals import HANDOFF, REASSIGN, REJECT, submitted_values
 from bot.container import Container
 from slaengine import leadwork
 from slaengine.handoffs import IntakeError, hand_off, parse_handoff
@@ -22,6 +22,7 @@ FIELDS = ("name", "company", "email", "fit", "interest", "campaign", "owner", "e
 
 
 def register(app: App, container: Container) -> None:
+    register_reassign(app, container)
     c = container
 
     @app.view(HANDOFF)
@@ -99,3 +100,30 @@ def register(app: App, container: Container) -> None:
             return
         c.kick()
         client.chat_postMessage(channel=user, text=f":white_check_mark: {outcome.message}")
+
+
+def register_reassign(app: App, container: Container) -> None:
+    c = container
+
+    @app.view(REASSIGN)
+    def reassign_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Any
+    ) -> None:
+        to = submitted_values(view["state"]["values"]).get("owner", "")
+        if not to:
+            ack(response_action="errors", errors={"owner": "Pick the new owner."})
+            return
+        ack()
+        ref = view.get("private_metadata", "")
+        user = body["user"]["id"]
+        try:
+            with unit_of_work(c.engine) as session:
+                moved = leadwork.reassign(
+                    session, c.agreement, name=ref, actor=user, to=to, now=c.clock.now()
+                )
+                notices.lead_reassigned(c, session, moved)
+        except Refusal as refusal:
+            client.chat_postMessage(channel=user, text=f":no_entry: {refusal}")
+            return
+        c.kick()
+        client.chat_postMessage(channel=user, text=f":white_check_mark: {ref} is now <@{to}>'s.")

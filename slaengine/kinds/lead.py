@@ -170,3 +170,69 @@ class LeadKind:
 
 
 LEADS = LeadKind()
+
+
+class Step(StrEnum):
+    """What a sweep does when a lead's clock crosses an instant."""
+
+    WARN = "warn"
+    BREACH = "breach"
+    RECYCLE = "recycle"
+
+
+@dataclass(frozen=True)
+class Threshold:
+    at: datetime
+    step: Step
+    clock: str  # "response" | "accept" | "lead"
+
+    @property
+    def name(self) -> str:
+        return f"{self.step.value}:{self.clock}"
+
+
+def thresholds(item: LeadFacts, recycle_at: datetime) -> list[Threshold]:
+    """The instants ahead of a lead in its current stage, in order."""
+    if item.stage is Stage.NEW:
+        clock, name = item.response_clock, "response"
+    elif item.stage is Stage.WORKING:
+        clock, name = item.accept_clock, "accept"
+    else:
+        return []
+    points = [
+        Threshold(clock.warn_at, Step.WARN, name),
+        Threshold(clock.due_at, Step.BREACH, name),
+        Threshold(recycle_at, Step.RECYCLE, "lead"),
+    ]
+    return sorted(points, key=lambda t: (t.at, list(Step).index(t.step)))
+
+
+@dataclass(frozen=True)
+class Due:
+    """What a sweep at `now` owes for one lead, and when to look at it again."""
+
+    steps: list[Threshold]
+    next_action_at: datetime | None
+
+
+def due_steps(item: LeadFacts, recycle_at: datetime, since: datetime | None, now: datetime) -> Due:
+    """Thresholds crossed in (since, now], after catch-up.
+
+    `since` is the lead's stored next-action instant: thresholds before it were handled by
+    an earlier pass. A warning whose window already lapsed by `now` is dropped in favour
+    of the breach; once the lead is recycled nothing else is owed.
+    """
+    ahead = thresholds(item, recycle_at)
+
+    def passed(t: Threshold) -> bool:
+        # a window is breached only once its due instant is behind us (see Clock.state)
+        return t.at < now if t.step is Step.BREACH else t.at <= now
+
+    crossed = [t for t in ahead if passed(t) and (since is None or t.at >= since)]
+    breached = {t.clock for t in crossed if t.step is Step.BREACH}
+    steps = [t for t in crossed if not (t.step is Step.WARN and t.clock in breached)]
+    if any(t.step is Step.RECYCLE for t in steps):
+        steps = [t for t in steps if t.step is Step.RECYCLE]
+        return Due(steps, None)
+    later = [t.at for t in ahead if not passed(t)]
+    return Due(steps, min(later) if later else None)

@@ -80,3 +80,25 @@ def routing_cursor(session: Session, team: str) -> RoutingCursor:
 def event_seen(session: Session, lead_id: int, key: str) -> bool:
     query = select(LeadEvent.id).where(LeadEvent.lead_id == lead_id, LeadEvent.key == key)
     return session.exec(query).first() is not None
+
+
+def due_for_action(session: Session, now: datetime, limit: int) -> Sequence[Lead]:
+    """Open leads whose next threshold has passed, by the indexed next-action instant.
+
+    On PostgreSQL the rows are locked and rows another sweeper holds are skipped, so
+    concurrent sweeps share the work instead of repeating it.
+    """
+    query = (
+        select(Lead)
+        .where(col(Lead.is_open).is_(True), col(Lead.next_action_at) <= now)
+        .order_by(col(Lead.next_action_at))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return session.exec(query).all()
+
+
+def owners_with_open(session: Session) -> list[str]:
+    query = select(Lead.owner_id).where(col(Lead.is_open).is_(True)).distinct()
+    return sorted(session.exec(query).all())

@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from slaengine.persistence.tables import OutboxMessage
 
-PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+PENDING, SENDING, SENT, FAILED, DROPPED = "pending", "sending", "sent", "failed", "dropped"
 
 
 def enqueue(
@@ -29,6 +29,10 @@ def enqueue(
     blocks: Sequence[dict[str, Any]] | None = None,
     now: datetime,
     not_before: datetime | None = None,
+    topic: str = "notice",
+    lead_id: int | None = None,
+    replaces_key: str | None = None,
+    status: str = PENDING,
 ) -> bool:
     """Owe one message; False when the same key was owed before."""
     if session.exec(select(OutboxMessage.id).where(OutboxMessage.key == key)).first():
@@ -40,6 +44,10 @@ def enqueue(
         blocks=json.dumps(list(blocks)) if blocks is not None else None,
         not_before=not_before or now,
         created_at=now,
+        topic=topic,
+        lead_id=lead_id,
+        replaces_key=replaces_key,
+        status=status,
     )
     try:
         with session.begin_nested():
@@ -49,39 +57,93 @@ def enqueue(
     return True
 
 
-def due(session: Session, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
-    """Rows ready to send: pending and not held back, or claimed by a worker that died."""
+def _claimable(now: datetime) -> Any:
+    return and_(
+        col(OutboxMessage.status).in_([PENDING, SENDING]),
+        col(OutboxMessage.not_before) <= now,
+        or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
+    )
+
+
+def due_targets(session: Session, now: datetime, limit: int = 1000) -> list[str]:
+    """Recipients with messages ready to send (pending, or claimed by a worker that died)."""
     query = (
-        select(OutboxMessage)
-        .where(
-            col(OutboxMessage.status).in_([PENDING, SENDING]),
-            OutboxMessage.not_before <= now,
-            or_(
-                col(OutboxMessage.claimed_until).is_(None),
-                col(OutboxMessage.claimed_until) < now,
-            ),
-        )
-        .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
+        select(OutboxMessage.target)
+        .where(_claimable(now))
+        .group_by(col(OutboxMessage.target))
+        .order_by(func.min(OutboxMessage.not_before))
         .limit(limit)
     )
-    return session.exec(query).all()
+    return list(session.exec(query).all())
 
 
-def claim(session: Session, row_id: int, worker: str, now: datetime, lease: timedelta) -> bool:
-    """Take one row for this worker, atomically; False if another worker has it."""
-    result = session.execute(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id) == row_id,
-            col(OutboxMessage.status).in_([PENDING, SENDING]),
-            or_(
-                col(OutboxMessage.claimed_until).is_(None),
-                col(OutboxMessage.claimed_until) < now,
-            ),
-        )
-        .values(status=SENDING, claimed_by=worker, claimed_until=now + lease)
+def claim_for(
+    session: Session,
+    target: str,
+    worker: str,
+    batch: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int = 200,
+) -> tuple[list[OutboxMessage], dict[int, str]]:
+    """Take every ready row of one recipient for this worker, atomically.
+
+    Also returns, by row id, the batch of each row an earlier worker was sending when it
+    died: those may have reached Slack, and are looked for there before being sent again.
+
+    On PostgreSQL the candidate rows are locked with SKIP LOCKED so concurrent workers
+    never wait on each other; everywhere, the conditional update is the claim: a row
+    another worker took in between is simply not ours.
+    """
+    candidates = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.target == target, _claimable(now))
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
     )
-    return bool(getattr(result, "rowcount", 0) == 1)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list(session.exec(candidates).all())
+    if not ids:
+        return [], {}
+    earlier = select(OutboxMessage.id, OutboxMessage.batch).where(
+        col(OutboxMessage.id).in_(ids),
+        OutboxMessage.status == SENDING,
+        col(OutboxMessage.batch).is_not(None),
+    )
+    uncertain = {row_id: b for row_id, b in session.exec(earlier).all() if row_id and b}
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids), _claimable(now))
+        .values(status=SENDING, claimed_by=worker, claimed_until=now + lease, batch=batch)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    query = (
+        select(OutboxMessage).where(OutboxMessage.batch == batch).order_by(col(OutboxMessage.id))
+    )
+    rows = list(session.exec(query.execution_options(populate_existing=True)).all())
+    return rows, uncertain
+
+
+def by_key(session: Session, key: str) -> OutboxMessage | None:
+    return session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
+
+
+def in_message(session: Session, channel: str, ts: str) -> list[OutboxMessage]:
+    """The rows delivered together as one Slack message."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.ts == ts)
+        .order_by(col(OutboxMessage.id))
+    )
+    return list(session.exec(query).all())
+
+
+def dropped(session: Session, row: OutboxMessage, *, why: str) -> None:
+    row.status, row.error = DROPPED, why[:500]
+    row.claimed_until = None
+    session.add(row)
 
 
 def delivered(

@@ -1,0 +1,115 @@
+"""Blocks the sweep sends: warnings, breaches, escalations, recycling, the daily digest.
+
+Each builder returns the blocks of ONE item; the delivery path lists several items in one
+message under a header (see bot.delivery.compose).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from bot.blocks import Block, actions, button, context, section, slack_date
+from bot.blocks.leads import ICON
+from slaengine.leadwork import LeadView
+
+WHAT = {"response": "first touch", "accept": "accept or reject"}
+
+
+def _why(lead: LeadView) -> str:
+    campaign = f" · campaign _{lead.campaign}_" if lead.campaign else ""
+    return f"{lead.status.label}{campaign}"
+
+
+def warning(lead: LeadView, clock: str, zone: ZoneInfo) -> tuple[str, list[Block]]:
+    assert lead.due_at is not None
+    what = WHAT.get(clock, clock)
+    text = f"{lead.ref} {lead.title}: {what} due {slack_date(lead.due_at, zone)}"
+    value = f"{lead.ref}|{lead.attempts}"
+    return text, [
+        section(
+            f":hourglass_flowing_sand: *{lead.ref}* {lead.title}\n{_why(lead)}\n"
+            f"*{what.capitalize()}* due {slack_date(lead.due_at, zone)}"
+        ),
+        actions(
+            f"warn:{lead.ref}",
+            button("Contacted", "lead_touch", value, style="primary"),
+            button("Snooze 30m", "lead_snooze", lead.ref),
+            button("Reassign", "lead_reassign", lead.ref),
+        ),
+    ]
+
+
+def breach(lead: LeadView, clock: str, zone: ZoneInfo) -> tuple[str, list[Block]]:
+    assert lead.due_at is not None
+    what = WHAT.get(clock, clock)
+    text = f"{lead.ref} {lead.title}: {what} window lapsed {slack_date(lead.due_at, zone)}"
+    value = f"{lead.ref}|{lead.attempts}"
+    return text, [
+        section(
+            f"{ICON[lead.state]} *{lead.ref}* {lead.title}\n{_why(lead)}\n"
+            f"*Breached*: {what} was due {slack_date(lead.due_at, zone)}"
+        ),
+        actions(
+            f"breach:{lead.ref}",
+            button("Contacted", "lead_touch", value, style="primary"),
+            button("Accept", "lead_accept", value),
+            button("Reject", "lead_reject", value, style="danger"),
+        ),
+    ]
+
+
+def escalation(lead: LeadView, clock: str, zone: ZoneInfo) -> tuple[str, list[Block]]:
+    assert lead.due_at is not None
+    what = WHAT.get(clock, clock)
+    text = (
+        f"{lead.ref} {lead.title} ({lead.owner_id}): {what} window lapsed "
+        f"{slack_date(lead.due_at, zone)}"
+    )
+    return text, [
+        section(
+            f":rotating_light: *{lead.ref}* {lead.title} · owner <@{lead.owner_id}>\n"
+            f"{_why(lead)} · {what} was due {slack_date(lead.due_at, zone)}"
+        ),
+    ]
+
+
+def recycled(lead: LeadView, zone: ZoneInfo) -> tuple[str, list[Block]]:
+    text = f"{lead.ref} {lead.title} had no progress and is back with marketing for nurture"
+    return text, [
+        section(
+            f":recycle: *{lead.ref}* {lead.title} · was <@{lead.owner_id}>'s\n"
+            f"{_why(lead)} · handed off {slack_date(lead.handed_off_at, zone)}, "
+            "no progress since: back to marketing for nurture."
+        ),
+    ]
+
+
+LINES_PER_SECTION = 12
+SECTIONS_PER_PART = 30
+
+
+def digest(leads: Sequence[LeadView], zone: ZoneInfo) -> list[tuple[str, list[Block]]]:
+    """The start-of-day DM: every overdue and at-risk item, listed once.
+
+    Returns one or more parts, each within Slack's limits, so no item is left out.
+    """
+    overdue = sum(1 for lead in leads if lead.state.value == "overdue")
+    at_risk = len(leads) - overdue
+    summary = f"Good morning: {overdue} overdue and {at_risk} at-risk SLA items"
+    lines = []
+    for lead in leads:
+        due = slack_date(lead.due_at, zone) if lead.due_at else "-"
+        lines.append(f"{ICON[lead.state]} *{lead.ref}* {lead.title} · due {due}")
+    sections = [
+        section("\n".join(lines[start : start + LINES_PER_SECTION]))
+        for start in range(0, len(lines), LINES_PER_SECTION)
+    ]
+    parts: list[tuple[str, list[Block]]] = []
+    for start in range(0, len(sections), SECTIONS_PER_PART):
+        blocks = sections[start : start + SECTIONS_PER_PART]
+        if start == 0:
+            blocks = [section(f"*{summary}*"), *blocks]
+        parts.append((summary if start == 0 else f"{summary} (continued)", blocks))
+    parts[-1][1].append(context("`/sla mine` shows them with buttons."))
+    return parts

@@ -1,0 +1,86 @@
+"""People's own time zones (Slack's `tz`), looked up once and refreshed daily, and the
+working hours they imply for quiet hours."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from slaengine.calendar import BusinessCalendar
+from slaengine.config import Agreement
+from slaengine.persistence.db import unit_of_work
+from slaengine.persistence.tables import SlackUser
+
+log = logging.getLogger(__name__)
+
+FRESH_FOR = timedelta(days=1)
+
+
+class People:
+    def __init__(self, client: WebClient, engine: Engine, agreement: Agreement) -> None:
+        self.client = client
+        self.engine = engine
+        self.agreement = agreement
+        self._calendars: dict[str, BusinessCalendar] = {}
+
+    def zone_of(self, user_id: str, now: datetime) -> ZoneInfo:
+        """The person's Slack time zone; the agreement's when Slack does not say."""
+        fallback = self.agreement.zone
+        if not user_id.startswith(("U", "W")):
+            return fallback
+        with Session(self.engine) as session:
+            cached = session.get(SlackUser, user_id)
+            if cached is not None and now - cached.fetched_at < FRESH_FOR:
+                return _zone(cached.tz, fallback)
+        try:
+            user = self.client.users_info(user=user_id)["user"]
+        except SlackApiError as exc:
+            log.warning(
+                "users.info %s failed (%s); using the agreement's zone",
+                user_id,
+                exc.response.get("error"),
+            )
+            return _zone(cached.tz if cached else None, fallback)
+        with unit_of_work(self.engine) as session:
+            row = session.get(SlackUser, user_id) or SlackUser(user_id=user_id, fetched_at=now)
+            row.tz, row.name, row.fetched_at = user.get("tz"), user.get("real_name"), now
+            email = (user.get("profile") or {}).get("email")
+            if email:
+                row.email = str(email).lower()
+            session.add(row)
+        return _zone(user.get("tz"), fallback)
+
+    def calendar_of(self, user_id: str, now: datetime) -> BusinessCalendar:
+        """The agreement's working days and hours, in the person's own zone."""
+        zone = self.zone_of(user_id, now)
+        if zone.key not in self._calendars:
+            hours = self.agreement.business_hours
+            self._calendars[zone.key] = BusinessCalendar(
+                zone=zone,
+                days=hours.days,
+                hours=sorted(hours.hours, key=lambda iv: iv[0]),
+                holidays_country=hours.holidays,
+                extra_days_off=hours.extra_holidays,
+            )
+        return self._calendars[zone.key]
+
+    def quiet_until(self, user_id: str, at: datetime) -> datetime:
+        """When a reminder due at `at` may reach the person: at once, or their next working hour."""
+        if not self.agreement.business_hours.quiet_hours:
+            return at
+        return self.calendar_of(user_id, at).next_opening(at)
+
+
+def _zone(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
+    if not name:
+        return fallback
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return fallback
