@@ -75,6 +75,9 @@ def lead_relevance(session: Session, row: OutboxMessage, now: datetime) -> str |
     lead = session.get(Lead, row.lead_id)
     if lead is None or not lead.is_open:
         return "the lead is closed"
+    current = "response" if lead.stage == "new" else "accept"
+    if f":{current}" not in row.key:
+        return f"the lead is in its {current} window now"
     if lead.owner_id != row.target:
         return "the lead has another owner now"
     if lead.due_at is not None and lead.due_at <= now:
@@ -270,7 +273,9 @@ class Deliverer:
                 outbox.failed(session, row, error=f"gave up after {MAX_ATTEMPTS}: {error}", now=now)
                 report.failed += 1
                 continue
-            seconds = _seconds(retry_after) or min(300, 2 ** (row.attempts + 1))
+            seconds = _seconds(retry_after)
+            if seconds is None:
+                seconds = min(300, 2 ** (row.attempts + 1))
             outbox.retry_later(session, row, error=error, at=now + timedelta(seconds=seconds))
             report.deferred += 1
 

@@ -28,12 +28,21 @@ class People:
         self.engine = engine
         self.agreement = agreement
         self._calendars: dict[str, BusinessCalendar] = {}
+        self._known: dict[str, tuple[ZoneInfo, datetime]] = {}
 
     def zone_of(self, user_id: str, now: datetime) -> ZoneInfo:
         """The person's Slack time zone; the agreement's when Slack does not say."""
-        fallback = self.agreement.zone
         if not user_id.startswith(("U", "W")):
-            return fallback
+            return self.agreement.zone
+        known = self._known.get(user_id)
+        if known is not None and now - known[1] < FRESH_FOR:
+            return known[0]
+        zone = self._look_up(user_id, now)
+        self._known[user_id] = (zone, now)  # a failed look-up is not retried for a day either
+        return zone
+
+    def _look_up(self, user_id: str, now: datetime) -> ZoneInfo:
+        fallback = self.agreement.zone
         with Session(self.engine) as session:
             cached = session.get(SlackUser, user_id)
             if cached is not None and now - cached.fetched_at < FRESH_FOR:

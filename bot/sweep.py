@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -26,6 +26,7 @@ from slaengine.states import State
 log = logging.getLogger(__name__)
 
 BATCH = 500
+DIGEST_WINDOW = timedelta(hours=1)
 
 
 @dataclass
@@ -155,8 +156,8 @@ def _digests(c: Container, now: datetime, report: SweepReport) -> None:
         if not calendar.is_working_day(day):
             continue
         intervals = calendar.open_intervals(day)
-        if not intervals or now < intervals[0][0]:
-            continue
+        if not intervals or not intervals[0][0] <= now < intervals[0][0] + DIGEST_WINDOW:
+            continue  # only at the start of the day: a digest at noon would be noise
         key = f"digest:{owner}:{day.isoformat()}"
         with unit_of_work(c.engine) as session:
             if outbox.by_key(session, key) is not None:

@@ -126,7 +126,7 @@ def register_reminders(app: App, container: Container) -> None:
                 again = c.people.quiet_until(lead.owner_id, now + SNOOZE)
                 c.notify(
                     session,
-                    key=f"lead:{lead.id}:{lead.owner_id}:snooze:{message_ts}",
+                    key=f"lead:{lead.id}:{lead.owner_id}:snooze:{clock}:{message_ts}",
                     target=lead.owner_id,
                     text=text,
                     blocks=blocks,

@@ -1,0 +1,299 @@
+"""The sweep pass against the fake Slack: warnings, breaches, escalations, recycling,
+digests, quiet hours, batching — each message once, whatever runs twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.container import Container, build, make_client
+from bot.delivery import Pacer
+from bot.directory import StaticDirectory
+from bot.settings import Settings
+from bot.sweep import sweep
+from slaengine import leadwork
+from slaengine.clock import FixedClock
+from slaengine.config import Agreement
+from slaengine.handoffs import hand_off, parse_handoff
+from slaengine.persistence import outbox
+from slaengine.persistence.db import unit_of_work
+from slaengine.persistence.tables import Lead, OutboxMessage
+from tests.conftest import NEW_YORK
+from tests.fakeslack import FakeSlack
+
+
+@pytest.fixture
+def c(database_url: str, agreement: Agreement, clock: FixedClock, fake_slack: FakeSlack,
+      engine: Engine) -> Iterator[Container]:
+    container = build(
+        Settings(database_url=database_url, webhook_secret="s"),
+        agreement=agreement,
+        clock=clock,
+        client=make_client(Settings(bot_token="xoxb-test", api_url=fake_slack.url)),
+        directory=StaticDirectory(),
+        engine=engine,
+    )
+    container.deliverer.pacer = Pacer(interval=0)
+    yield container
+    container._pool.shutdown(wait=True)
+
+
+def ny(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=NEW_YORK)
+
+
+def handoff(c: Container, external_id: str, owner: str = "U0ALICE", **extra: Any) -> Lead:
+    fields = {"external_id": external_id, "name": f"Lead {external_id}", "company": "Acme",
+              "fit": "good", "interest": "high", "owner": owner, **extra}
+    with unit_of_work(c.engine) as session:
+        return hand_off(parse_handoff(fields), session=session, agreement=c.agreement,
+                        directory=c.directory, now=c.clock.now(), source="webhook").lead
+
+
+def posts_to(fake: FakeSlack, target: str) -> list[dict[str, Any]]:
+    return fake.messages_to(target)
+
+
+def text_of(message: dict[str, Any]) -> str:
+    return str(message.get("text", "")) + str(message.get("blocks", ""))
+
+
+def test_a_lead_entering_its_warning_window_gets_one_warning_dm_with_its_buttons(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    lead = handoff(c, "w-1")  # Monday 09:00, 4h window: due 13:00, warned at 12:00
+    clock.set(ny(23, 11, 59))
+    sweep(c)
+    assert posts_to(fake_slack, "U0ALICE") == []
+    clock.set(ny(23, 12, 0))
+    first = sweep(c)
+    second = sweep(c)
+    assert (first.warnings, second.warnings) == (1, 0)
+    (dm,) = posts_to(fake_slack, "U0ALICE")
+    assert lead.ref in dm["text"]
+    actions = [e["action_id"] for b in dm["blocks"] if b["type"] == "actions"
+               for e in b["elements"]]
+    assert actions == ["lead_touch", "lead_snooze", "lead_reassign"]
+    assert fake_slack.violations == []
+
+
+def test_a_breach_updates_the_warning_and_escalates_to_the_manager_and_channel_once(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    lead = handoff(c, "b-1")
+    clock.set(ny(23, 12, 0))
+    sweep(c)
+    (warning,) = posts_to(fake_slack, "U0ALICE")
+    clock.set(ny(23, 13, 0))
+    at_due = sweep(c)
+    assert at_due.breaches == 0  # due at 13:00 is not yet breached at 13:00
+    clock.set(ny(23, 13, 1))
+    report = sweep(c)
+    sweep(c)
+    assert (report.breaches, report.escalations) == (1, 2)
+    updates = fake_slack.calls("chat.update", ok=True)
+    assert len(updates) == 1
+    assert updates[0].args["ts"] == sent_ts(c.engine, f"lead:{lead.id}:U0ALICE:warn:response")
+    assert warning["text"] != updates[0].args["text"]
+    assert "Breached" in str(updates[0].args["blocks"])
+    assert len(posts_to(fake_slack, "U0ALICE")) == 1  # updated in place, not posted again
+    (manager,) = posts_to(fake_slack, "U0DAVE")
+    (channel,) = posts_to(fake_slack, "#sales-marketing")
+    assert lead.ref in manager["text"] and lead.ref in channel["text"]
+
+
+def sent_ts(engine: Engine, key: str) -> str | None:
+    with Session(engine) as session:
+        return session.exec(select(OutboxMessage.ts).where(OutboxMessage.key == key)).one()
+
+
+def test_after_downtime_a_lapsed_warning_becomes_the_breach_notice_instead(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    lead = handoff(c, "d-1")
+    clock.set(ny(24, 10, 0))  # the process was down from Monday morning to Tuesday
+    report = sweep(c)
+    assert (report.warnings, report.breaches) == (0, 1)
+    (dm,) = posts_to(fake_slack, "U0ALICE")
+    assert "Breached" in str(dm["blocks"]) and lead.ref in dm["text"]
+    assert fake_slack.count("chat.update") == 0
+
+
+def test_what_one_pass_owes_one_rep_goes_out_as_one_message_naming_every_item(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    refs = [handoff(c, f"g-{n}").ref for n in range(3)]
+    clock.set(ny(23, 12, 5))
+    sweep(c)
+    (dm,) = posts_to(fake_slack, "U0ALICE")
+    assert all(ref in dm["text"] for ref in refs)
+    assert dm["blocks"][0]["type"] == "header"
+
+
+def test_a_pass_owing_more_than_fits_in_one_message_splits_it_and_names_each_item_once(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    refs = [handoff(c, f"s-{n}").ref for n in range(40)]
+    clock.set(ny(23, 12, 5))
+    sweep(c)
+    messages = posts_to(fake_slack, "U0ALICE")
+    assert len(messages) >= 2
+    assert all(len(m["blocks"]) <= 50 for m in messages)
+    named = [ref for m in messages for ref in refs if f"*{ref}*" in str(m["blocks"])]
+    assert sorted(named) == sorted(refs)
+    assert fake_slack.violations == []
+
+
+def test_quiet_hours_hold_a_warning_until_the_reps_own_working_hours(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("U0ALICE", email="alice@acme.example", tz="Asia/Tokyo")
+    handoff(c, "q-1")
+    clock.set(ny(23, 12, 0))  # Tuesday 02:00 in Tokyo
+    assert sweep(c).warnings == 1
+    assert posts_to(fake_slack, "U0ALICE") == []
+    with Session(c.engine) as session:
+        held = session.exec(select(OutboxMessage.not_before)).one()
+    assert held == ny(23, 19, 0)  # Tuesday 09:00 in Tokyo
+
+
+def test_a_warning_held_by_quiet_hours_past_the_breach_gives_way_to_the_breach_notice(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("U0ALICE", email="alice@acme.example", tz="Asia/Tokyo")
+    handoff(c, "q-3")
+    clock.set(ny(23, 12, 0))
+    sweep(c)
+    clock.set(ny(23, 13, 1))
+    sweep(c)
+    clock.set(ny(23, 19, 0))  # the start of Alice's day in Tokyo: her digest, not the warning
+    sweep(c)
+    notices = [m for m in posts_to(fake_slack, "U0ALICE") if "Good morning" not in m["text"]]
+    (only,) = notices
+    assert "Breached" in str(only["blocks"])
+
+
+def test_a_breach_escalation_is_sent_at_the_breach_even_in_quiet_hours(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("U0ALICE", email="alice@acme.example", tz="Asia/Tokyo")
+    handoff(c, "q-2")
+    clock.set(ny(23, 13, 1))
+    sweep(c)
+    assert len(posts_to(fake_slack, "U0ALICE")) == 1
+    assert len(posts_to(fake_slack, "U0DAVE")) == 1
+
+
+def test_a_lead_without_progress_is_recycled_to_marketing_and_leaves_the_reps_list(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    lead = handoff(c, "r-1")
+    clock.set(lead.recycle_at + timedelta(minutes=1))
+    report = sweep(c)
+    assert report.recycled == 1
+    (notice,) = posts_to(fake_slack, "U0CAROL")
+    assert lead.ref in notice["text"]
+    with Session(c.engine) as session:
+        assert leadwork.mine(session, c.agreement, "U0ALICE", clock.now()) == []
+        stored = session.get(Lead, lead.id)
+        assert stored is not None and stored.stage == "recycled" and not stored.is_open
+
+
+def test_the_daily_digest_lists_overdue_and_at_risk_items_once_a_day(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    overdue = handoff(c, "dg-1")
+    clock.set(ny(24, 8, 30))
+    sweep(c)
+    before_opening = [m for m in posts_to(fake_slack, "U0ALICE") if "Good morning" in m["text"]]
+    assert before_opening == []
+    clock.set(ny(24, 9, 0))
+    assert sweep(c).digests == 1
+    assert sweep(c).digests == 0
+    digests = [m for m in posts_to(fake_slack, "U0ALICE") if "Good morning" in m["text"]]
+    assert len(digests) == 1 and overdue.ref in str(digests[0]["blocks"])
+
+
+def test_a_reminder_for_a_lead_touched_before_delivery_is_dropped(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    lead = handoff(c, "t-1")
+    clock.set(ny(23, 12, 0))
+    sweep(c, deliver=False)
+    with unit_of_work(c.engine) as session:
+        leadwork.touch(session, c.agreement, name=lead.ref, actor="U0ALICE", now=clock.now(),
+                       key="k")
+    report = c.deliverer.deliver_due()
+    assert (report.sent, report.dropped) == (0, 1)
+    assert posts_to(fake_slack, "U0ALICE") == []
+
+
+def test_a_rate_limited_post_is_retried_and_delivered_once(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    handoff(c, "rl-1")
+    fake_slack.fail_next("chat.postMessage", status=429, retry_after=0, times=5)
+    clock.set(ny(23, 12, 0))
+    first = sweep(c)
+    assert first.delivery.deferred == 1
+    clock.set(ny(23, 12, 10))
+    sweep(c)
+    assert len(posts_to(fake_slack, "U0ALICE")) == 1
+
+
+def test_a_permanent_error_is_recorded_and_not_retried(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    # a channel that does not exist is a permanent error
+    with unit_of_work(c.engine) as session:
+        outbox.enqueue(session, key="x", target="#nowhere", text="hello", now=clock.now())
+    report = c.deliverer.deliver_due()
+    assert report.failed == 1
+    again = c.deliverer.deliver_due()
+    assert again.failed == 0 and again.sent == 0
+    with Session(c.engine) as session:
+        row = session.exec(select(OutboxMessage).where(OutboxMessage.key == "x")).one()
+        assert (row.status, row.error) == ("failed", "channel_not_found")
+
+
+def test_a_message_posted_by_a_worker_that_died_before_recording_it_is_not_posted_again(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    with unit_of_work(c.engine) as session:
+        outbox.enqueue(session, key="crash-1", target="U0ALICE", text="once only",
+                       now=clock.now())
+    # a worker claims the row and posts it, then dies before recording the ts
+    with unit_of_work(c.engine) as session:
+        rows, _ = outbox.claim_for(session, "U0ALICE", "dead-worker", "batch-dead",
+                                   clock.now(), timedelta(minutes=2))
+        assert [r.key for r in rows] == ["crash-1"]
+    c.client.chat_postMessage(
+        channel="U0ALICE", text="once only",
+        metadata={"event_type": "slabot_delivery", "event_payload": {"batch": "batch-dead"}},
+    )
+    clock.set(clock.now() + timedelta(minutes=3))  # the dead worker's lease runs out
+    report = c.deliverer.deliver_due()
+    assert (report.recovered, report.sent) == (1, 0)
+    assert len(posts_to(fake_slack, "U0ALICE")) == 1
+    with Session(c.engine) as session:
+        row = session.exec(select(OutboxMessage).where(OutboxMessage.key == "crash-1")).one()
+        assert row.status == "sent" and row.ts
+
+
+def test_a_claimed_row_whose_worker_died_before_posting_is_sent_after_the_lease(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    with unit_of_work(c.engine) as session:
+        outbox.enqueue(session, key="crash-2", target="U0ALICE", text="eventually",
+                       now=clock.now())
+        outbox.claim_for(session, "U0ALICE", "dead-worker", "batch-2", clock.now(),
+                         timedelta(minutes=2))
+    assert c.deliverer.deliver_due().sent == 0  # still leased to the dead worker
+    clock.set(clock.now() + timedelta(minutes=3))
+    assert c.deliverer.deliver_due().sent == 1
+    assert len(posts_to(fake_slack, "U0ALICE")) == 1
