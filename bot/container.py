@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -128,6 +128,8 @@ def build(
         clock=clock,
         client=client,
         directory=directory,
-        deliverer=Deliverer(engine, client, clock),
+        deliverer=Deliverer(
+            engine, client, clock, lease=timedelta(seconds=settings.delivery_lease_seconds)
+        ),
         people=People(client, engine, agreement),
     )

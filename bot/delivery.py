@@ -32,6 +32,7 @@ from slaengine.persistence.tables import Lead, OutboxMessage
 
 log = logging.getLogger(__name__)
 
+#: how long a claimed row is a worker's before another may take it over (it may have died)
 LEASE = timedelta(minutes=2)
 PERMANENT = {
     "channel_not_found",
@@ -157,7 +158,9 @@ class Deliverer:
         clock: Clock,
         relevance: Relevance = lead_relevance,
         pacer: Pacer | None = None,
+        lease: timedelta = LEASE,
     ) -> None:
+        self.lease = lease
         self.engine = engine
         self.client = client
         self.clock = clock
@@ -178,7 +181,7 @@ class Deliverer:
         batch = uuid.uuid4().hex
         now = self.clock.now()
         with unit_of_work(self.engine) as session:
-            rows, uncertain = outbox.claim_for(session, target, self.worker, batch, now, LEASE)
+            rows, uncertain = outbox.claim_for(session, target, self.worker, batch, now, self.lease)
             ids = [row.id for row in rows if row.id is not None]
         if not ids:
             return report

@@ -27,6 +27,7 @@ class Settings:
     sla_config: str = "./sla.toml"
     webhook_secret: str = ""
     port: int = 3000
+    delivery_lease_seconds: int = 120
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -41,6 +42,12 @@ class Settings:
             raise SettingsError(f"PORT must be a number, got {port_text!r}") from None
         if not 0 <= port <= 65535:
             raise SettingsError(f"PORT must be between 0 and 65535, got {port}")
+        lease_text = values.get("SLABOT_DELIVERY_LEASE_SECONDS") or "120"
+        if not lease_text.isdigit() or int(lease_text) < 1:
+            raise SettingsError(
+                "SLABOT_DELIVERY_LEASE_SECONDS must be a whole number of seconds, "
+                f"got {lease_text!r}"
+            )
         api_url = values.get("SLACK_API_URL") or DEFAULT_API_URL
         if not api_url.endswith("/"):
             api_url += "/"
@@ -53,6 +60,7 @@ class Settings:
             sla_config=values.get("SLA_CONFIG") or "./sla.toml",
             webhook_secret=values.get("SLABOT_WEBHOOK_SECRET", ""),
             port=port,
+            delivery_lease_seconds=int(lease_text),
         )
 
     def require_slack(self) -> None:
