@@ -1,0 +1,102 @@
+"""Block Kit builders stay within Slack's limits, however many items there are."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.blocks import leads as lead_blocks
+from bot.blocks import reminders, slack_date
+from bot.blocks.agreement import agreement_blocks
+from bot.blocks.help import help_blocks
+from bot.blocks.modals import handoff_modal, reassign_modal, reject_modal
+from bot.delivery import compose
+from slaengine.config import Agreement
+from slaengine.kinds.lead import MarketingStatus, Stage
+from slaengine.leadwork import LeadView
+from slaengine.persistence.tables import OutboxMessage
+from slaengine.states import State
+from tests.conftest import NEW_YORK
+from tests.fakeslack import block_errors
+
+DUE = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+
+
+def lead(n: int, state: State = State.AT_RISK, company: str = "Acme") -> LeadView:
+    return LeadView(
+        id=n, ref=f"L-{1000 + n}", external_id=f"crm-{n}", name=f"Person {n} " + "x" * 60,
+        company=company, status=MarketingStatus.GOOD_FIT_INTERESTED, campaign="Q4 webinar",
+        owner_id="U0ALICE", stage=Stage.NEW, state=state, due_at=DUE + timedelta(minutes=n),
+        handed_off_at=DUE - timedelta(hours=4), attempts=0, max_attempts=6,
+    )
+
+
+def test_a_slack_date_shows_in_the_viewers_zone_with_a_fallback_in_the_agreements() -> None:
+    assert slack_date(DUE, NEW_YORK) == (
+        "<!date^1795456800^{date_short_pretty} at {time}|Mon 23 Nov 2026 13:00 EST>"
+    )
+
+
+@pytest.mark.parametrize("count", [0, 1, 20, 21, 500])
+def test_sla_mine_fits_in_one_message_whatever_the_number_of_items(count: int) -> None:
+    blocks = lead_blocks.mine([lead(n) for n in range(count)], NEW_YORK)
+    assert block_errors(blocks) == []
+    if count > lead_blocks.MAX_LISTED:
+        assert f"{count - lead_blocks.MAX_LISTED} more" in str(blocks[-1])
+
+
+def test_each_listed_lead_has_contacted_accept_and_reject_buttons() -> None:
+    blocks = lead_blocks.mine([lead(1)], NEW_YORK)
+    actions = [b for b in blocks if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions[0]["elements"]] == [
+        "lead_touch", "lead_accept", "lead_reject",
+    ]
+    assert actions[0]["elements"][0]["value"] == "L-1001|0"
+
+
+def test_a_digest_of_hundreds_of_items_is_split_into_valid_parts_naming_each_once() -> None:
+    items = [lead(n, State.OVERDUE if n % 3 else State.AT_RISK) for n in range(400)]
+    parts = reminders.digest(items, NEW_YORK)
+    assert len(parts) > 1
+    for _, blocks in parts:
+        assert block_errors(blocks) == []
+    text = "".join(str(blocks) for _, blocks in parts)
+    assert all(text.count(f"*{item.ref}*") == 1 for item in items)
+
+
+@pytest.mark.parametrize("builder", [reminders.warning, reminders.breach, reminders.escalation])
+def test_reminder_items_are_valid_blocks(builder: Any) -> None:
+    text, blocks = builder(lead(1), "response", NEW_YORK)
+    assert "L-1001" in text
+    assert block_errors(blocks) == []
+
+
+def test_a_composed_message_lists_each_row_under_one_header() -> None:
+    rows = []
+    for n in range(3):
+        text, blocks = reminders.warning(lead(n), "response", NEW_YORK)
+        rows.append(OutboxMessage(key=f"k{n}", target="U0ALICE", text=text, topic="warn",
+                                  blocks=json.dumps(blocks),
+                                  not_before=DUE, created_at=DUE))
+    text, blocks = compose(rows)
+    assert blocks is not None and blocks[0]["type"] == "header"
+    assert "3" in blocks[0]["text"]["text"]
+    assert block_errors(blocks) == []
+    assert all(f"L-{1000 + n}" in text for n in range(3))
+
+
+def test_help_and_the_agreement_render_as_valid_blocks(agreement: Agreement) -> None:
+    assert block_errors(help_blocks("I don't know `/sla frobnicate`.")) == []
+    rendered = agreement_blocks(agreement)
+    assert block_errors(rendered) == []
+    assert "Good fit, interested: *4h*" in str(rendered)
+
+
+def test_the_modals_are_valid_views() -> None:
+    for view in (handoff_modal(), reject_modal("L-1001", "Dana"),
+                 reassign_modal("L-1001", "Dana", "U0ALICE")):
+        assert block_errors(view["blocks"], max_blocks=100) == []
+        assert len(view["title"]["text"]) <= 24
