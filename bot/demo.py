@@ -17,6 +17,7 @@ from bot.container import Container, build
 from bot.directory import StaticDirectory
 from bot.render import blocks_to_text, inline
 from bot.settings import Settings
+from bot.sweep import sweep
 from migrations.runner import upgrade
 from slaengine import leadwork
 from slaengine.clock import FixedClock
@@ -46,6 +47,18 @@ class PrintingSlack:
         self.out.write(f"  -> {where} ({when:%a %H:%M})\n{indented}\n")
         return {"ok": True, "channel": channel, "ts": f"{self.count}.000100"}
 
+    def chat_update(
+        self, *, channel: str, ts: str, text: str, blocks: Any = None, **_: Any
+    ) -> dict[str, Any]:
+        when = self.clock.now().astimezone(self.zone)
+        body = blocks_to_text(blocks, text)
+        indented = "\n".join(f"    {line}" for line in body.splitlines())
+        self.out.write(f"  -> updates its earlier DM to @{channel} ({when:%a %H:%M})\n{indented}\n")
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def users_info(self, *, user: str, **_: Any) -> dict[str, Any]:
+        return {"ok": True, "user": {"id": user, "tz": self.zone.key, "real_name": user}}
+
 
 class Demo:
     def __init__(self, out: TextIO, workdir: Path) -> None:
@@ -74,7 +87,8 @@ class Demo:
         self.out.write(f"\n[{now:%a %d %b %H:%M %Z}] {text}\n")
 
     def deliver(self) -> None:
-        self.c.deliverer.deliver_due()
+        """What the scheduler would do now: one sweep pass, which also delivers."""
+        sweep(self.c)
 
     def handoff(self, **fields: Any) -> str | None:
         try:
@@ -167,11 +181,29 @@ class Demo:
         self.handoff(
             external_id="crm-1004", name="Nobody", company="Nowhere", fit="bad", interest="low"
         )
+        self.at(0, 10, 30)
+        self.say("Another hot lead arrives and goes to Bob")
+        self.handoff(
+            external_id="crm-1006",
+            name="Jeffrey Spender",
+            company="Morley",
+            fit="good",
+            interest="high",
+        )
         self.at(0, 11, 0)
         self.say("Alice logs her first touch on Dana: `/sla touch " + (dana or "") + "`")
         self.act("touch", name=dana, actor="U0ALICE", key="demo-1")
         self.say("Erin (marketing) tries to accept Alice's lead")
         self.act("accept", name=dana, actor="U0ERIN", key="accept")
+        self.at(0, 13, 30)
+        self.say("The scheduler's pass: Bob's lead enters its warning window")
+        self.deliver()
+        self.at(0, 14, 31)
+        self.say("The pass after the window lapsed: the breach is escalated")
+        self.deliver()
+        self.at(1, 9, 0)
+        self.say("Tuesday morning: the start-of-day digest")
+        self.deliver()
         self.at(1, 10, 0)
         self.say("Bob goes away for the rest of the week: `/sla away today 2026-11-27`")
         with unit_of_work(self.c.engine) as session:
