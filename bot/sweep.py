@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from bot import notices
 from bot.blocks import reminders
 from bot.container import Container
 from bot.delivery import DeliveryReport
@@ -37,13 +38,15 @@ class SweepReport:
     escalations: int = 0
     recycled: int = 0
     digests: int = 0
+    handed_on: int = 0
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
     def line(self) -> str:
         d = self.delivery
         return (
             f"sweep: {self.leads} leads due, {self.warnings} warnings, {self.breaches} breaches, "
-            f"{self.escalations} escalations, {self.recycled} recycled, {self.digests} digests; "
+            f"{self.escalations} escalations, {self.recycled} recycled, {self.handed_on} handed on "
+            f"from reps away, {self.digests} digests; "
             f"delivered {d.sent} items in {d.messages} messages, {d.deferred} deferred, "
             f"{d.failed} failed, {d.dropped} dropped, {d.recovered} recovered"
         )
@@ -64,6 +67,7 @@ def sweep(c: Container, *, deliver: bool = True) -> SweepReport:
         report.leads += len(due)
         if len(due) < BATCH:
             break
+    _absences(c, now, report)
     _digests(c, now, report)
     if deliver:
         report.delivery = c.deliverer.deliver_due()
@@ -144,6 +148,17 @@ def _ladder(c: Container) -> list[str]:
         elif step == "contact":
             targets.append(agreement.marketing.contact)
     return [c.resolve(t) for t in dict.fromkeys(targets)]
+
+
+def _absences(c: Container, now: datetime, report: SweepReport) -> None:
+    """An absence that has begun: the absent rep's open leads pass to the next reps."""
+    day = now.astimezone(c.agreement.zone).date()
+    with unit_of_work(c.engine) as session:
+        for user in lead_repo.away_with_open_leads(session, day):
+            for moved in leadwork.hand_on_open_leads(session, c.agreement, c.directory,
+                                                     user_id=user, now=now):
+                notices.lead_reassigned(c, session, moved)
+                report.handed_on += 1
 
 
 def _digests(c: Container, now: datetime, report: SweepReport) -> None:

@@ -102,3 +102,14 @@ def due_for_action(session: Session, now: datetime, limit: int) -> Sequence[Lead
 def owners_with_open(session: Session) -> list[str]:
     query = select(Lead.owner_id).where(col(Lead.is_open).is_(True)).distinct()
     return sorted(session.exec(query).all())
+
+
+def away_with_open_leads(session: Session, day: date) -> list[str]:
+    """People away on `day` who still own open leads (their absence began since)."""
+    query = (
+        select(Absence.user_id)
+        .join(Lead, col(Lead.owner_id) == col(Absence.user_id))
+        .where(Absence.starts_on <= day, Absence.ends_on >= day, col(Lead.is_open).is_(True))
+        .distinct()
+    )
+    return sorted(session.exec(query).all())

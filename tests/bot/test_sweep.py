@@ -297,3 +297,23 @@ def test_a_claimed_row_whose_worker_died_before_posting_is_sent_after_the_lease(
     clock.set(clock.now() + timedelta(minutes=3))
     assert c.deliverer.deliver_due().sent == 1
     assert len(posts_to(fake_slack, "U0ALICE")) == 1
+
+
+def test_when_an_absence_begins_the_reps_open_leads_pass_to_the_next_rep(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    lead = handoff(c, "aw-1", owner="U0BOB")
+    with unit_of_work(c.engine) as session:
+        outcome = leadwork.go_away(session, c.agreement, c.directory, user_id="U0BOB",
+                                   starts_on=ny(25, 0).date(), ends_on=ny(27, 0).date(),
+                                   now=clock.now())
+        assert outcome.handed_on == []  # the absence has not begun
+    clock.set(ny(24, 16, 0))
+    assert sweep(c).handed_on == 0
+    clock.set(ny(25, 0, 30))
+    assert sweep(c).handed_on == 1
+    assert sweep(c).handed_on == 0
+    with Session(c.engine) as session:
+        stored = session.get(Lead, lead.id)
+        assert stored is not None and stored.owner_id == "U0ALICE"
+    assert any(lead.ref in m["text"] for m in posts_to(fake_slack, "U0ALICE"))
