@@ -110,10 +110,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from urllib.error import URLError
+
+    from slack_sdk.errors import SlackApiError
+
     from bot.server import serve
 
     c = _container(need_slack=True)
-    return serve(c)
+    try:
+        return serve(c)
+    except URLError as exc:
+        raise SettingsError(f"cannot reach Slack at {c.settings.api_url}: {exc.reason}") from None
+    except SlackApiError as exc:
+        raise SettingsError(
+            f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}"
+        ) from None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app import build_app
 from bot.container import Container
+from bot.settings import SettingsError
 from bot.web import build_web
 
 log = logging.getLogger(__name__)
@@ -35,15 +35,22 @@ def serve(c: Container) -> int:
     app = build_app(c)
     socket_mode = bool(c.settings.app_token)
     web = build_web(c, None if socket_mode else app)
-    scheduler = start_scheduler(c)
+    handler = None
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from slack_sdk.errors import SlackApiError
 
         handler = SocketModeHandler(app, c.settings.app_token)
-        threading.Thread(target=handler.start, name="socket-mode", daemon=True).start()
+        try:
+            handler.connect()  # type: ignore[no-untyped-call]  # fail loudly, not deaf
+        except SlackApiError as exc:
+            raise SettingsError(
+                f"Socket Mode could not connect with SLACK_APP_TOKEN: {exc.response.get('error')}"
+            ) from None
         log.info("Slack over Socket Mode; webhook and health on port %s", c.settings.port)
     else:
         log.info("Slack over HTTP on port %s (/slack/events)", c.settings.port)
+    scheduler = start_scheduler(c)
     try:
         uvicorn.run(
             web,
@@ -54,5 +61,7 @@ def serve(c: Container) -> int:
         )
     finally:
         scheduler.shutdown(wait=False)
+        if handler is not None:
+            handler.close()  # type: ignore[no-untyped-call]
         c.close()
     return 0
