@@ -122,9 +122,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except URLError as exc:
         raise SettingsError(f"cannot reach Slack at {c.settings.api_url}: {exc.reason}") from None
     except SlackApiError as exc:
-        raise SettingsError(
-            f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}"
-        ) from None
+        raise SettingsError(f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}") from None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -138,8 +138,10 @@ class Demo:
 
     def mine(self, user: str) -> None:
         with Session(self.c.engine) as session:
-            items = leadwork.mine(session, self.c.agreement, user, self.clock.now())
-        text = blocks_to_text(lead_blocks.mine(items, self.zone))
+            page = leadwork.mine_page(
+                session, self.c.agreement, user, self.clock.now(), lead_blocks.MAX_LISTED
+            )
+        text = blocks_to_text(lead_blocks.mine(page, self.zone))
         self.out.write("\n".join(f"    {line}" for line in text.splitlines()) + "\n")
 
     def run(self) -> None:

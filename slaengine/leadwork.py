@@ -96,6 +96,27 @@ def mine(session: Session, agreement: Agreement, user_id: str, now: datetime) ->
     )
 
 
+@dataclass(frozen=True)
+class MinePage:
+    """What `/sla mine` shows: the most urgent open leads, and counts of them all."""
+
+    items: list[LeadView]
+    open: int
+    overdue: int
+    at_risk: int
+
+    @property
+    def more(self) -> int:
+        return self.open - len(self.items)
+
+
+def mine_page(session: Session, agreement: Agreement, user_id: str, now: datetime,
+              limit: int) -> MinePage:
+    (open_, overdue, at_risk), shown = lead_repo.open_summary(session, user_id, now, limit)
+    items = [view(lead, agreement, now) for lead in shown]
+    return MinePage(items, open_, overdue, at_risk)
+
+
 def get(session: Session, name: str) -> Lead:
     lead = find_lead(session, name)
     if lead is None:

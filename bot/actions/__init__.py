@@ -29,13 +29,12 @@ def _refresh(c: Container, body: dict[str, Any], respond: Respond, outcome: Outc
     """Redraw the message the button was on: the caller's list, with the outcome on top."""
     user = body["user"]["id"]
     with unit_of_work(c.engine) as session:
-        items = leadwork.mine(session, c.agreement, user, c.clock.now())
+        page = leadwork.mine_page(session, c.agreement, user, c.clock.now(), lead_blocks.MAX_LISTED)
+    note = f":white_check_mark: {outcome.message}"
     respond(
         replace_original=True,
         text=outcome.message,
-        blocks=lead_blocks.mine(
-            items, c.agreement.zone, note=f":white_check_mark: {outcome.message}"
-        ),
+        blocks=lead_blocks.mine(page, c.agreement.zone, note=note),
     )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.blocks import Block, actions, button, context, divider, header, section, slack_date
-from slaengine.leadwork import LeadView
+from slaengine.leadwork import LeadView, MinePage
 from slaengine.states import State
 
 ICON = {
@@ -47,21 +47,19 @@ def lead_buttons(lead: LeadView) -> Block:
     return actions(f"lead:{lead.ref}", *elements)
 
 
-def mine(leads: Sequence[LeadView], zone: ZoneInfo, note: str = "") -> list[Block]:
+def mine(page: MinePage, zone: ZoneInfo, note: str = "") -> list[Block]:
     blocks: list[Block] = [header("Your open SLA items")]
     if note:
         blocks.append(context(note))
-    if not leads:
+    if not page.open:
         blocks.append(section("Nothing open. :tada: New handoffs will show up here."))
         return blocks
-    overdue = sum(1 for lead in leads if lead.state is State.OVERDUE)
-    at_risk = sum(1 for lead in leads if lead.state is State.AT_RISK)
-    blocks.append(context(f"{len(leads)} open · {overdue} overdue · {at_risk} at risk"))
-    for lead in leads[:MAX_LISTED]:
+    blocks.append(context(f"{page.open} open · {page.overdue} overdue · {page.at_risk} at risk"))
+    for lead in page.items[:MAX_LISTED]:
         blocks.append(section(lead_line(lead, zone)))
         blocks.append(lead_buttons(lead))
-    if len(leads) > MAX_LISTED:
-        rest = len(leads) - MAX_LISTED
+    rest = page.open - len(page.items[:MAX_LISTED])
+    if rest > 0:
         blocks.append(divider())
         blocks.append(context(f"…and {rest} more, each due later than those above."))
     return blocks

@@ -26,9 +26,9 @@ def _say(respond: Respond, text: str) -> None:
 def mine(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
     user = command["user_id"]
     with unit_of_work(c.engine) as session:
-        items = leadwork.mine(session, c.agreement, user, c.clock.now())
-    blocks = lead_blocks.mine(items, c.agreement.zone)
-    respond(response_type="ephemeral", text=f"You have {len(items)} open SLA items.", blocks=blocks)
+        page = leadwork.mine_page(session, c.agreement, user, c.clock.now(), lead_blocks.MAX_LISTED)
+    blocks = lead_blocks.mine(page, c.agreement.zone)
+    respond(response_type="ephemeral", text=f"You have {page.open} open SLA items.", blocks=blocks)
 
 
 def team(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:

@@ -15,8 +15,8 @@ from slaengine.persistence.db import unit_of_work
 
 def home_view(c: Container, user: str) -> dict[str, Any]:
     with unit_of_work(c.engine) as session:
-        items = leadwork.mine(session, c.agreement, user, c.clock.now())
-    blocks = lead_blocks.mine(items, c.agreement.zone)
+        page = leadwork.mine_page(session, c.agreement, user, c.clock.now(), lead_blocks.MAX_LISTED)
+    blocks = lead_blocks.mine(page, c.agreement.zone)
     blocks = [*blocks, {"type": "divider"}, *help_blocks()[1:]]
     return {"type": "home", "blocks": blocks[:100]}
 

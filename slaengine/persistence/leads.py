@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, or_
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, col, select
 
 from slaengine.persistence.tables import REF_BASE, Absence, Lead, LeadEvent, RoutingCursor
@@ -113,3 +115,35 @@ def away_with_open_leads(session: Session, day: date) -> list[str]:
         .distinct()
     )
     return sorted(session.exec(query).all())
+
+
+def _current_clock() -> tuple[Any, Any]:
+    """The due and warning instants of each lead's current stage, as SQL expressions."""
+    is_new = col(Lead.stage) == "new"
+    due = case((is_new, col(Lead.response_due_at)), else_=col(Lead.accept_due_at))
+    warn = case((is_new, col(Lead.response_warn_at)), else_=col(Lead.accept_warn_at))
+    return due, warn
+
+
+def open_summary(
+    session: Session, owner_id: str, now: datetime, limit: int
+) -> tuple[tuple[int, int, int], Sequence[Lead]]:
+    """(open, overdue, at risk) counts of an owner's open leads, and the `limit` most urgent:
+    overdue first, then at risk, then by due instant. The database counts and orders, so
+    only the leads shown are loaded."""
+    due, warn = _current_clock()
+    theirs = (Lead.owner_id == owner_id, col(Lead.is_open).is_(True))
+    overdue = due < now
+    at_risk = and_(warn <= now, due >= now)
+    counts = session.exec(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((overdue, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((at_risk, 1), else_=0)), 0),
+        ).where(*theirs)
+    ).one()
+    urgency = case((overdue, 0), (warn <= now, 1), else_=2)
+    shown = session.exec(
+        select(Lead).where(*theirs).order_by(urgency, due, col(Lead.id)).limit(limit)
+    ).all()
+    return (int(counts[0]), int(counts[1]), int(counts[2])), shown

@@ -16,7 +16,7 @@ from bot.blocks.modals import handoff_modal, reassign_modal, reject_modal
 from bot.delivery import compose
 from slaengine.config import Agreement
 from slaengine.kinds.lead import MarketingStatus, Stage
-from slaengine.leadwork import LeadView
+from slaengine.leadwork import LeadView, MinePage
 from slaengine.persistence.tables import OutboxMessage
 from slaengine.states import State
 from tests.conftest import NEW_YORK
@@ -42,14 +42,15 @@ def test_a_slack_date_shows_in_the_viewers_zone_with_a_fallback_in_the_agreement
 
 @pytest.mark.parametrize("count", [0, 1, 20, 21, 500])
 def test_sla_mine_fits_in_one_message_whatever_the_number_of_items(count: int) -> None:
-    blocks = lead_blocks.mine([lead(n) for n in range(count)], NEW_YORK)
+    items = [lead(n) for n in range(min(count, lead_blocks.MAX_LISTED))]
+    blocks = lead_blocks.mine(MinePage(items, count, 0, count), NEW_YORK)
     assert block_errors(blocks) == []
     if count > lead_blocks.MAX_LISTED:
         assert f"{count - lead_blocks.MAX_LISTED} more" in str(blocks[-1])
 
 
 def test_each_listed_lead_has_contacted_accept_and_reject_buttons() -> None:
-    blocks = lead_blocks.mine([lead(1)], NEW_YORK)
+    blocks = lead_blocks.mine(MinePage([lead(1)], 1, 0, 1), NEW_YORK)
     actions = [b for b in blocks if b["type"] == "actions"]
     assert [e["action_id"] for e in actions[0]["elements"]] == [
         "lead_touch", "lead_accept", "lead_reject",

@@ -1,0 +1,73 @@
+"""`/sla mine` counts and orders in the database: the same answer as the rules in Python."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.directory import StaticDirectory
+from slaengine import leadwork
+from slaengine.clock import FixedClock
+from slaengine.config import Agreement
+from slaengine.handoffs import hand_off, parse_handoff
+from slaengine.persistence.db import unit_of_work
+from slaengine.states import State
+
+
+def seed(engine: Engine, agreement: Agreement, clock: FixedClock) -> None:
+    """Leads handed over across two days, some touched, some closed, two owners."""
+    start = clock.now()
+    with unit_of_work(engine) as session:
+        for n in range(40):
+            at = start + timedelta(minutes=37 * n)
+            fields = {"external_id": f"m-{n}", "fit": "good" if n % 3 else "bad",
+                      "interest": "high" if n % 4 else "low",
+                      "owner": "U0ALICE" if n % 5 else "U0BOB",
+                      "campaign": "Q4" if n % 7 == 0 else "",
+                      "handed_off_at": at.isoformat()}
+            if fields["fit"] == "bad" and fields["interest"] == "low":
+                continue
+            lead = hand_off(parse_handoff(fields), session=session, agreement=agreement,
+                            directory=StaticDirectory(), now=at, source="webhook").lead
+            session.flush()
+            if n % 6 == 0:
+                leadwork.touch(session, agreement, name=lead.ref, actor="U0DAVE", now=at,
+                               key="t")
+            if n % 9 == 0:
+                leadwork.accept(session, agreement, name=lead.ref, actor="U0DAVE", now=at,
+                                key="a")
+
+
+def test_the_page_agrees_with_the_rules_at_every_moment_of_the_week(
+    engine: Engine, agreement: Agreement, clock: FixedClock
+) -> None:
+    seed(engine, agreement, clock)
+    start = clock.now()
+    for hours in range(0, 24 * 7, 5):
+        now = start + timedelta(hours=hours)
+        with Session(engine) as session:
+            full = leadwork.mine(session, agreement, "U0ALICE", now)
+            page = leadwork.mine_page(session, agreement, "U0ALICE", now, 7)
+        assert page.open == len(full)
+        assert page.overdue == sum(v.state is State.OVERDUE for v in full)
+        assert page.at_risk == sum(v.state is State.AT_RISK for v in full)
+        assert [v.ref for v in page.items] == [v.ref for v in full[:7]]
+
+
+def test_a_lead_is_not_counted_overdue_at_the_very_instant_it_falls_due(
+    engine: Engine, agreement: Agreement, clock: FixedClock
+) -> None:
+    with unit_of_work(engine) as session:
+        lead = hand_off(parse_handoff({"external_id": "edge", "fit": "good",
+                                       "interest": "high", "owner": "U0ALICE"}),
+                        session=session, agreement=agreement, directory=StaticDirectory(),
+                        now=clock.now(), source="webhook").lead
+        session.flush()
+        due = lead.response_due_at
+    with Session(engine) as session:
+        at_due = leadwork.mine_page(session, agreement, "U0ALICE", due, 5)
+        after = leadwork.mine_page(session, agreement, "U0ALICE", due + timedelta(seconds=1), 5)
+    assert (at_due.overdue, at_due.at_risk) == (0, 1)
+    assert (after.overdue, after.at_risk) == (1, 0)
