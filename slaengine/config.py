@@ -25,7 +25,6 @@ from pydantic import (
     PlainSerializer,
     ValidationError,
     field_validator,
-    model_validator,
 )
 
 from slaengine.calendar import BusinessCalendar, parse_hours, parse_weekday
@@ -260,40 +259,6 @@ class Agreement(_Model):
     funnel: Funnel | None = None
     review: Review = Review()
 
-    @model_validator(mode="after")
-    def _teams_are_known(self) -> Agreement:
-        problems: list[str] = []
-        for needed in ("sales", "marketing"):
-            if needed not in self.teams:
-                problems.append(f"teams.{needed}: the agreement needs a {needed} team")
-        owners: list[tuple[str, str]] = [
-            (f"deliverables.{i}.owner", d.owner) for i, d in enumerate(self.deliverables)
-        ]
-        for path, section in (
-            ("content_requests", self.content_requests),
-            ("campaigns", self.campaigns),
-            ("training", self.training),
-        ):
-            if section is not None:
-                owners.append((f"{path}.owner", section.owner))
-        if self.training is not None:
-            owners.append(("training.attendees", self.training.attendees))
-        if self.reports is not None:
-            owners.append(("reports.owner", self.reports.owner))
-            owners.append(("reports.feedback_by", self.reports.feedback_by))
-        for path, team in owners:
-            if team not in self.teams:
-                problems.append(f"{path}: {team!r} is not a team (known: {', '.join(self.teams)})")
-        keys = [d.key for d in self.deliverables]
-        for key in sorted({k for k in keys if keys.count(k) > 1}):
-            problems.append(f"deliverables: the key {key!r} is used twice")
-        sales = self.teams.get("sales")
-        if "manager" in self.leads.escalate and sales is not None and sales.manager is None:
-            problems.append("teams.sales.manager: leads.escalate names 'manager' but none is set")
-        if problems:
-            raise ValueError("\n".join(problems))
-        return self
-
     # -- derived views -------------------------------------------------------------------------
 
     @property
@@ -356,15 +321,73 @@ def _problems(error: ValidationError) -> list[str]:
     return problems
 
 
+def _table(data: Any, key: str) -> dict[str, Any]:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def cross_problems(data: Any) -> list[str]:
+    """What no single key shows: teams named elsewhere, duplicate keys, a missing manager.
+
+    Works on the raw TOML, so these are reported together with every other problem.
+    """
+    teams = _table(data, "teams")
+    problems = [
+        f"teams.{needed}: the agreement needs a {needed} team"
+        for needed in ("sales", "marketing")
+        if needed not in teams
+    ]
+    named: list[tuple[str, Any]] = []
+    deliverables = data.get("deliverables") if isinstance(data, dict) else None
+    if isinstance(deliverables, list):
+        named += [
+            (f"deliverables.{i}.owner", d.get("owner"))
+            for i, d in enumerate(deliverables)
+            if isinstance(d, dict) and "owner" in d
+        ]
+        keys = [d.get("key") for d in deliverables if isinstance(d, dict)]
+        problems += [
+            f"deliverables: the key {key!r} is used twice"
+            for key in sorted({k for k in keys if isinstance(k, str) and keys.count(k) > 1})
+        ]
+    for section, fields in (
+        ("content_requests", ("owner",)),
+        ("campaigns", ("owner",)),
+        ("training", ("owner", "attendees")),
+        ("reports", ("owner", "feedback_by")),
+    ):
+        table = _table(data, section)
+        named += [(f"{section}.{field}", table[field]) for field in fields if field in table]
+    for path, team in named:
+        if isinstance(team, str) and team not in teams:
+            problems.append(f"{path}: {team!r} is not a team (known: {', '.join(teams)})")
+    escalate = _table(data, "leads").get("escalate")
+    sales = teams.get("sales")
+    if (
+        isinstance(escalate, list)
+        and "manager" in escalate
+        and isinstance(sales, dict)
+        and not sales.get("manager")
+    ):
+        problems.append("teams.sales.manager: leads.escalate names 'manager' but none is set")
+    return problems
+
+
 def parse_agreement(text: str, source: str = "<agreement>") -> Agreement:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise AgreementError(source, [f"not valid TOML: {exc}"]) from None
+    problems: list[str] = []
+    agreement: Agreement | None = None
     try:
-        return Agreement.model_validate(data)
+        agreement = Agreement.model_validate(data)
     except ValidationError as exc:
-        raise AgreementError(source, _problems(exc)) from None
+        problems += _problems(exc)
+    problems += cross_problems(data)
+    if problems or agreement is None:
+        raise AgreementError(source, problems)
+    return agreement
 
 
 def load_agreement(path: str | Path) -> Agreement:

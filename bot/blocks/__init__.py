@@ -12,6 +12,11 @@ MAX_TEXT = 3000
 MAX_BLOCKS = 50
 
 
+def escape(text: str) -> str:
+    """Outside text (a CRM's lead name, a rep's reason) shown as typed: no mentions, no links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def clip(text: str, limit: int = MAX_TEXT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

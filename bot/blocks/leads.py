@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.blocks import Block, actions, button, context, divider, header, section, slack_date
+from bot.blocks import Block, actions, button, context, divider, escape, header, section, slack_date
 from slaengine.leadwork import LeadView, MinePage
 from slaengine.states import State
 
@@ -23,7 +23,7 @@ MAX_LISTED = 20
 
 
 def lead_line(lead: LeadView, zone: ZoneInfo) -> str:
-    campaign = f" · campaign _{lead.campaign}_" if lead.campaign else ""
+    campaign = f" · campaign _{escape(lead.campaign)}_" if lead.campaign else ""
     if lead.due_at is None:
         when = lead.stage.value
     else:
@@ -32,7 +32,7 @@ def lead_line(lead: LeadView, zone: ZoneInfo) -> str:
         when = f"{what} {verb} {slack_date(lead.due_at, zone)}"
     attempts = f" · {lead.attempts}/{lead.max_attempts} attempts" if lead.attempts else ""
     return (
-        f"{ICON[lead.state]} *{lead.ref}* {lead.title}\n"
+        f"{ICON[lead.state]} *{lead.ref}* {escape(lead.title)}\n"
         f"{lead.status.label}{campaign} · {lead.state.label}{attempts}\n{when}"
     )
 
@@ -82,7 +82,7 @@ def team(rows: Sequence[tuple[str, int, int, int]]) -> list[Block]:
 
 def new_lead_dm(lead: LeadView, zone: ZoneInfo, handed_by: str | None) -> tuple[str, list[Block]]:
     by = f" from <@{handed_by}>" if handed_by else ""
-    text = f"New lead {lead.ref}{by}: {lead.title} ({lead.status.label})"
+    text = f"New lead {lead.ref}{by}: {escape(lead.title)} ({lead.status.label})"
     blocks = [
         section(f":incoming_envelope: *New lead{by}*\n{lead_line(lead, zone)}"),
         lead_buttons(lead),
@@ -91,7 +91,7 @@ def new_lead_dm(lead: LeadView, zone: ZoneInfo, handed_by: str | None) -> tuple[
 
 
 def reassigned_dm(lead: LeadView, zone: ZoneInfo, previous: str) -> tuple[str, list[Block]]:
-    text = f"{lead.ref} is now yours (was <@{previous}>'s): {lead.title}"
+    text = f"{lead.ref} is now yours (was <@{previous}>'s): {escape(lead.title)}"
     blocks = [
         section(
             f":arrows_counterclockwise: *Passed to you from <@{previous}>*\n{lead_line(lead, zone)}"
@@ -102,11 +102,11 @@ def reassigned_dm(lead: LeadView, zone: ZoneInfo, previous: str) -> tuple[str, l
 
 
 def rejected_dm(lead: LeadView, by: str, reason: str) -> tuple[str, list[Block]]:
-    text = f"{lead.ref} ({lead.title}) was rejected by <@{by}>: {reason}"
+    text = f"{lead.ref} ({escape(lead.title)}) was rejected by <@{by}>: {escape(reason)}"
     blocks = [
         section(
             f":leftwards_arrow_with_hook: *Lead rejected by <@{by}>*\n"
-            f"*{lead.ref}* {lead.title} · {lead.status.label}\n>{reason}"
+            f"*{lead.ref}* {escape(lead.title)} · {lead.status.label}\n>{escape(reason)}"
         ),
         context("Sales rejected this handoff; it is back with marketing for nurture or review."),
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks import Block, plain
+from bot.blocks import Block, escape, plain
 
 HANDOFF = "handoff_modal"
 REJECT = "reject_modal"
@@ -93,7 +93,7 @@ def reject_modal(ref: str, title: str) -> dict[str, Any]:
         "submit": plain("Reject", 24),
         "close": plain("Cancel", 24),
         "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{ref}* {title}"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{ref}* {escape(title)}"}},
             _input(
                 "reason",
                 "Why? Marketing's contact will read this.",
@@ -133,7 +133,7 @@ def reassign_modal(ref: str, title: str, owner: str) -> dict[str, Any]:
         "blocks": [
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": f"*{ref}* {title} · now <@{owner}>'s"},
+                "text": {"type": "mrkdwn", "text": f"*{ref}* {escape(title)} · now <@{owner}>'s"},
             },
             _input("owner", "New owner", {"type": "users_select", "action_id": "value"}),
         ],

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from bot.blocks import Block, actions, button, context, section, slack_date
+from bot.blocks import Block, actions, button, context, escape, section, slack_date
 from bot.blocks.leads import ICON
 from slaengine.leadwork import LeadView
 
@@ -17,18 +17,18 @@ WHAT = {"response": "first touch", "accept": "accept or reject"}
 
 
 def _why(lead: LeadView) -> str:
-    campaign = f" · campaign _{lead.campaign}_" if lead.campaign else ""
+    campaign = f" · campaign _{escape(lead.campaign)}_" if lead.campaign else ""
     return f"{lead.status.label}{campaign}"
 
 
 def warning(lead: LeadView, clock: str, zone: ZoneInfo) -> tuple[str, list[Block]]:
     assert lead.due_at is not None
     what = WHAT.get(clock, clock)
-    text = f"{lead.ref} {lead.title}: {what} due {slack_date(lead.due_at, zone)}"
+    text = f"{lead.ref} {escape(lead.title)}: {what} due {slack_date(lead.due_at, zone)}"
     value = f"{lead.ref}|{lead.attempts}"
     return text, [
         section(
-            f":hourglass_flowing_sand: *{lead.ref}* {lead.title}\n{_why(lead)}\n"
+            f":hourglass_flowing_sand: *{lead.ref}* {escape(lead.title)}\n{_why(lead)}\n"
             f"*{what.capitalize()}* due {slack_date(lead.due_at, zone)}"
         ),
         actions(
@@ -43,11 +43,11 @@ def warning(lead: LeadView, clock: str, zone: ZoneInfo) -> tuple[str, list[Block
 def breach(lead: LeadView, clock: str, zone: ZoneInfo) -> tuple[str, list[Block]]:
     assert lead.due_at is not None
     what = WHAT.get(clock, clock)
-    text = f"{lead.ref} {lead.title}: {what} window lapsed {slack_date(lead.due_at, zone)}"
+    text = f"{lead.ref} {escape(lead.title)}: {what} window lapsed {slack_date(lead.due_at, zone)}"
     value = f"{lead.ref}|{lead.attempts}"
     return text, [
         section(
-            f"{ICON[lead.state]} *{lead.ref}* {lead.title}\n{_why(lead)}\n"
+            f"{ICON[lead.state]} *{lead.ref}* {escape(lead.title)}\n{_why(lead)}\n"
             f"*Breached*: {what} was due {slack_date(lead.due_at, zone)}"
         ),
         actions(
@@ -63,22 +63,22 @@ def escalation(lead: LeadView, clock: str, zone: ZoneInfo) -> tuple[str, list[Bl
     assert lead.due_at is not None
     what = WHAT.get(clock, clock)
     text = (
-        f"{lead.ref} {lead.title} ({lead.owner_id}): {what} window lapsed "
+        f"{lead.ref} {escape(lead.title)} ({lead.owner_id}): {what} window lapsed "
         f"{slack_date(lead.due_at, zone)}"
     )
     return text, [
         section(
-            f":rotating_light: *{lead.ref}* {lead.title} · owner <@{lead.owner_id}>\n"
+            f":rotating_light: *{lead.ref}* {escape(lead.title)} · owner <@{lead.owner_id}>\n"
             f"{_why(lead)} · {what} was due {slack_date(lead.due_at, zone)}"
         ),
     ]
 
 
 def recycled(lead: LeadView, zone: ZoneInfo) -> tuple[str, list[Block]]:
-    text = f"{lead.ref} {lead.title} had no progress and is back with marketing for nurture"
+    text = f"{lead.ref} {escape(lead.title)} had no progress and is back with marketing for nurture"
     return text, [
         section(
-            f":recycle: *{lead.ref}* {lead.title} · was <@{lead.owner_id}>'s\n"
+            f":recycle: *{lead.ref}* {escape(lead.title)} · was <@{lead.owner_id}>'s\n"
             f"{_why(lead)} · handed off {slack_date(lead.handed_off_at, zone)}, "
             "no progress since: back to marketing for nurture."
         ),
@@ -100,7 +100,7 @@ def digest(leads: Sequence[LeadView], zone: ZoneInfo) -> list[tuple[str, list[Bl
     lines = []
     for lead in leads:
         due = slack_date(lead.due_at, zone) if lead.due_at else "-"
-        lines.append(f"{ICON[lead.state]} *{lead.ref}* {lead.title} · due {due}")
+        lines.append(f"{ICON[lead.state]} *{lead.ref}* {escape(lead.title)} · due {due}")
     sections = [
         section("\n".join(lines[start : start + LINES_PER_SECTION]))
         for start in range(0, len(lines), LINES_PER_SECTION)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from slaengine.persistence.tables import REF_BASE, Absence, Lead, LeadEvent, RoutingCursor
@@ -17,8 +18,14 @@ def by_external_id(session: Session, external_id: str) -> Lead | None:
     return session.exec(select(Lead).where(Lead.external_id == external_id)).first()
 
 
+MAX_ID = 2**31 - 1
+
+
 def by_ref_number(session: Session, number: int) -> Lead | None:
-    return session.get(Lead, number - REF_BASE)
+    lead_id = number - REF_BASE
+    if not 0 < lead_id <= MAX_ID:
+        return None  # not a ref this database could have given out
+    return session.get(Lead, lead_id)
 
 
 def open_for_owner(session: Session, owner_id: str) -> Sequence[Lead]:
@@ -68,15 +75,21 @@ def absences_of(session: Session, user_id: str, from_day: date) -> Sequence[Abse
 
 
 def routing_cursor(session: Session, team: str) -> RoutingCursor:
+    """The team's round-robin cursor, held for this transaction.
+
+    The row is created if missing with an insert that ignores a conflict, which also takes
+    SQLite's write lock; on PostgreSQL the row is then locked. Either way concurrent
+    handoffs take turns instead of reading the same cursor.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(RoutingCursor).values(team=team).on_conflict_do_nothing(index_elements=["team"])
+    )
     query = select(RoutingCursor).where(RoutingCursor.team == team)
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         query = query.with_for_update()
-    cursor = session.exec(query).first()
-    if cursor is None:
-        cursor = RoutingCursor(team=team)
-        session.add(cursor)
-        session.flush()
-    return cursor
+    return session.exec(query.execution_options(populate_existing=True)).one()
 
 
 def event_seen(session: Session, lead_id: int, key: str) -> bool:

@@ -1,0 +1,415 @@
+"""The `slabot` command, run in-process: config check, CSV import, status, db upgrade, demo."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.cli import main
+from slaengine.config import reference_agreement_path
+from slaengine.persistence.db import make_engine
+from slaengine.persistence.tables import Lead
+from tests.fakeslack import FakeSlack
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_slack: FakeSlack) -> Path:
+    """A working directory with an SQLite database and the reference agreement, Slack faked."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLABOT_WEBHOOK_SECRET", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SLA_CONFIG", str(reference_agreement_path()))
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-cli")
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.url)
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def leads_in(workdir: Path) -> list[Lead]:
+    engine = make_engine(f"sqlite:///{workdir / 'cli.db'}")
+    try:
+        with Session(engine) as session:
+            return list(session.exec(select(Lead).order_by(Lead.id)).all())
+    finally:
+        engine.dispose()
+
+
+def write_csv(path: Path, *lines: str) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------ config check
+
+
+def test_config_check_accepts_the_reference_agreement(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "config", "check", str(reference_agreement_path()))
+    assert code == 0, err
+    assert "OK" in out
+    assert "Acme Sales & Marketing SLA" in out
+
+
+def test_config_check_reads_sla_config_when_no_file_is_given(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "config", "check")
+    assert code == 0
+    assert str(reference_agreement_path()) in out
+
+
+BROKEN = {
+    # (text in the reference file, replacement, dotted key the report must name)
+    "unknown key": ("monthly_goal = 500", 'monthly_goal = 500\ncolour = "blue"', "leads.colour"),
+    "bad duration": (
+        'good_fit_interested = "4h"',
+        'good_fit_interested = "4x"',
+        "leads.response.good_fit_interested",
+    ),
+    "bad timezone": (
+        'timezone = "America/New_York"',
+        'timezone = "Mars/Olympus_Mons"',
+        "agreement.timezone",
+    ),
+    "unknown weekday": (
+        'days = ["mon", "tue", "wed", "thu", "fri"]',
+        'days = ["mon", "tue", "funday", "thu", "fri"]',
+        "business_hours.days.2",
+    ),
+    "overlapping hours": (
+        'hours = ["09:00-17:00"]',
+        'hours = ["09:00-13:00", "12:00-17:00"]',
+        "business_hours.hours",
+    ),
+    "member neither id nor e-mail": (
+        'members = ["U0ALICE", "U0BOB"]',
+        'members = ["U0ALICE", "bob"]',
+        "teams.sales.members.1",
+    ),
+}
+
+
+def broken_file(directory: Path, cases: list[str]) -> Path:
+    text = reference_agreement_path().read_text(encoding="utf-8")
+    for case in cases:
+        old, new, _ = BROKEN[case]
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path = directory / "broken.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_config_check_refuses_one_bad_key_naming_it(
+    case: str, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "config", "check", str(broken_file(workdir, [case])))
+    assert code == 1
+    assert BROKEN[case][2] + ":" in err
+    assert "Traceback" not in out + err
+
+
+def test_config_check_names_every_bad_key_in_one_run(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "config", "check", str(broken_file(workdir, sorted(BROKEN))))
+    assert code == 1
+    assert "Traceback" not in out + err
+    assert f"{len(BROKEN)} problem(s)" in err
+    for _, _, key in BROKEN.values():
+        assert f"  {key}:" in err, f"{key} not named in:\n{err}"
+    assert "unknown key" in err
+    assert "'funday'" in err
+    assert "'bob'" in err
+    assert "'4x'" in err
+    assert "Mars/Olympus_Mons" in err
+
+
+def test_config_check_names_cross_key_problems_together_with_field_problems(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = broken_file(workdir, ["bad timezone"])
+    text = path.read_text(encoding="utf-8")
+    blog = 'key = "blog"\ntitle = "Blog post"\nowner = "marketing"'
+    assert blog in text
+    path.write_text(text.replace(blog, blog.replace('"marketing"', '"marketting"')), "utf-8")
+    code, _, err = run(capsys, "config", "check", str(path))
+    assert code == 1
+    assert "  agreement.timezone:" in err
+    assert "  deliverables.0.owner:" in err
+
+
+def test_config_check_names_a_deliverable_owner_that_is_not_a_team(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = reference_agreement_path().read_text(encoding="utf-8")
+    blog = 'key = "blog"\ntitle = "Blog post"\nowner = "marketing"'
+    path = workdir / "owner.toml"
+    path.write_text(text.replace(blog, blog.replace('"marketing"', '"marketting"')), "utf-8")
+    code, _, err = run(capsys, "config", "check", str(path))
+    assert code == 1
+    assert "  deliverables.0.owner: 'marketting' is not a team" in err
+
+
+def test_config_check_reports_toml_syntax_errors_without_a_traceback(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = workdir / "syntax.toml"
+    path.write_text('[agreement\nname = "x"\n', encoding="utf-8")
+    code, out, err = run(capsys, "config", "check", str(path))
+    assert code == 1
+    assert "not valid TOML" in err
+    assert "Traceback" not in out + err
+
+
+def test_config_check_reports_a_missing_file(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "config", "check", str(workdir / "nope.toml"))
+    assert code == 1
+    assert "file not found" in err
+
+
+# ------------------------------------------------------------------ import leads
+
+HEADER = "external_id,name,company,email,fit,interest,campaign,owner"
+
+
+def test_import_leads_reports_each_row_and_stores_the_good_ones(
+    workdir: Path, capsys: pytest.CaptureFixture[str], fake_slack: FakeSlack
+) -> None:
+    csv = write_csv(
+        workdir / "leads.csv",
+        HEADER,
+        "crm-1,Dana Scully,Acme Corp,dana@acme.example,good,high,,",
+        "crm-2,Fox Mulder,Globex,,good,low,Q4 webinar,bob@acme.example",
+        "crm-1,Dana Scully,Acme Corp,dana@acme.example,good,high,,",
+        "crm-3,Nobody,Nowhere,,medium,high,,",
+        "crm-4,Walter Skinner,Initech,,bad,low,,",
+    )
+    code, out, err = run(capsys, "import", "leads", str(csv))
+    assert code == 1, err
+    lines = out.splitlines()
+    assert lines[0].startswith("line 2: imported: crm-1 as L-1001")
+    assert lines[1].startswith("line 3: imported: crm-2 as L-1002, owner U0BOB")
+    assert lines[2] == "line 4: duplicate: crm-1 is already L-1001"
+    assert lines[3].startswith("line 5: refused: fit: ")
+    assert "medium" in lines[3]
+    assert lines[4].startswith("line 6: refused: fit: ")
+    assert "2 imported, 1 duplicate, 2 refused" in out
+    stored = leads_in(workdir)
+    assert [(lead.external_id, lead.owner_id, lead.source) for lead in stored] == [
+        ("crm-1", "U0ALICE", "csv"),
+        ("crm-2", "U0BOB", "csv"),
+    ]
+    assert stored[1].campaign == "Q4 webinar"
+    # the import delivers the owners' DMs before it exits
+    assert any("L-1001" in m["text"] for m in fake_slack.messages_to("U0ALICE"))
+    assert any("L-1002" in m["text"] for m in fake_slack.messages_to("U0BOB"))
+    assert fake_slack.violations == []
+
+
+def test_import_leads_of_only_good_rows_exits_zero(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = write_csv(workdir / "ok.csv", "external_id,fit,interest", "a,good,high", "b,bad,high")
+    code, out, _ = run(capsys, "import", "leads", str(csv))
+    assert code == 0
+    assert "2 imported, 0 duplicate, 0 refused" in out
+    assert len(leads_in(workdir)) == 2
+
+
+def test_import_leads_refuses_a_row_with_more_values_than_columns(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = write_csv(workdir / "wide.csv", "external_id,fit,interest", "a,good,high,extra")
+    code, out, _ = run(capsys, "import", "leads", str(csv))
+    assert code == 1
+    assert "line 2: refused: more values than columns" in out
+    assert leads_in(workdir) == []
+
+
+def test_import_leads_with_an_unknown_column_imports_nothing(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = write_csv(
+        workdir / "odd.csv",
+        "external_id,fit,interest,favourite_colour",
+        "crm-1,good,high,blue",
+    )
+    code, out, err = run(capsys, "import", "leads", str(csv))
+    assert code == 1
+    assert "favourite_colour" in err
+    assert "imported" not in out
+    assert leads_in(workdir) == []
+
+
+def test_import_leads_without_a_required_column_imports_nothing(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = write_csv(workdir / "short.csv", "external_id,fit", "crm-1,good")
+    code, _, err = run(capsys, "import", "leads", str(csv))
+    assert code == 1
+    assert "interest" in err
+    assert leads_in(workdir) == []
+
+
+def test_import_leads_of_a_missing_file_says_so(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "import", "leads", str(workdir / "nope.csv"))
+    assert code == 1
+    assert "cannot be read" in err
+    assert "Traceback" not in err
+
+
+# ------------------------------------------------------------------ status
+
+
+def seed(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv = write_csv(
+        workdir / "seed.csv",
+        "external_id,name,company,fit,interest",
+        "crm-1,Dana Scully,Acme Corp,good,high",
+        "crm-2,Fox Mulder,Globex,good,low",
+        "crm-3,Walter Skinner,Initech,bad,high",
+    )
+    code, _, _ = run(capsys, "import", "leads", str(csv))
+    assert code == 0
+
+
+def status_json(capsys: pytest.CaptureFixture[str], *extra: str) -> list[dict[str, Any]]:
+    code, out, err = run(capsys, "status", "--json", *extra)
+    assert code == 0, err
+    rows = json.loads(out)
+    assert isinstance(rows, list)
+    return rows
+
+
+def test_status_json_prints_every_lead_with_the_contract_fields(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(workdir, capsys)
+    rows = status_json(capsys)
+    assert [row["ref"] for row in rows] == ["L-1001", "L-1002", "L-1003"]
+    for row in rows:
+        for key in ("ref", "kind", "owner", "due_at", "state", "external_id", "name", "company"):
+            assert key in row, key
+        assert row["kind"] == "lead"
+        assert row["state"] in ("on_track", "at_risk", "overdue")
+        assert datetime.fromisoformat(row["due_at"]).utcoffset() is not None
+    assert [row["owner"] for row in rows] == ["U0ALICE", "U0BOB", "U0ALICE"]
+    assert rows[0]["external_id"] == "crm-1"
+    assert rows[0]["name"] == "Dana Scully"
+    assert rows[0]["company"] == "Acme Corp"
+
+
+def test_status_user_shows_only_that_owners_items(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(workdir, capsys)
+    rows = status_json(capsys, "--user", "U0BOB")
+    assert [(row["ref"], row["owner"]) for row in rows] == [("L-1002", "U0BOB")]
+
+
+def test_status_of_an_empty_database_is_an_empty_array(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert status_json(capsys) == []
+    code, out, _ = run(capsys, "status")
+    assert code == 0
+    assert "nothing open" in out
+
+
+def test_status_as_text_lists_one_line_per_item(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(workdir, capsys)
+    code, out, _ = run(capsys, "status")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("L-1001")
+    assert "Dana Scully (Acme Corp)" in lines[0]
+
+
+# ------------------------------------------------------------------ db upgrade, demo
+
+
+def test_db_upgrade_succeeds_twice(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first, out, err = run(capsys, "db", "upgrade")
+    assert first == 0, err
+    assert "up to date" in out
+    second, out, err = run(capsys, "db", "upgrade")
+    assert second == 0, err
+    assert "up to date" in out
+    assert leads_in(workdir) == []  # the schema exists
+
+
+def test_demo_prints_what_the_bot_would_post_and_exits_zero(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "demo")
+    assert code == 0, err
+    assert "L-1001" in out
+    assert "DM to @U0ALICE" in out
+    assert "Thanksgiving" in out
+    assert "webhook answers 422" in out
+    assert "Traceback" not in out + err
+    assert not (workdir / "cli.db").exists()  # the demo never touches the real database
+
+
+def test_status_lists_a_lead_closed_recently_with_its_outcome_and_no_due_instant(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC
+
+    from slaengine import leadwork
+    from slaengine.config import load_agreement
+    from slaengine.persistence.db import unit_of_work
+
+    seed(workdir, capsys)
+    engine = make_engine(f"sqlite:///{workdir / 'cli.db'}")
+    try:
+        with unit_of_work(engine) as session:
+            leadwork.reject(
+                session,
+                load_agreement(reference_agreement_path()),
+                name="L-1001",
+                actor="U0ALICE",
+                now=datetime.now(UTC),
+                key="reject",
+                reason="no budget",
+            )
+    finally:
+        engine.dispose()
+    rows = {row["ref"]: row for row in status_json(capsys)}
+    assert set(rows) == {"L-1001", "L-1002", "L-1003"}
+    assert rows["L-1001"]["state"] in ("met", "missed")
+    assert rows["L-1001"]["due_at"] is None
+    assert rows["L-1002"]["due_at"] is not None
+
+
+def test_a_dotenv_file_in_the_working_directory_is_read(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DATABASE_URL")
+    (workdir / ".env").write_text(f"DATABASE_URL=sqlite:///{workdir / 'dotenv.db'}\n", "utf-8")
+    code, out, err = run(capsys, "db", "upgrade")
+    assert code == 0, err
+    assert "dotenv.db" in out
+    assert (workdir / "dotenv.db").exists()
+    assert not (workdir / "slabot.db").exists()
