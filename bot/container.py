@@ -54,6 +54,7 @@ class Container:
     directory: Directory
     deliverer: Deliverer
     people: People
+    background_delivery: bool = True
     _pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver")
     )
@@ -92,8 +93,12 @@ class Container:
         return person_or_channel
 
     def kick(self) -> None:
-        """Deliver what is owed, in the background, without holding up the caller."""
-        self._pool.submit(self.deliver_quietly)
+        """Deliver what is owed, in the background, without holding up the caller
+        (in the foreground where `background_delivery` is off: the demo, some tests)."""
+        if self.background_delivery:
+            self._pool.submit(self.deliver_quietly)
+        else:
+            self.deliver_quietly()
 
     def deliver_quietly(self) -> None:
         try:

@@ -11,18 +11,18 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import notices
 from bot.blocks import leads as lead_blocks
 from bot.container import Container, build
 from bot.directory import StaticDirectory
 from bot.render import blocks_to_text, inline
 from bot.settings import Settings
 from bot.sweep import sweep
+from bot.usecases import go_away, reject_lead, take_handoff
 from migrations.runner import upgrade
 from slaengine import leadwork
 from slaengine.clock import FixedClock
 from slaengine.config import load_agreement, reference_agreement_path
-from slaengine.handoffs import IntakeError, hand_off, parse_handoff
+from slaengine.handoffs import IntakeError, parse_handoff
 from slaengine.leadwork import Refusal
 from slaengine.persistence import leads as lead_repo
 from slaengine.persistence.db import unit_of_work
@@ -76,6 +76,7 @@ class Demo:
             client=cast(WebClient, self.slack),
             directory=StaticDirectory(),
         )
+        self.c.background_delivery = False
 
     def at(self, day: int, hour: int, minute: int = 0) -> None:
         """Move the simulated clock to a day of the week of 23 Nov 2026 (0 = Monday)."""
@@ -92,22 +93,9 @@ class Demo:
 
     def handoff(self, **fields: Any) -> str | None:
         try:
-            request = parse_handoff(fields)
-            with unit_of_work(self.c.engine) as session:
-                result = hand_off(
-                    request,
-                    session=session,
-                    agreement=self.c.agreement,
-                    directory=self.c.directory,
-                    now=self.clock.now(),
-                    source="webhook",
-                )
-                if result.created:
-                    notices.lead_handed_off(self.c, session, result.lead, None)
-                ref, lead_view = (
-                    result.lead.ref,
-                    leadwork.view(result.lead, self.c.agreement, self.clock.now()),
-                )
+            result = take_handoff(self.c, parse_handoff(fields), source="webhook")
+            ref = result.lead.ref
+            lead_view = leadwork.view(result.lead, self.c.agreement, self.clock.now())
         except IntakeError as error:
             self.out.write(f"  webhook answers {error.status}: {error}\n")
             return None
@@ -124,12 +112,13 @@ class Demo:
 
     def act(self, verb: str, **kwargs: Any) -> None:
         try:
-            with unit_of_work(self.c.engine) as session:
-                outcome = getattr(leadwork, verb)(
-                    session, self.c.agreement, now=self.clock.now(), **kwargs
-                )
-                if verb == "reject" and outcome.changed:
-                    notices.lead_rejected(self.c, session, outcome.lead, kwargs["actor"])
+            if verb == "reject":
+                outcome = reject_lead(self.c, **kwargs)
+            else:
+                with unit_of_work(self.c.engine) as session:
+                    outcome = getattr(leadwork, verb)(
+                        session, self.c.agreement, now=self.clock.now(), **kwargs
+                    )
         except Refusal as refusal:
             self.out.write(f"  bot answers privately: {inline(str(refusal))}\n")
             return
@@ -208,18 +197,12 @@ class Demo:
         self.deliver()
         self.at(1, 10, 0)
         self.say("Bob goes away for the rest of the week: `/sla away today 2026-11-27`")
-        with unit_of_work(self.c.engine) as session:
-            outcome = leadwork.go_away(
-                session,
-                a,
-                self.c.directory,
-                user_id="U0BOB",
-                starts_on=self.clock.now().astimezone(self.zone).date(),
-                ends_on=date(2026, 11, 27),
-                now=self.clock.now(),
-            )
-            for moved in outcome.handed_on:
-                notices.lead_reassigned(self.c, session, moved)
+        go_away(
+            self.c,
+            user_id="U0BOB",
+            starts_on=self.clock.now().astimezone(self.zone).date(),
+            ends_on=date(2026, 11, 27),
+        )
         self.deliver()
         self.at(1, 14, 0)
         self.say("Alice accepts Dana: `/sla accept " + (dana or "") + "`")
@@ -235,7 +218,7 @@ class Demo:
         )
         self.at(4, 9, 30)
         self.say("Alice rejects Fox: `/sla reject " + (fox or "") + " no budget until 2028`")
-        self.act("reject", name=fox, actor="U0ALICE", key="reject", reason="no budget until 2028")
+        self.act("reject", name=fox, actor="U0ALICE", reason="no budget until 2028")
         self.at(4, 15, 0)
         self.say("Alice types `/sla mine`")
         self.mine("U0ALICE")

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import notices
 from bot.container import Container
-from slaengine.handoffs import IntakeError, hand_off, parse_handoff
-from slaengine.persistence.db import unit_of_work
+from bot.usecases import take_handoff
+from slaengine.handoffs import IntakeError, parse_handoff
 
 COLUMNS = {
     "external_id",
@@ -68,18 +67,8 @@ def import_leads(c: Container, path: Path) -> Iterator[RowReport]:
                 continue
             try:
                 request = parse_handoff(row)
-                with unit_of_work(c.engine) as session:
-                    result = hand_off(
-                        request,
-                        session=session,
-                        agreement=c.agreement,
-                        directory=c.directory,
-                        now=c.clock.now(),
-                        source="csv",
-                    )
-                    if result.created:
-                        notices.lead_handed_off(c, session, result.lead, None)
-                    ref, owner = result.lead.ref, result.lead.owner_id
+                result = take_handoff(c, request, source="csv")
+                ref, owner = result.lead.ref, result.lead.owner_id
             except IntakeError as error:
                 yield RowReport(line, "refused", str(error))
                 continue

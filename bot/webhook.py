@@ -7,11 +7,10 @@ import hmac
 import json
 from typing import Any
 
-from bot import notices
 from bot.container import Container
-from slaengine.handoffs import IntakeError, hand_off, parse_handoff
+from bot.usecases import take_handoff
+from slaengine.handoffs import IntakeError, parse_handoff
 from slaengine.leadwork import view
-from slaengine.persistence.db import unit_of_work
 
 SIGNATURE_HEADER = "X-Slabot-Signature"
 
@@ -50,22 +49,7 @@ def handle(c: Container, body: bytes, signature: str | None) -> tuple[int, dict[
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return 400, {"error": f"the body is not JSON: {exc}"}
     try:
-        request = parse_handoff(data)
-        with unit_of_work(c.engine) as session:
-            result = hand_off(
-                request,
-                session=session,
-                agreement=c.agreement,
-                directory=c.directory,
-                now=c.clock.now(),
-                source="webhook",
-            )
-            if result.created:
-                notices.lead_handed_off(c, session, result.lead, None)
-            payload = {"lead": lead_json(c, result.lead)}
+        result = take_handoff(c, parse_handoff(data), source="webhook")
     except IntakeError as error:
         return error.status, {"error": str(error), "field": error.field or None}
-    if result.created:
-        c.kick()
-        return 201, payload
-    return 200, payload
+    return (201 if result.created else 200), {"lead": lead_json(c, result.lead)}

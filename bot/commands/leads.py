@@ -7,11 +7,11 @@ from typing import Any
 
 from slack_bolt import Respond
 
-from bot import notices
 from bot.blocks import leads as lead_blocks
 from bot.blocks.agreement import agreement_blocks
 from bot.blocks.modals import handoff_modal
 from bot.container import Container
+from bot.usecases import go_away, reject_lead
 from slaengine import leadwork
 from slaengine.leadwork import Refusal
 from slaengine.persistence import leads as lead_repo
@@ -100,20 +100,7 @@ def accept(c: Container, command: dict[str, Any], rest: str, respond: Respond, c
 
 def reject(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
     name, reason = _lead_and_rest(rest, "/sla reject <lead> <reason>")
-    actor = command["user_id"]
-    with unit_of_work(c.engine) as session:
-        outcome = leadwork.reject(
-            session,
-            c.agreement,
-            name=name,
-            actor=actor,
-            now=c.clock.now(),
-            key="reject",
-            reason=reason,
-        )
-        if outcome.changed:
-            notices.lead_rejected(c, session, outcome.lead, actor)
-    c.kick()
+    outcome = reject_lead(c, name=name, actor=command["user_id"], reason=reason)
     _say(respond, f":white_check_mark: {outcome.message}")
 
 
@@ -139,20 +126,7 @@ def away(c: Container, command: dict[str, Any], rest: str, respond: Respond, cli
     today = now.astimezone(c.agreement.zone).date()
     starts_on = parse_day(parts[0], today, "start")
     ends_on = parse_day(parts[1], today, "end")
-    user = command["user_id"]
-    with unit_of_work(c.engine) as session:
-        outcome = leadwork.go_away(
-            session,
-            c.agreement,
-            c.directory,
-            user_id=user,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            now=now,
-        )
-        for moved in outcome.handed_on:
-            notices.lead_reassigned(c, session, moved)
-    c.kick()
+    outcome = go_away(c, user_id=command["user_id"], starts_on=starts_on, ends_on=ends_on)
     passed = ""
     if outcome.handed_on:
         refs = ", ".join(m.lead.ref for m in outcome.handed_on)

@@ -8,13 +8,11 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import notices
 from bot.blocks.modals import HANDOFF, REASSIGN, REJECT, submitted_values
 from bot.container import Container
-from slaengine import leadwork
-from slaengine.handoffs import IntakeError, hand_off, parse_handoff
+from bot.usecases import reassign_lead, reject_lead, take_handoff
+from slaengine.handoffs import IntakeError, parse_handoff
 from slaengine.leadwork import Refusal
-from slaengine.persistence.db import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -53,23 +51,11 @@ def register(app: App, container: Container) -> None:
             return
         ack()
         try:
-            with unit_of_work(c.engine) as session:
-                result = hand_off(
-                    request,
-                    session=session,
-                    agreement=c.agreement,
-                    directory=c.directory,
-                    now=c.clock.now(),
-                    source="slack",
-                    handed_off_by=user,
-                )
-                if result.created:
-                    notices.lead_handed_off(c, session, result.lead, user)
-                ref, owner = result.lead.ref, result.lead.owner_id
+            result = take_handoff(c, request, source="slack", by=user)
+            ref, owner = result.lead.ref, result.lead.owner_id
         except IntakeError as error:
             client.chat_postMessage(channel=user, text=f":no_entry: Handoff refused: {error}")
             return
-        c.kick()
         verb = "handed to" if result.created else "was already with"
         client.chat_postMessage(channel=user, text=f":white_check_mark: {ref} {verb} <@{owner}>.")
 
@@ -83,22 +69,10 @@ def register(app: App, container: Container) -> None:
         ref = view.get("private_metadata", "")
         user = body["user"]["id"]
         try:
-            with unit_of_work(c.engine) as session:
-                outcome = leadwork.reject(
-                    session,
-                    c.agreement,
-                    name=ref,
-                    actor=user,
-                    now=c.clock.now(),
-                    key="reject",
-                    reason=reason,
-                )
-                if outcome.changed:
-                    notices.lead_rejected(c, session, outcome.lead, user)
+            outcome = reject_lead(c, name=ref, actor=user, reason=reason)
         except Refusal as refusal:
             client.chat_postMessage(channel=user, text=f":no_entry: {refusal}")
             return
-        c.kick()
         client.chat_postMessage(channel=user, text=f":white_check_mark: {outcome.message}")
 
 
@@ -117,13 +91,8 @@ def register_reassign(app: App, container: Container) -> None:
         ref = view.get("private_metadata", "")
         user = body["user"]["id"]
         try:
-            with unit_of_work(c.engine) as session:
-                moved = leadwork.reassign(
-                    session, c.agreement, name=ref, actor=user, to=to, now=c.clock.now()
-                )
-                notices.lead_reassigned(c, session, moved)
+            reassign_lead(c, name=ref, actor=user, to=to)
         except Refusal as refusal:
             client.chat_postMessage(channel=user, text=f":no_entry: {refusal}")
             return
-        c.kick()
         client.chat_postMessage(channel=user, text=f":white_check_mark: {ref} is now <@{to}>'s.")
