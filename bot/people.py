@@ -4,13 +4,14 @@ working hours they imply for quiet hours."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from slaengine.calendar import BusinessCalendar
 from slaengine.config import Agreement
@@ -65,9 +66,23 @@ class People:
             session.add(row)
         return _zone(user.get("tz"), fallback)
 
+    def warm(self, user_ids: Iterable[str], now: datetime) -> None:
+        """Look up whoever is not known yet, before a pass opens its write transaction."""
+        for user_id in set(user_ids):
+            self.zone_of(user_id, now)
+
+    def known_zones(self) -> set[ZoneInfo]:
+        """The agreement's zone and every zone Slack told us a person is in."""
+        with Session(self.engine) as session:
+            names = session.exec(select(SlackUser.tz).distinct()).all()
+        return {self.agreement.zone} | {_zone(name, self.agreement.zone) for name in names}
+
     def calendar_of(self, user_id: str, now: datetime) -> BusinessCalendar:
         """The agreement's working days and hours, in the person's own zone."""
-        zone = self.zone_of(user_id, now)
+        return self.calendar_in(self.zone_of(user_id, now))
+
+    def calendar_in(self, zone: ZoneInfo) -> BusinessCalendar:
+        """The agreement's working days and hours, in `zone`."""
         if zone.key not in self._calendars:
             hours = self.agreement.business_hours
             self._calendars[zone.key] = BusinessCalendar(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
@@ -17,6 +18,7 @@ from bot.blocks import reminders
 from bot.container import Container
 from bot.delivery import DeliveryReport
 from slaengine import leadwork
+from slaengine.calendar import BusinessCalendar
 from slaengine.kinds.lead import Step, due_steps
 from slaengine.persistence import leads as lead_repo
 from slaengine.persistence import outbox
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 DIGEST_WINDOW = timedelta(hours=1)
+DIGEST_ITEMS = 25
 
 
 @dataclass
@@ -56,17 +59,68 @@ def warn_key(lead: Lead, clock: str) -> str:
     return f"lead:{lead.id}:{lead.owner_id}:warn:{clock}"
 
 
+class Owed:
+    """The messages one page of a pass owes, written together at the end of the page."""
+
+    def __init__(self, c: Container) -> None:
+        self.c = c
+        self.rows: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        *,
+        key: str,
+        target: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        topic: str,
+        lead_id: int | None,
+        replaces_key: str | None = None,
+        not_before: datetime | None = None,
+    ) -> None:
+        self.rows.append(
+            {
+                "key": key,
+                "target": self.c.resolve(target),
+                "text": text,
+                "blocks": blocks,
+                "topic": topic,
+                "lead_id": lead_id,
+                "replaces_key": replaces_key,
+                "not_before": not_before,
+            }
+        )
+
+    def write(self, session: Session, now: datetime, report: SweepReport) -> None:
+        written = outbox.enqueue_many(session, self.rows, now=now)
+        for row in self.rows:
+            if row["key"] in written:
+                if row["topic"] == "warn":
+                    report.warnings += 1
+                elif row["topic"] == "breach":
+                    report.breaches += 1
+                elif row["topic"] == "escalate":
+                    report.escalations += 1
+
+
 def sweep(c: Container, *, deliver: bool = True) -> SweepReport:
     report = SweepReport()
     now = c.clock.now()
+    after = 0
     while True:
+        with Session(c.engine) as session:  # who is in this page: look their zones up first
+            owners = lead_repo.owners_due_for_action(session, now, BATCH, after)
+        c.people.warm(owners, now)
         with unit_of_work(c.engine) as session:
-            due = lead_repo.due_for_action(session, now, BATCH)
+            due = lead_repo.due_for_action(session, now, BATCH, after)
+            owed = Owed(c)
             for lead in due:
-                _advance(c, session, lead, now, report)
+                _advance(c, session, lead, now, owed, report)
+            owed.write(session, now, report)
         report.leads += len(due)
         if len(due) < BATCH:
             break
+        after = max(lead.id or 0 for lead in due)
     _absences(c, now, report)
     _digests(c, now, report)
     if deliver:
@@ -75,18 +129,17 @@ def sweep(c: Container, *, deliver: bool = True) -> SweepReport:
 
 
 def _advance(
-    c: Container, session: Session, lead: Lead, now: datetime, report: SweepReport
+    c: Container, session: Session, lead: Lead, now: datetime, owed: Owed, report: SweepReport
 ) -> None:
     agreement = c.agreement
     zone = agreement.zone
-    owed = due_steps(leadwork.facts(lead), lead.recycle_at, lead.next_action_at, now)
+    due = due_steps(leadwork.facts(lead), lead.recycle_at, lead.next_action_at, now)
     view = leadwork.view(lead, agreement, now)
-    for threshold in owed.steps:
+    for threshold in due.steps:
         clock = threshold.clock
         if threshold.step is Step.WARN:
             text, blocks = reminders.warning(view, clock, zone)
-            report.warnings += c.notify(
-                session,
+            owed.add(
                 key=warn_key(lead, clock),
                 target=lead.owner_id,
                 text=text,
@@ -97,8 +150,7 @@ def _advance(
             )
         elif threshold.step is Step.BREACH:
             text, blocks = reminders.breach(view, clock, zone)
-            report.breaches += c.notify(
-                session,
+            owed.add(
                 key=f"lead:{lead.id}:{lead.owner_id}:breach:{clock}",
                 target=lead.owner_id,
                 text=text,
@@ -109,8 +161,7 @@ def _advance(
             )
             text, blocks = reminders.escalation(view, clock, zone)
             for target in _ladder(c):
-                report.escalations += c.notify(
-                    session,
+                owed.add(
                     key=f"lead:{lead.id}:{target}:escalate:{clock}",
                     target=target,
                     text=text,
@@ -122,8 +173,7 @@ def _advance(
             text, blocks = reminders.recycled(view, zone)
             leadwork.recycle(session, lead, now)
             report.recycled += 1
-            c.notify(
-                session,
+            owed.add(
                 key=f"lead:{lead.id}:{lead.contact_id}:recycle",
                 target=lead.contact_id,
                 text=text,
@@ -132,7 +182,7 @@ def _advance(
                 lead_id=lead.id,
             )
     if lead.is_open:
-        lead.next_action_at = owed.next_action_at
+        lead.next_action_at = due.next_action_at
     session.add(lead)
 
 
@@ -163,27 +213,32 @@ def _absences(c: Container, now: datetime, report: SweepReport) -> None:
 
 
 def _digests(c: Container, now: datetime, report: SweepReport) -> None:
-    """At the start of each owner's working day, one DM listing their overdue and at-risk items."""
-    with unit_of_work(c.engine) as session:
+    """At the start of each owner's working day, one DM about their overdue and at-risk items.
+
+    Nothing is looked at unless it is the first working hour somewhere people are.
+    """
+
+    def starting(calendar: BusinessCalendar) -> bool:
+        day = calendar.local_date(now)
+        if not calendar.is_working_day(day):
+            return False
+        intervals = calendar.open_intervals(day)
+        return bool(intervals) and intervals[0][0] <= now < intervals[0][0] + DIGEST_WINDOW
+
+    if not any(starting(c.people.calendar_in(zone)) for zone in c.people.known_zones()):
+        return
+    with Session(c.engine) as session:
         owners = lead_repo.owners_with_open(session)
     for owner in owners:
         calendar = c.people.calendar_of(owner, now)
-        day = calendar.local_date(now)
-        if not calendar.is_working_day(day):
+        if not starting(calendar):
             continue
-        intervals = calendar.open_intervals(day)
-        if not intervals or not intervals[0][0] <= now < intervals[0][0] + DIGEST_WINDOW:
-            continue  # only at the start of the day: a digest at noon would be noise
-        key = f"digest:{owner}:{day.isoformat()}"
+        key = f"digest:{owner}:{calendar.local_date(now).isoformat()}"
         with unit_of_work(c.engine) as session:
             if outbox.by_key(session, key) is not None:
                 continue
-            items = [
-                item
-                for item in leadwork.mine(session, c.agreement, owner, now)
-                if item.state in (State.OVERDUE, State.AT_RISK)
-            ]
-            if not items:
+            page = leadwork.mine_page(session, c.agreement, owner, now, DIGEST_ITEMS)
+            if not page.overdue + page.at_risk:
                 outbox.enqueue(
                     session,
                     key=key,
@@ -194,13 +249,7 @@ def _digests(c: Container, now: datetime, report: SweepReport) -> None:
                     status=outbox.DROPPED,
                 )
                 continue
-            for n, (text, blocks) in enumerate(reminders.digest(items, c.agreement.zone)):
-                c.notify(
-                    session,
-                    key=key if n == 0 else f"{key}:{n + 1}",
-                    target=owner,
-                    text=text,
-                    blocks=blocks,
-                    topic="digest",
-                )
+            urgent = [i for i in page.items if i.state in (State.OVERDUE, State.AT_RISK)]
+            text, blocks = reminders.digest(urgent, page.overdue, page.at_risk, c.agreement.zone)
+            c.notify(session, key=key, target=owner, text=text, blocks=blocks, topic="digest")
             report.digests += 1

@@ -110,8 +110,9 @@ class MinePage:
         return self.open - len(self.items)
 
 
-def mine_page(session: Session, agreement: Agreement, user_id: str, now: datetime,
-              limit: int) -> MinePage:
+def mine_page(
+    session: Session, agreement: Agreement, user_id: str, now: datetime, limit: int
+) -> MinePage:
     (open_, overdue, at_risk), shown = lead_repo.open_summary(session, user_id, now, limit)
     items = [view(lead, agreement, now) for lead in shown]
     return MinePage(items, open_, overdue, at_risk)

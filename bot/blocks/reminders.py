@@ -86,30 +86,23 @@ def recycled(lead: LeadView, zone: ZoneInfo) -> tuple[str, list[Block]]:
 
 
 LINES_PER_SECTION = 12
-SECTIONS_PER_PART = 30
 
 
-def digest(leads: Sequence[LeadView], zone: ZoneInfo) -> list[tuple[str, list[Block]]]:
-    """The start-of-day DM: every overdue and at-risk item, listed once.
-
-    Returns one or more parts, each within Slack's limits, so no item is left out.
-    """
-    overdue = sum(1 for lead in leads if lead.state.value == "overdue")
-    at_risk = len(leads) - overdue
+def digest(
+    items: Sequence[LeadView], overdue: int, at_risk: int, zone: ZoneInfo
+) -> tuple[str, list[Block]]:
+    """The start-of-day DM: the counts, the most urgent items, and how many more there are."""
     summary = f"Good morning: {overdue} overdue and {at_risk} at-risk SLA items"
     lines = []
-    for lead in leads:
+    for lead in items:
         due = slack_date(lead.due_at, zone) if lead.due_at else "-"
         lines.append(f"{ICON[lead.state]} *{lead.ref}* {escape(lead.title)} · due {due}")
-    sections = [
+    blocks: list[Block] = [section(f"*{summary}*")]
+    blocks += [
         section("\n".join(lines[start : start + LINES_PER_SECTION]))
         for start in range(0, len(lines), LINES_PER_SECTION)
     ]
-    parts: list[tuple[str, list[Block]]] = []
-    for start in range(0, len(sections), SECTIONS_PER_PART):
-        blocks = sections[start : start + SECTIONS_PER_PART]
-        if start == 0:
-            blocks = [section(f"*{summary}*"), *blocks]
-        parts.append((summary if start == 0 else f"{summary} (continued)", blocks))
-    parts[-1][1].append(context("`/sla mine` shows them with buttons."))
-    return parts
+    more = overdue + at_risk - len(items)
+    tail = f"…and {more} more. " if more > 0 else ""
+    blocks.append(context(f"{tail}`/sla mine` shows them with buttons."))
+    return summary, blocks

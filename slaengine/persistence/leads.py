@@ -97,21 +97,46 @@ def event_seen(session: Session, lead_id: int, key: str) -> bool:
     return session.exec(query).first() is not None
 
 
-def due_for_action(session: Session, now: datetime, limit: int) -> Sequence[Lead]:
-    """Open leads whose next threshold has passed, by the indexed next-action instant.
+def due_for_action(
+    session: Session, now: datetime, limit: int, after_id: int = 0
+) -> Sequence[Lead]:
+    """Open leads whose next threshold has come, by the indexed next-action instant, a page
+    at a time in id order (`after_id`: the last id of the previous page), so a pass looks at
+    each lead once.
 
     On PostgreSQL the rows are locked and rows another sweeper holds are skipped, so
     concurrent sweeps share the work instead of repeating it.
     """
     query = (
         select(Lead)
-        .where(col(Lead.is_open).is_(True), col(Lead.next_action_at) <= now)
-        .order_by(col(Lead.next_action_at))
+        .where(
+            col(Lead.is_open).is_(True),
+            col(Lead.next_action_at) <= now,
+            col(Lead.id) > after_id,
+        )
+        .order_by(col(Lead.id))
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return session.exec(query).all()
+
+
+def owners_due_for_action(
+    session: Session, now: datetime, limit: int, after_id: int = 0
+) -> list[str]:
+    """The owners of the page `due_for_action` would return, without loading the leads."""
+    query = (
+        select(Lead.owner_id)
+        .where(
+            col(Lead.is_open).is_(True),
+            col(Lead.next_action_at) <= now,
+            col(Lead.id) > after_id,
+        )
+        .order_by(col(Lead.id))
+        .limit(limit)
+    )
+    return list(session.exec(query).all())
 
 
 def owners_with_open(session: Session) -> list[str]:
@@ -121,10 +146,14 @@ def owners_with_open(session: Session) -> list[str]:
 
 def away_with_open_leads(session: Session, day: date) -> list[str]:
     """People away on `day` who still own open leads (their absence began since)."""
+    owns_open = (
+        select(Lead.id)
+        .where(col(Lead.owner_id) == col(Absence.user_id), col(Lead.is_open).is_(True))
+        .exists()
+    )
     query = (
         select(Absence.user_id)
-        .join(Lead, col(Lead.owner_id) == col(Absence.user_id))
-        .where(Absence.starts_on <= day, Absence.ends_on >= day, col(Lead.is_open).is_(True))
+        .where(Absence.starts_on <= day, Absence.ends_on >= day, owns_open)
         .distinct()
     )
     return sorted(session.exec(query).all())

@@ -7,11 +7,13 @@ delivered; a key seen before is not written again, so nothing is doubled.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -55,6 +57,37 @@ def enqueue(
     except IntegrityError:
         return False
     return True
+
+
+def enqueue_many(session: Session, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> set[str]:
+    """Owe many messages in a few statements; returns the keys that were new.
+
+    Each row has `key`, `target`, `text` and optionally `blocks`, `topic`, `lead_id`,
+    `replaces_key`, `not_before`, `status`. A key owed before is left as it is.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    values = [
+        {
+            "key": row["key"],
+            "target": row["target"],
+            "text": row["text"],
+            "blocks": json.dumps(list(row["blocks"])) if row.get("blocks") is not None else None,
+            "topic": row.get("topic", "notice"),
+            "lead_id": row.get("lead_id"),
+            "replaces_key": row.get("replaces_key"),
+            "not_before": row.get("not_before") or now,
+            "status": row.get("status", PENDING),
+            "attempts": 0,
+            "created_at": now,
+        }
+        for row in rows
+    ]
+    if not values:
+        return set()
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
+    return set(session.connection().execute(statement, values).scalars().all())
 
 
 def _claimable(now: datetime) -> Any:

@@ -58,14 +58,13 @@ def test_each_listed_lead_has_contacted_accept_and_reject_buttons() -> None:
     assert actions[0]["elements"][0]["value"] == "L-1001|0"
 
 
-def test_a_digest_of_hundreds_of_items_is_split_into_valid_parts_naming_each_once() -> None:
-    items = [lead(n, State.OVERDUE if n % 3 else State.AT_RISK) for n in range(400)]
-    parts = reminders.digest(items, NEW_YORK)
-    assert len(parts) > 1
-    for _, blocks in parts:
-        assert block_errors(blocks) == []
-    text = "".join(str(blocks) for _, blocks in parts)
-    assert all(text.count(f"*{item.ref}*") == 1 for item in items)
+def test_a_digest_names_the_most_urgent_items_and_counts_the_rest() -> None:
+    items = [lead(n, State.OVERDUE if n % 3 else State.AT_RISK) for n in range(25)]
+    text, blocks = reminders.digest(items, 300, 100, NEW_YORK)
+    assert text == "Good morning: 300 overdue and 100 at-risk SLA items"
+    assert block_errors(blocks) == []
+    assert all(str(blocks).count(f"*{item.ref}*") == 1 for item in items)
+    assert "…and 375 more." in str(blocks[-1])
 
 
 @pytest.mark.parametrize("builder", [reminders.warning, reminders.breach, reminders.escalation])

@@ -317,3 +317,17 @@ def test_when_an_absence_begins_the_reps_open_leads_pass_to_the_next_rep(
         stored = session.get(Lead, lead.id)
         assert stored is not None and stored.owner_id == "U0ALICE"
     assert any(lead.ref in m["text"] for m in posts_to(fake_slack, "U0ALICE"))
+
+
+def test_a_pass_looks_at_each_lead_once_even_when_its_breach_is_exactly_now(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.sweep.BATCH", 3)
+    leads = [handoff(c, f"edge-{n}") for n in range(7)]
+    clock.set(ny(23, 12, 30))
+    sweep(c, deliver=False)  # the warnings
+    clock.set(leads[0].response_due_at)  # every window ends now: not yet breached
+    report = sweep(c, deliver=False)
+    assert (report.leads, report.breaches) == (7, 0)
+    clock.set(leads[0].response_due_at + timedelta(seconds=1))
+    assert sweep(c, deliver=False).breaches == 7
