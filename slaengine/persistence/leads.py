@@ -97,6 +97,15 @@ def event_seen(session: Session, lead_id: int, key: str) -> bool:
     return session.exec(query).first() is not None
 
 
+def _due(now: datetime, after_id: int) -> tuple[Any, ...]:
+    """Open leads whose next-action instant has come, after a page's last id."""
+    return (
+        col(Lead.is_open).is_(True),
+        col(Lead.next_action_at) <= now,
+        col(Lead.id) > after_id,
+    )
+
+
 def due_for_action(
     session: Session, now: datetime, limit: int, after_id: int = 0
 ) -> Sequence[Lead]:
@@ -107,16 +116,7 @@ def due_for_action(
     On PostgreSQL the rows are locked and rows another sweeper holds are skipped, so
     concurrent sweeps share the work instead of repeating it.
     """
-    query = (
-        select(Lead)
-        .where(
-            col(Lead.is_open).is_(True),
-            col(Lead.next_action_at) <= now,
-            col(Lead.id) > after_id,
-        )
-        .order_by(col(Lead.id))
-        .limit(limit)
-    )
+    query = select(Lead).where(*_due(now, after_id)).order_by(col(Lead.id)).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return session.exec(query).all()
@@ -126,16 +126,7 @@ def owners_due_for_action(
     session: Session, now: datetime, limit: int, after_id: int = 0
 ) -> list[str]:
     """The owners of the page `due_for_action` would return, without loading the leads."""
-    query = (
-        select(Lead.owner_id)
-        .where(
-            col(Lead.is_open).is_(True),
-            col(Lead.next_action_at) <= now,
-            col(Lead.id) > after_id,
-        )
-        .order_by(col(Lead.id))
-        .limit(limit)
-    )
+    query = select(Lead.owner_id).where(*_due(now, after_id)).order_by(col(Lead.id)).limit(limit)
     return list(session.exec(query).all())
 
 
