@@ -1043,6 +1043,12 @@ def main(argv: list[str] | None = None) -> int:
         say()
         for line in webhook_report(hook, args.webhooks):
             say(line)
+        bolt_rate = 1000 / mine.bare.mean
+        intake_rate = 1000 / hook.handle.mean
+        say(
+            f"  against the bare Bolt handler (ack only, {bolt_rate:,.0f} requests/s): "
+            f"intake at {intake_rate:,.0f} leads/s is {bolt_rate / intake_rate:,.1f}x slower"
+        )
 
     for what, n in sorted(errors.counts.items()):
         say(f"  NOTE: the app logged {n} x ERROR {what!r} (tracebacks on stderr)")
