@@ -12,6 +12,7 @@ from bot.blocks import leads as lead_blocks
 from bot.blocks import reminders, slack_date
 from bot.blocks.modals import reassign_modal, reject_modal
 from bot.container import Container
+from bot.events import home_view
 from slaengine import leadwork
 from slaengine.leadwork import Outcome, Refusal
 from slaengine.persistence.db import unit_of_work
@@ -25,17 +26,44 @@ def _value(body: dict[str, Any]) -> tuple[str, int]:
     return ref, int(attempts or 0)
 
 
-def _refresh(c: Container, body: dict[str, Any], respond: Respond, outcome: Outcome) -> None:
-    """Redraw the message the button was on: the caller's list, with the outcome on top."""
-    user = body["user"]["id"]
-    with unit_of_work(c.engine) as session:
-        page = leadwork.mine_page(session, c.agreement, user, c.clock.now(), lead_blocks.MAX_LISTED)
-    note = f":white_check_mark: {outcome.message}"
-    respond(
-        replace_original=True,
-        text=outcome.message,
-        blocks=lead_blocks.mine(page, c.agreement.zone, note=note),
-    )
+class Reply:
+    """Where the answer to a click goes: the private `/sla mine` list is redrawn in place, a
+    click in a DM gets a private confirmation beside it, the Home tab is republished."""
+
+    def __init__(self, c: Container, body: dict[str, Any], respond: Respond, client: Any) -> None:
+        self.c, self.body, self.respond, self.client = c, body, respond, client
+        self.user: str = body["user"]["id"]
+        self.container: dict[str, Any] = body.get("container") or {}
+
+    def refuse(self, refusal: Refusal) -> None:
+        self.say(f":no_entry: {refusal}")
+
+    def say(self, text: str) -> None:
+        if self.body.get("response_url"):
+            self.respond(response_type="ephemeral", replace_original=False, text=text)
+        else:
+            self.client.chat_postMessage(channel=self.user, text=text)
+
+    def done(self, outcome: Outcome) -> None:
+        c = self.c
+        if self.container.get("type") == "view":
+            self.client.views_publish(user_id=self.user, view=home_view(c, self.user))
+            return
+        if not self.container.get("is_ephemeral"):
+            self.say(
+                f":white_check_mark: {outcome.message}" if outcome.changed else outcome.message
+            )
+            return
+        with unit_of_work(c.engine) as session:
+            page = leadwork.mine_page(
+                session, c.agreement, self.user, c.clock.now(), lead_blocks.MAX_LISTED
+            )
+        note = f":white_check_mark: {outcome.message}"
+        self.respond(
+            replace_original=True,
+            text=outcome.message,
+            blocks=lead_blocks.mine(page, c.agreement.zone, note=note),
+        )
 
 
 def register(app: App, container: Container) -> None:
@@ -43,8 +71,9 @@ def register(app: App, container: Container) -> None:
     c = container
 
     @app.action("lead_touch")
-    def contacted(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def contacted(ack: Ack, body: dict[str, Any], respond: Respond, client: Any) -> None:
         ack()
+        reply = Reply(c, body, respond, client)
         ref, shown = _value(body)
         user = body["user"]["id"]
         try:
@@ -58,13 +87,14 @@ def register(app: App, container: Container) -> None:
                     key=f"attempt:{shown + 1}",
                 )
         except Refusal as refusal:
-            respond(response_type="ephemeral", replace_original=False, text=f":no_entry: {refusal}")
+            reply.refuse(refusal)
             return
-        _refresh(c, body, respond, outcome)
+        reply.done(outcome)
 
     @app.action("lead_accept")
-    def accepted(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def accepted(ack: Ack, body: dict[str, Any], respond: Respond, client: Any) -> None:
         ack()
+        reply = Reply(c, body, respond, client)
         ref, _ = _value(body)
         try:
             with unit_of_work(c.engine) as session:
@@ -77,13 +107,14 @@ def register(app: App, container: Container) -> None:
                     key="accept",
                 )
         except Refusal as refusal:
-            respond(response_type="ephemeral", replace_original=False, text=f":no_entry: {refusal}")
+            reply.refuse(refusal)
             return
-        _refresh(c, body, respond, outcome)
+        reply.done(outcome)
 
     @app.action("lead_reject")
     def rejecting(ack: Ack, body: dict[str, Any], client: Any, respond: Respond) -> None:
         ack()
+        reply = Reply(c, body, respond, client)
         ref, _ = _value(body)
         user = body["user"]["id"]
         try:
@@ -92,7 +123,7 @@ def register(app: App, container: Container) -> None:
                 leadwork.authorize(c.agreement, user, lead)
                 title = leadwork.view(lead, c.agreement, c.clock.now()).title
         except Refusal as refusal:
-            respond(response_type="ephemeral", replace_original=False, text=f":no_entry: {refusal}")
+            reply.refuse(refusal)
             return
         client.views_open(trigger_id=body["trigger_id"], view=reject_modal(ref, title))
 
@@ -105,8 +136,9 @@ def register_reminders(app: App, container: Container) -> None:
     c = container
 
     @app.action("lead_snooze")
-    def snoozed(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def snoozed(ack: Ack, body: dict[str, Any], respond: Respond, client: Any) -> None:
         ack()
+        reply = Reply(c, body, respond, client)
         ref = body["actions"][0]["value"]
         user = body["user"]["id"]
         message_ts = (body.get("container") or {}).get("message_ts") or body["actions"][0].get(
@@ -134,18 +166,17 @@ def register_reminders(app: App, container: Container) -> None:
                     not_before=again,
                 )
         except Refusal as refusal:
-            respond(response_type="ephemeral", replace_original=False, text=f":no_entry: {refusal}")
+            reply.refuse(refusal)
             return
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=f":zzz: I'll remind you of {ref} again {slack_date(again, c.agreement.zone)}. "
-            "The SLA clock keeps running.",
+        reply.say(
+            f":zzz: I'll remind you of {ref} again {slack_date(again, c.agreement.zone)}. "
+            "The SLA clock keeps running."
         )
 
     @app.action("lead_reassign")
     def reassigning(ack: Ack, body: dict[str, Any], client: Any, respond: Respond) -> None:
         ack()
+        reply = Reply(c, body, respond, client)
         ref = body["actions"][0]["value"]
         user = body["user"]["id"]
         try:
@@ -155,6 +186,6 @@ def register_reminders(app: App, container: Container) -> None:
                 title = leadwork.view(lead, c.agreement, c.clock.now()).title
                 owner = lead.owner_id
         except Refusal as refusal:
-            respond(response_type="ephemeral", replace_original=False, text=f":no_entry: {refusal}")
+            reply.refuse(refusal)
             return
         client.views_open(trigger_id=body["trigger_id"], view=reassign_modal(ref, title, owner))

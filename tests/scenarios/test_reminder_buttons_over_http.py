@@ -101,3 +101,42 @@ def test_the_manager_reassigns_a_lead_through_the_user_picker_and_the_new_owner_
 def _env(bot: RunningBot, fake: FakeSlack) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": bot.database_url, "SLACK_API_URL": fake.url,
             "SLA_CONFIG": str(reference_agreement_path())}
+
+
+def test_contacted_in_the_private_list_redraws_the_list_in_place(
+    bot: RunningBot, fake_slack: FakeSlack
+) -> None:
+    lead = hand_over(bot, "ctx-1")
+    block_action(bot.base_url, SIGNING_SECRET, user_id="U0ALICE", action_id="lead_touch",
+                 value=f"{lead['ref']}|0", response_url=fake_slack.response_url("list"),
+                 container={"type": "message", "message_ts": "1700000000.000001",
+                            "channel_id": "C0SALESMKT", "is_ephemeral": True})
+    redrawn = fake_slack.wait_for("response:list")[0].args
+    assert redrawn["replace_original"] is True
+    assert "Your open SLA items" in str(redrawn["blocks"])
+    assert f"{lead['ref']}|1" in str(redrawn["blocks"])
+
+
+def test_contacted_in_a_warning_dm_confirms_privately_and_leaves_the_dm_as_it_is(
+    bot: RunningBot, fake_slack: FakeSlack
+) -> None:
+    lead = hand_over(bot, "ctx-2")
+    block_action(bot.base_url, SIGNING_SECRET, user_id="U0ALICE", action_id="lead_touch",
+                 value=f"{lead['ref']}|0", response_url=fake_slack.response_url("dm"),
+                 container={"type": "message", "message_ts": "1700000000.000002",
+                            "channel_id": "DU0ALICE", "is_ephemeral": False})
+    answer = fake_slack.wait_for("response:dm")[0].args
+    assert answer["replace_original"] is False and answer["response_type"] == "ephemeral"
+    assert "First touch" in answer["text"]
+
+
+def test_contacted_on_the_home_tab_republishes_the_home_tab(
+    bot: RunningBot, fake_slack: FakeSlack
+) -> None:
+    lead = hand_over(bot, "ctx-3")
+    block_action(bot.base_url, SIGNING_SECRET, user_id="U0ALICE", action_id="lead_touch",
+                 value=f"{lead['ref']}|0", view={"id": "VHOME", "type": "home"})
+    published = fake_slack.wait_for("views.publish")[0].args
+    assert published["user_id"] == "U0ALICE"
+    assert f"{lead['ref']}|1" in str(published["view"]["blocks"])
+    assert fake_slack.violations == []
