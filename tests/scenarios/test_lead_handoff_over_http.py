@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from tests.fakeslack import FakeSlack
 from tests.scenarios.conftest import SIGNING_SECRET, WEBHOOK_SECRET, RunningBot
-from tests.slack_requests import block_action, signed_webhook, slash_command
+from tests.slack_requests import block_action, event, post_signed, signed_webhook, slash_command
 
 
 def test_a_webhook_lead_reaches_its_rep_who_sees_it_in_sla_mine_and_logs_a_touch(
@@ -81,3 +82,51 @@ def test_an_unsigned_webhook_is_refused_and_stores_nothing(
         },
     )
     assert again.status_code == 201
+
+
+def test_slacks_url_verification_challenge_is_answered_when_the_app_is_set_up(
+    bot: RunningBot,
+) -> None:
+    body = json.dumps(
+        {
+            "token": "x",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }
+    ).encode()
+    answer = post_signed(f"{bot.base_url}/slack/events", SIGNING_SECRET, body, "application/json")
+    assert answer.status_code == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in answer.text
+
+
+def test_the_home_tab_shows_the_reps_open_leads_when_opened(
+    bot: RunningBot, fake_slack: FakeSlack
+) -> None:
+    created = signed_webhook(
+        bot.base_url,
+        WEBHOOK_SECRET,
+        {
+            "external_id": "home-1",
+            "name": "Dana Scully",
+            "fit": "good",
+            "interest": "high",
+            "owner": "U0ALICE",
+        },
+    )
+    ref = created.json()["lead"]["ref"]
+    answer = event(
+        bot.base_url,
+        SIGNING_SECRET,
+        {
+            "type": "app_home_opened",
+            "user": "U0ALICE",
+            "channel": "DU0ALICE",
+            "tab": "home",
+            "event_ts": "1700000000.000100",
+        },
+    )
+    assert answer.status_code == 200
+    published = fake_slack.wait_for("views.publish")[0].args
+    assert published["view"]["type"] == "home"
+    assert ref in str(published["view"]["blocks"])
+    assert fake_slack.violations == []
