@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.blocks import Block, actions, button, context, divider, escape, header, section, slack_date
@@ -111,7 +110,3 @@ def rejected_dm(lead: LeadView, by: str, reason: str) -> tuple[str, list[Block]]
         context("Sales rejected this handoff; it is back with marketing for nurture or review."),
     ]
     return text, blocks
-
-
-def done_at(now: datetime, zone: ZoneInfo) -> str:
-    return slack_date(now, zone, "{time}")

@@ -16,7 +16,6 @@ from slaengine import leadwork
 from slaengine.leadwork import Refusal
 from slaengine.persistence import leads as lead_repo
 from slaengine.persistence.db import unit_of_work
-from slaengine.states import State
 
 
 def _say(respond: Respond, text: str) -> None:
@@ -35,19 +34,10 @@ def team(c: Container, command: dict[str, Any], rest: str, respond: Respond, cli
     user = command["user_id"]
     if not c.agreement.may_oversee(user):
         raise Refusal("`/sla team` is for the sales manager and admins. Try `/sla mine`.")
-    now = c.clock.now()
-    counts: dict[str, tuple[int, int, int]] = {}
     with unit_of_work(c.engine) as session:
-        for lead in lead_repo.open_leads(session):
-            state = leadwork.state_of(lead, now)
-            open_, at_risk, overdue = counts.get(lead.owner_id, (0, 0, 0))
-            counts[lead.owner_id] = (
-                open_ + 1,
-                at_risk + (state is State.AT_RISK),
-                overdue + (state is State.OVERDUE),
-            )
+        counts = lead_repo.open_counts_by_owner(session, c.clock.now())
     rows = sorted(
-        ((user, *numbers) for user, numbers in counts.items()),
+        ((owner, open_, at_risk, overdue) for owner, open_, overdue, at_risk in counts),
         key=lambda r: (-r[3], -r[2], -r[1], r[0]),
     )
     respond(

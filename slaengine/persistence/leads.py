@@ -37,10 +37,6 @@ def open_for_owner(session: Session, owner_id: str) -> Sequence[Lead]:
     return session.exec(query).all()
 
 
-def open_leads(session: Session) -> Sequence[Lead]:
-    return session.exec(select(Lead).where(col(Lead.is_open).is_(True))).all()
-
-
 def recent(session: Session, since: datetime, owner_id: str | None = None) -> Sequence[Lead]:
     """Every lead open now or closed since `since`."""
     query = select(Lead).where(or_(col(Lead.is_open).is_(True), col(Lead.closed_at) >= since))
@@ -49,29 +45,11 @@ def recent(session: Session, since: datetime, owner_id: str | None = None) -> Se
     return session.exec(query.order_by(col(Lead.id))).all()
 
 
-def open_counts_by_owner(session: Session) -> dict[str, int]:
-    query = (
-        select(Lead.owner_id, func.count())
-        .where(col(Lead.is_open).is_(True))
-        .group_by(col(Lead.owner_id))
-    )
-    return {owner: count for owner, count in session.exec(query).all()}
-
-
 def away_on(session: Session, users: Iterable[str], day: date) -> set[str]:
     query = select(Absence.user_id).where(
         col(Absence.user_id).in_(list(users)), Absence.starts_on <= day, Absence.ends_on >= day
     )
     return set(session.exec(query).all())
-
-
-def absences_of(session: Session, user_id: str, from_day: date) -> Sequence[Absence]:
-    query = (
-        select(Absence)
-        .where(Absence.user_id == user_id, Absence.ends_on >= from_day)
-        .order_by(col(Absence.starts_on))
-    )
-    return session.exec(query).all()
 
 
 def routing_cursor(session: Session, team: str) -> RoutingCursor:
@@ -158,6 +136,28 @@ def _current_clock() -> tuple[Any, Any]:
     return due, warn
 
 
+def _state_counts(now: datetime) -> tuple[Any, Any, Any]:
+    """Aggregates over open leads: how many, how many overdue, how many at risk, at `now`."""
+    due, warn = _current_clock()
+    overdue = due < now
+    at_risk = and_(warn <= now, due >= now)
+    return (
+        func.count(),
+        func.coalesce(func.sum(case((overdue, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((at_risk, 1), else_=0)), 0),
+    )
+
+
+def open_counts_by_owner(session: Session, now: datetime) -> list[tuple[str, int, int, int]]:
+    """(owner, open, overdue, at risk) for everyone with open leads, counted in the database."""
+    query = (
+        select(Lead.owner_id, *_state_counts(now))
+        .where(col(Lead.is_open).is_(True))
+        .group_by(col(Lead.owner_id))
+    )
+    return [(owner, int(n), int(late), int(risky)) for owner, n, late, risky in session.exec(query)]
+
+
 def open_summary(
     session: Session, owner_id: str, now: datetime, limit: int
 ) -> tuple[tuple[int, int, int], Sequence[Lead]]:
@@ -166,16 +166,8 @@ def open_summary(
     only the leads shown are loaded."""
     due, warn = _current_clock()
     theirs = (Lead.owner_id == owner_id, col(Lead.is_open).is_(True))
-    overdue = due < now
-    at_risk = and_(warn <= now, due >= now)
-    counts = session.exec(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((overdue, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((at_risk, 1), else_=0)), 0),
-        ).where(*theirs)
-    ).one()
-    urgency = case((overdue, 0), (warn <= now, 1), else_=2)
+    counts = session.exec(select(*_state_counts(now)).where(*theirs)).one()
+    urgency = case((due < now, 0), (warn <= now, 1), else_=2)
     shown = session.exec(
         select(Lead).where(*theirs).order_by(urgency, due, col(Lead.id)).limit(limit)
     ).all()

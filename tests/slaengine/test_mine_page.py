@@ -12,6 +12,7 @@ from slaengine import leadwork
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement
 from slaengine.handoffs import hand_off, parse_handoff
+from slaengine.persistence import leads as lead_repo
 from slaengine.persistence.db import unit_of_work
 from slaengine.states import State
 
@@ -71,3 +72,24 @@ def test_a_lead_is_not_counted_overdue_at_the_very_instant_it_falls_due(
         after = leadwork.mine_page(session, agreement, "U0ALICE", due + timedelta(seconds=1), 5)
     assert (at_due.overdue, at_due.at_risk) == (0, 1)
     assert (after.overdue, after.at_risk) == (1, 0)
+
+
+def test_the_team_counts_agree_with_the_rules_for_every_owner(
+    engine: Engine, agreement: Agreement, clock: FixedClock
+) -> None:
+    seed(engine, agreement, clock)
+    for hours in range(0, 24 * 7, 7):
+        now = clock.now() + timedelta(hours=hours)
+        with Session(engine) as session:
+            counted = lead_repo.open_counts_by_owner(session, now)
+            expected = []
+            for owner in ("U0ALICE", "U0BOB"):
+                full = leadwork.mine(session, agreement, owner, now)
+                if full:
+                    expected.append((
+                        owner,
+                        len(full),
+                        sum(v.state is State.OVERDUE for v in full),
+                        sum(v.state is State.AT_RISK for v in full),
+                    ))
+        assert sorted(counted) == expected
