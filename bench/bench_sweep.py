@@ -20,16 +20,14 @@ What is timed (wall clock, `time.perf_counter`, this process, connection already
   Also: the same count in SQL (no objects), and the two other queries the sweep runs on
   every pass: `owners_with_open` (for the digest) and `away_with_open_leads` (absences).
 * sweep, enqueue only: `bot.sweep.sweep(c, deliver=False)`: the due query, one warning per
-  due lead written to the outbox, next-action instants moved, then the absence and digest
-  steps (at 14:00 neither has anything to do). The container's `People` has its per-rep
-  time zone cache filled by a warm-up pass (as in the long-running scheduler).
-* sweep, cold zone cache: the same with a fresh `People`, as a `slabot sweep` cron process
-  has: one `slack_users` row read per rep (seeded fresh, so no users.info call).
+  due lead written to the outbox (what is owed; the message is drawn at delivery),
+  next-action instants moved, then the absence and digest steps (at 14:00 neither has
+  anything to do). It looks up no time zones: quiet hours are applied at delivery.
 * sweep + delivery: `sweep(c)` with a `FakeSlack`-backed WebClient and `Pacer(interval=0)`:
-  one chat.postMessage per rep over local HTTP (informative: Slack's own latency and its
-  one-message-a-second pacing are what bound this in production).
-* what-if (NOT product code, see `WhatIf`): the fix this benchmark recommends, checked to
-  write exactly the rows the product sweep writes.
+  each warning drawn from its lead, one chat.postMessage per rep over local HTTP, with the
+  container's `People` zone cache filled by a warm-up pass as in the long-running scheduler
+  (informative: Slack's own latency and its one-message-a-second pacing are what bound this
+  in production).
 
 Memory: one enqueue-only pass in a fresh child process on a fresh copy, at open/10 and at
 open: tracemalloc's peak during the pass, and the child's peak RSS. Informative: the same
@@ -66,29 +64,23 @@ import tracemalloc
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from slack_sdk import WebClient
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from bot import notices
-from bot import sweep as product_sweep
-from bot.blocks import reminders
 from bot.container import Container, build, make_client
 from bot.delivery import Pacer
 from bot.directory import StaticDirectory
 from bot.people import People
 from bot.settings import Settings
-from bot.sweep import BATCH, DIGEST_WINDOW, SweepReport, sweep
+from bot.sweep import BATCH, SweepReport, sweep
 from migrations.runner import upgrade
-from slaengine import leadwork
-from slaengine.calendar import BusinessCalendar
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement, load_agreement, reference_agreement_path
 from slaengine.kinds.lead import (
@@ -98,14 +90,12 @@ from slaengine.kinds.lead import (
     LeadWindows,
     MarketingStatus,
     Stage,
-    Step,
     due_steps,
     plan_windows,
 )
 from slaengine.persistence import leads as lead_repo
-from slaengine.persistence import outbox
 from slaengine.persistence.db import make_engine, unit_of_work
-from slaengine.persistence.tables import Absence, Lead, OutboxMessage, SlackUser
+from slaengine.persistence.tables import Absence, Lead, LeadTimer, OutboxMessage, SlackUser
 from tests.fakeslack import FakeSlack
 
 BOT_TOKEN = "xoxb-bench"
@@ -315,13 +305,18 @@ class ServerSchema(Database):
             with engine.begin() as connection:
                 connection.execute(sa.delete(OutboxMessage.__table__))  # type: ignore[arg-type]
                 leads = Lead.__table__  # type: ignore[attr-defined]
+                timers = LeadTimer.__table__  # type: ignore[attr-defined]
+                connection.execute(sa.delete(timers).where(timers.c.lead_id.in_(due_ids)))
                 connection.execute(
-                    sa.update(leads)
-                    .where(leads.c.id.in_(due_ids))
-                    .values(next_action_at=leads.c.response_warn_at)
+                    sa.insert(timers).from_select(
+                        ["at", "lead_id"],
+                        sa.select(leads.c.response_warn_at, leads.c.id).where(
+                            leads.c.id.in_(due_ids)
+                        ),
+                    )
                 )
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.execute(sa.text("VACUUM ANALYZE leads"))
+                connection.execute(sa.text("VACUUM ANALYZE lead_timers"))
                 connection.execute(sa.text("VACUUM ANALYZE outbox"))
             engine.dispose()
 
@@ -379,7 +374,7 @@ def facts_of(at: datetime, w: LeadWindows) -> LeadFacts:
     )
 
 
-def template(handoff: Handoff, next_action_at: datetime, contact: str) -> dict[str, Any]:
+def template(handoff: Handoff, contact: str) -> dict[str, Any]:
     """The columns of an open, untouched lead from one handoff (all but who and what)."""
     at, status, campaign, w = handoff
     fit, interest = FIT_INTEREST[status]
@@ -401,7 +396,6 @@ def template(handoff: Handoff, next_action_at: datetime, contact: str) -> dict[s
         "stage": Stage.NEW.value,
         "is_open": True,
         "due_at": w.response_due_at,
-        "next_action_at": next_action_at,
         "first_touch_at": None,
         "attempts": 0,
         "decided_at": None,
@@ -424,7 +418,7 @@ def seed(
     start = time.perf_counter()
     reps = rep_ids()
     contact = agreement.marketing.contact
-    templates: list[tuple[dict[str, Any], str]] = []
+    templates: list[tuple[dict[str, Any], datetime, str]] = []
     for handoff in earlier_handoffs(agreement, now):
         w = handoff[3]
         # the next-action instant an earlier pass left: the first threshold still ahead
@@ -438,9 +432,9 @@ def seed(
             if owed.next_action_at == w.response_due_at
             else "recycle"
         )
-        templates.append((template(handoff, owed.next_action_at, contact), kind))
+        templates.append((template(handoff, contact), owed.next_action_at, kind))
     due_templates = [
-        template(h, h[3].response_warn_at, contact) for h in due_handoffs(agreement, now)
+        (template(h, contact), h[3].response_warn_at) for h in due_handoffs(agreement, now)
     ]
     kinds: dict[str, int] = {}
     if not 0 < due <= open_leads:
@@ -449,19 +443,24 @@ def seed(
     due_rows = set(list(range(every // 2, open_leads, every))[:due])
     n_due = 0
 
+    timer_rows: list[dict[str, Any]] = []
+
     def make(i: int) -> dict[str, Any]:
         nonlocal n_due
         if i in due_rows:
-            base, owner = due_templates[n_due % len(due_templates)], reps[n_due % REPS]
+            base, at = due_templates[n_due % len(due_templates)]
+            owner = reps[n_due % REPS]
             n_due += 1
             kinds["due now (warning)"] = kinds.get("due now (warning)", 0) + 1
         else:
-            base, kind = templates[i % len(templates)]
+            base, at, kind = templates[i % len(templates)]
             owner = reps[i % REPS]
             kinds[kind] = kinds.get(kind, 0) + 1
+        timer_rows.append({"at": at, "lead_id": i + 1})
         first, last, company = FIRST[i % 9], LAST[i % 8], COMPANIES[i % 8]
         return {
             **base,
+            "id": i + 1,
             "external_id": f"bench-{i:07d}",
             "name": f"{first} {last}",
             "company": f"{company} {i % 97}",
@@ -471,11 +470,14 @@ def seed(
 
     insert = sa.insert(Lead.__table__)  # type: ignore[attr-defined]
     users = sa.insert(SlackUser.__table__)  # type: ignore[attr-defined]
+    timer_insert = sa.insert(LeadTimer.__table__)  # type: ignore[attr-defined]
     with engine.begin() as connection:
         for begin in range(0, open_leads, CHUNK):
             connection.execute(
                 insert, [make(i) for i in range(begin, min(open_leads, begin + CHUNK))]
             )
+            connection.execute(timer_insert, timer_rows)
+            timer_rows.clear()
         # what earlier passes today left: each rep's Slack time zone, looked up 2 hours ago
         connection.execute(
             users,
@@ -492,14 +494,14 @@ def seed(
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(sa.text("VACUUM ANALYZE leads"))
+            connection.execute(sa.text("VACUUM ANALYZE lead_timers"))
     seconds = time.perf_counter() - start
     leads = Lead.__table__  # type: ignore[attr-defined]
     with engine.connect() as connection:
+        timers = LeadTimer.__table__  # type: ignore[attr-defined]
         due_ids = list(
             connection.execute(
-                sa.select(leads.c.id).where(
-                    leads.c.is_open.is_(True), leads.c.next_action_at <= now
-                )
+                sa.select(timers.c.lead_id).where(timers.c.at <= now).order_by(timers.c.lead_id)
             ).scalars()
         )
         total = connection.execute(
@@ -581,11 +583,7 @@ def query_alone(engine: Engine, now: datetime) -> int:
 
 
 def count_due(engine: Engine, now: datetime) -> int:
-    query = (
-        sa.select(sa.func.count())
-        .select_from(Lead)
-        .where(col(Lead.is_open).is_(True), col(Lead.next_action_at) <= now)
-    )
+    query = sa.select(sa.func.count()).select_from(LeadTimer).where(col(LeadTimer.at) <= now)
     with engine.connect() as connection:
         return int(connection.execute(query).scalar_one())
 
@@ -625,19 +623,6 @@ def query_plans(engine: Engine, now: datetime) -> list[str]:
     return lines
 
 
-def same_writes(db: Database, harness: Harness, due_ids: list[int], whatif: Engine) -> str:
-    """Whether the what-if left exactly what the product sweep leaves (on its own copy)."""
-    mine = written(whatif, due_ids)
-    with db.fresh(due_ids) as url:
-        c = harness.container(url, NOW)
-        sweep(c, deliver=False)
-        theirs = written(c.engine, due_ids)
-        c.close()
-    if mine == theirs:
-        return f"what-if wrote the same {len(mine[0])} outbox rows and lead clocks as sweep()"
-    return "WHAT-IF DIFFERS from sweep(): its numbers do not compare"
-
-
 def check_swept(engine: Engine, now: datetime, due: int, report: SweepReport) -> str:
     """After an enqueue-only pass: nothing left due, one pending warning per due lead."""
     left = count_due(engine, now)
@@ -649,253 +634,6 @@ def check_swept(engine: Engine, now: datetime, due: int, report: SweepReport) ->
         )
     ok = report.leads == due and report.warnings == due and left == 0 and rows.get("warn") == due
     return "ok" if ok else f"UNEXPECTED: {report.line()}; still due {left}; outbox {rows}"
-
-
-# --------------------------------------------------------------------------- what-if
-
-
-class WhatIf:
-    """NOT product code: the sweep with the writes batched, to size the recommended fix.
-
-    Same decisions as `bot.sweep._advance` (same `due_steps`, `leadwork.view`, Block Kit
-    builders, keys, targets, quiet hours), but per page of 500 due leads:
-
-    * the outbox rows are written with ONE `SELECT key ... WHERE key IN (...)` and ONE
-      executemany `INSERT ... ON CONFLICT (key) DO NOTHING`, instead of, per row, a SELECT
-      by key (which autoflushes the previous lead's UPDATE), a SAVEPOINT, an ORM INSERT and
-      a RELEASE;
-    * the next-action instants are moved with ONE executemany `UPDATE leads SET
-      next_action_at = ? WHERE id = ?` instead of the ORM unit of work per lead;
-    * the absence step finds the people away who own open leads from the absences
-      (EXISTS an open lead of theirs), not by a join SQLite drives from every open lead;
-    * the digest step (`owners_with_open`, a scan of every open lead) runs only when some
-      known time zone (the agreement's, and every zone in `slack_users`) is in its first
-      working hour.
-
-    `same_writes` checks it leaves exactly the rows the product sweep leaves.
-    """
-
-    def __init__(self, c: Container) -> None:
-        self.c = c
-
-    def sweep(self) -> SweepReport:
-        c, report = self.c, SweepReport()
-        now = c.clock.now()
-        while True:
-            with unit_of_work(c.engine) as session:
-                due = lead_repo.due_for_action(session, now, BATCH)
-                rows: list[dict[str, Any]] = []
-                moves: list[dict[str, Any]] = []
-                for lead in due:
-                    self._advance(session, lead, now, rows, moves, report)
-                session.flush()  # a recycled lead is changed through the ORM, as today
-                self._write(session, rows, moves, report)
-            report.leads += len(due)
-            if len(due) < BATCH:
-                break
-        self._absences(now, report)
-        if self._digest_hour_somewhere(now):
-            product_sweep._digests(c, now, report)
-        return report
-
-    def _advance(
-        self,
-        session: Session,
-        lead: Lead,
-        now: datetime,
-        rows: list[dict[str, Any]],
-        moves: list[dict[str, Any]],
-        report: SweepReport,
-    ) -> None:
-        c = self.c
-        zone = c.agreement.zone
-        owed = due_steps(leadwork.facts(lead), lead.recycle_at, lead.next_action_at, now)
-        view = leadwork.view(lead, c.agreement, now)
-
-        def owe(key: str, target: str, text: str, blocks: Any, topic: str, **extra: Any) -> None:
-            rows.append(
-                {
-                    "key": key,
-                    "target": c.resolve(target),
-                    "text": text,
-                    "blocks": json.dumps(list(blocks)) if blocks is not None else None,
-                    "not_before": extra.get("not_before") or now,
-                    "created_at": now,
-                    "topic": topic,
-                    "lead_id": lead.id,
-                    "replaces_key": extra.get("replaces_key"),
-                    "status": outbox.PENDING,
-                    "attempts": 0,
-                }
-            )
-
-        for threshold in owed.steps:
-            clock = threshold.clock
-            if threshold.step is Step.WARN:
-                text, blocks = reminders.warning(view, clock, zone)
-                owe(
-                    product_sweep.warn_key(lead, clock),
-                    lead.owner_id,
-                    text,
-                    blocks,
-                    "warn",
-                    not_before=c.people.quiet_until(lead.owner_id, now),
-                )
-            elif threshold.step is Step.BREACH:
-                text, blocks = reminders.breach(view, clock, zone)
-                owe(
-                    f"lead:{lead.id}:{lead.owner_id}:breach:{clock}",
-                    lead.owner_id,
-                    text,
-                    blocks,
-                    "breach",
-                    replaces_key=product_sweep.warn_key(lead, clock),
-                )
-                text, blocks = reminders.escalation(view, clock, zone)
-                for target in product_sweep._ladder(c):
-                    owe(
-                        f"lead:{lead.id}:{target}:escalate:{clock}",
-                        target,
-                        text,
-                        blocks,
-                        "escalate",
-                    )
-            elif threshold.step is Step.RECYCLE:
-                text, blocks = reminders.recycled(view, zone)
-                leadwork.recycle(session, lead, now)
-                report.recycled += 1
-                owe(
-                    f"lead:{lead.id}:{lead.contact_id}:recycle",
-                    lead.contact_id,
-                    text,
-                    blocks,
-                    "recycle",
-                )
-        if lead.is_open and owed.next_action_at != lead.next_action_at:
-            moves.append({"b_id": lead.id, "b_next": owed.next_action_at})
-
-    def _write(
-        self,
-        session: Session,
-        rows: list[dict[str, Any]],
-        moves: list[dict[str, Any]],
-        report: SweepReport,
-    ) -> None:
-        connection = session.connection()
-        if rows:
-            keys = [row["key"] for row in rows]
-            seen = set(
-                session.exec(select(OutboxMessage.key).where(col(OutboxMessage.key).in_(keys)))
-            )
-            fresh = list({row["key"]: row for row in rows if row["key"] not in seen}.values())
-            if fresh:
-                connection.execute(insert_ignoring_key(connection.dialect.name), fresh)
-            for row in fresh:
-                if row["topic"] == "warn":
-                    report.warnings += 1
-                elif row["topic"] == "breach":
-                    report.breaches += 1
-                elif row["topic"] == "escalate":
-                    report.escalations += 1
-        if moves:
-            leads = Lead.__table__  # type: ignore[attr-defined]
-            connection.execute(
-                sa.update(leads)
-                .where(leads.c.id == sa.bindparam("b_id"))
-                .values(next_action_at=sa.bindparam("b_next")),
-                moves,
-            )
-
-    def _absences(self, now: datetime, report: SweepReport) -> None:
-        """`bot.sweep._absences`, with the people found from the absences (EXISTS open lead)
-        instead of a join SQLite drives from every open lead."""
-        c = self.c
-        day = now.astimezone(c.agreement.zone).date()
-        with unit_of_work(c.engine) as session:
-            for user in away_with_open_leads(session, day):
-                for moved in leadwork.hand_on_open_leads(
-                    session, c.agreement, c.directory, user_id=user, now=now
-                ):
-                    notices.lead_reassigned(c, session, moved)
-                    report.handed_on += 1
-
-    def _digest_hour_somewhere(self, now: datetime) -> bool:
-        c = self.c
-        hours = c.agreement.business_hours
-        with Session(c.engine) as session:
-            zones = {tz for tz in session.exec(select(SlackUser.tz).distinct()) if tz}
-        zones.add(c.agreement.zone.key)
-        for name in zones:
-            try:
-                zone = ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-            calendar = BusinessCalendar(
-                zone=zone,
-                days=hours.days,
-                hours=sorted(hours.hours, key=lambda iv: iv[0]),
-                holidays_country=hours.holidays,
-                extra_days_off=hours.extra_holidays,
-            )
-            day = calendar.local_date(now)
-            if not calendar.is_working_day(day):
-                continue
-            intervals = calendar.open_intervals(day)
-            if intervals and intervals[0][0] <= now < intervals[0][0] + DIGEST_WINDOW:
-                return True
-        return False
-
-
-def away_with_open_leads(session: Session, day: date) -> list[str]:
-    """What `lead_repo.away_with_open_leads` answers, driven from the absences table."""
-    has_open = sa.exists().where(
-        col(Lead.owner_id) == col(Absence.user_id), col(Lead.is_open).is_(True)
-    )
-    query = (
-        select(Absence.user_id)
-        .where(Absence.starts_on <= day, Absence.ends_on >= day, has_open)
-        .distinct()
-    )
-    return sorted(session.exec(query).all())
-
-
-def insert_ignoring_key(dialect: str) -> Any:
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=["key"])
-    if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing(index_elements=["key"])
-    return sa.insert(table)
-
-
-def written(
-    engine: Engine, due_ids: list[int]
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """What a pass left: every outbox row, and the due leads' clocks."""
-    out = OutboxMessage.__table__  # type: ignore[attr-defined]
-    leads = Lead.__table__  # type: ignore[attr-defined]
-    with engine.connect() as connection:
-        rows = connection.execute(
-            sa.select(
-                out.c.key,
-                out.c.target,
-                out.c.topic,
-                out.c.lead_id,
-                out.c.replaces_key,
-                out.c.text,
-                out.c.blocks,
-                out.c.status,
-                out.c.attempts,
-                out.c.not_before,
-                out.c.created_at,
-            ).order_by(out.c.key)
-        ).all()
-        clocks = connection.execute(
-            sa.select(leads.c.id, leads.c.stage, leads.c.is_open, leads.c.next_action_at)
-            .where(leads.c.id.in_(due_ids))
-            .order_by(leads.c.id)
-        ).all()
-    return [tuple(r) for r in rows], [tuple(r) for r in clocks]
 
 
 # --------------------------------------------------------------------------- one size
@@ -942,10 +680,8 @@ def measure_size(
         "query": "query alone (ORM, 500 a page)",
         "owners": "owners_with_open alone",
         "away": "away_with_open_leads alone",
-        "sweep": "sweep, enqueue only (warm zones)",
-        "cold": "sweep, enqueue only (cold zones)",
+        "sweep": "sweep, enqueue only",
         "deliver": "sweep + delivery to FakeSlack",
-        "whatif": "what-if: batched writes (NOT product)",
     }
     series = {key: Series(name) for key, name in names.items()}
     reports: dict[str, str] = {}
@@ -986,29 +722,12 @@ def measure_size(
             c.close()
 
         with db.fresh(seeded.due_ids) as url:
-            c = harness.container(url, NOW, warm=False)
-            seconds, report = timed(lambda c=c: sweep(c, deliver=False))
-            series["cold"].seconds.append(seconds)
-            reports["cold"] = report.line()
-            c.close()
-
-        with db.fresh(seeded.due_ids) as url:
             c = harness.container(url, NOW)
             posts = harness.fake.count("chat.postMessage")
             seconds, report = timed(lambda c=c: sweep(c))
             series["deliver"].seconds.append(seconds)
             posts = harness.fake.count("chat.postMessage") - posts
             reports["deliver"] = f"{report.line()} ({posts} chat.postMessage)"
-            c.close()
-
-        with db.fresh(seeded.due_ids) as url:
-            c = harness.container(url, NOW)
-            with counting_statements(c.engine) as statements:
-                seconds, report = timed(WhatIf(c).sweep)
-            series["whatif"].seconds.append(seconds)
-            reports["whatif"] = f"{report.line()} [{statements[0]:,} SQL statements]"
-            if n == 0:
-                checks.append(same_writes(db, harness, seeded.due_ids, c.engine))
             c.close()
 
     result = SizeResult(
@@ -1118,18 +837,16 @@ def table(results: list[SizeResult]) -> list[str]:
     head = "  " + f"{'':<36}" + "".join(f"  {f'{r.open_leads:,} open':>21}" for r in results)
     sub = "  " + f"{'(ms)':<36}" + "".join(f"  {'min':>9} {'median':>11}" for _ in results)
     lines = [head, sub]
-    for key in ("count", "query", "owners", "away", "sweep", "cold", "deliver", "whatif"):
+    for key in ("count", "query", "owners", "away", "sweep", "deliver"):
         name = results[0].series[key].name
         lines.append("  " + f"{name:<36}" + "".join(f"  {r.series[key].cell()}" for r in results))
-    for key in ("sweep", "whatif"):
-        label = "sweep / query (median)" if key == "sweep" else "what-if / query (median)"
-        lines.append(
-            "  "
-            + f"{label:<36}"
-            + "".join(
-                f"  {r.series[key].median / r.series['query'].median:20.1f}x" for r in results
-            )
+    lines.append(
+        "  "
+        + f"{'sweep / query (median)':<36}"
+        + "".join(
+            f"  {r.series['sweep'].median / r.series['query'].median:20.1f}x" for r in results
         )
+    )
     return lines
 
 
@@ -1229,7 +946,6 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         say(f"  {r.open_leads:,} open, enqueue only: {r.reports['sweep']}")
         say(f"  {r.open_leads:,} open, with delivery: {r.reports['deliver']}")
-        say(f"  {r.open_leads:,} open, what-if (NOT product): {r.reports['whatif']}")
         say(f"  {r.open_leads:,} open, state after each enqueue-only pass: {', '.join(r.checks)}")
     say()
 

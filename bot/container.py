@@ -21,6 +21,7 @@ from sqlmodel import Session
 from bot.clock import SystemClock
 from bot.delivery import Deliverer
 from bot.directory import SlackDirectory
+from bot.owed import drawer
 from bot.people import People
 from bot.settings import Settings
 from slaengine.clock import Clock
@@ -71,6 +72,7 @@ class Container:
         lead_id: int | None = None,
         replaces_key: str | None = None,
         not_before: datetime | None = None,
+        clock: str | None = None,
     ) -> bool:
         """Owe a message, in the caller's transaction; sent after it commits (see `kick`)."""
         return outbox.enqueue(
@@ -84,6 +86,7 @@ class Container:
             lead_id=lead_id,
             replaces_key=replaces_key,
             not_before=not_before,
+            clock=clock,
         )
 
     def resolve(self, person_or_channel: str) -> str:
@@ -126,6 +129,7 @@ def build(
     clock = clock or SystemClock()
     client = client or make_client(settings)
     directory = directory or SlackDirectory(client, engine, clock)
+    people = People(client, engine, agreement)
     return Container(
         settings=settings,
         agreement=agreement,
@@ -134,7 +138,12 @@ def build(
         client=client,
         directory=directory,
         deliverer=Deliverer(
-            engine, client, clock, lease=timedelta(seconds=settings.delivery_lease_seconds)
+            engine,
+            client,
+            clock,
+            lease=timedelta(seconds=settings.delivery_lease_seconds),
+            draw=drawer(agreement),
+            quiet=people.quiet_until,
         ),
-        people=People(client, engine, agreement),
+        people=people,
     )

@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,8 +65,15 @@ TITLES = {
 #: rows about one item that may be listed together in one message
 BATCHABLE = set(TITLES)
 
+#: reminders that wait for the recipient's working hours when quiet hours are on
+HELD_IN_QUIET_HOURS = {"warn"}
+
 #: a row is dropped instead of sent when this says it no longer matters (e.g. lead closed)
 Relevance = Callable[[Session, OutboxMessage, datetime], str | None]
+#: fills in the text and blocks of rows owed without them (reminders drawn at delivery)
+Draw = Callable[[Session, Sequence[OutboxMessage], datetime], None]
+#: when a recipient's quiet hours end, at `now` or later
+Quiet = Callable[[str, datetime], datetime]
 
 
 def lead_relevance(session: Session, row: OutboxMessage, now: datetime) -> str | None:
@@ -77,7 +84,7 @@ def lead_relevance(session: Session, row: OutboxMessage, now: datetime) -> str |
     if lead is None or not lead.is_open:
         return "the lead is closed"
     current = "response" if lead.stage == "new" else "accept"
-    if f":{current}" not in row.key:
+    if (row.clock is not None and row.clock != current) or f":{current}" not in row.key:
         return f"the lead is in its {current} window now"
     if lead.owner_id != row.target:
         return "the lead has another owner now"
@@ -94,6 +101,7 @@ class DeliveryReport:
     deferred: int = 0
     dropped: int = 0
     recovered: int = 0
+    held: int = 0
 
     def add(self, other: DeliveryReport) -> None:
         for name in vars(self):
@@ -159,8 +167,12 @@ class Deliverer:
         relevance: Relevance = lead_relevance,
         pacer: Pacer | None = None,
         lease: timedelta = LEASE,
+        draw: Draw | None = None,
+        quiet: Quiet | None = None,
     ) -> None:
         self.lease = lease
+        self.draw = draw
+        self.quiet = quiet
         self.engine = engine
         self.client = client
         self.clock = clock
@@ -183,10 +195,13 @@ class Deliverer:
         with unit_of_work(self.engine) as session:
             rows, uncertain = outbox.claim_for(session, target, self.worker, batch, now, self.lease)
             ids = [row.id for row in rows if row.id is not None]
+            holdable = any(row.topic in HELD_IN_QUIET_HOURS for row in rows)
         if not ids:
             return report
         if uncertain:
             report.recovered += self._recover(target, uncertain)
+        # may ask Slack for the recipient's zone: before the write transaction, not inside it
+        until = self.quiet(target, now) if self.quiet is not None and holdable else now
         with unit_of_work(self.engine) as session:
             live: list[OutboxMessage] = []
             for row_id in ids:
@@ -197,8 +212,13 @@ class Deliverer:
                 if why:
                     outbox.dropped(session, row, why=why)
                     report.dropped += 1
+                elif row.topic in HELD_IN_QUIET_HOURS and until > now:
+                    outbox.hold(session, row, until=until)
+                    report.held += 1
                 else:
                     live.append(row)
+            if self.draw is not None:
+                self.draw(session, live, now)
             updates = [row for row in live if row.replaces_key]
             posts = [row for row in live if not row.replaces_key]
             for row in updates:

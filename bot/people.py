@@ -4,7 +4,6 @@ working hours they imply for quiet hours."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -65,11 +64,6 @@ class People:
                 row.email = str(email).lower()
             session.add(row)
         return _zone(user.get("tz"), fallback)
-
-    def warm(self, user_ids: Iterable[str], now: datetime) -> None:
-        """Look up whoever is not known yet, before a pass opens its write transaction."""
-        for user_id in set(user_ids):
-            self.zone_of(user_id, now)
 
     def known_zones(self) -> set[ZoneInfo]:
         """The agreement's zone and every zone Slack told us a person is in."""

@@ -17,12 +17,14 @@ from bot import notices
 from bot.blocks import reminders
 from bot.container import Container
 from bot.delivery import DeliveryReport
+from bot.owed import breach_key, escalation_key, recycle_key, warn_key
 from slaengine import leadwork
 from slaengine.calendar import BusinessCalendar
 from slaengine.kinds.lead import Step, due_steps
 from slaengine.persistence import leads as lead_repo
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
+from slaengine.persistence.leads import Timer
 from slaengine.persistence.tables import Lead
 from slaengine.states import State
 
@@ -51,76 +53,53 @@ class SweepReport:
             f"{self.escalations} escalations, {self.recycled} recycled, {self.handed_on} handed on "
             f"from reps away, {self.digests} digests; "
             f"delivered {d.sent} items in {d.messages} messages, {d.deferred} deferred, "
-            f"{d.failed} failed, {d.dropped} dropped, {d.recovered} recovered"
+            f"{d.held} held for quiet hours, {d.failed} failed, {d.dropped} dropped, "
+            f"{d.recovered} recovered"
         )
-
-
-def warn_key(lead: Lead, clock: str) -> str:
-    return f"lead:{lead.id}:{lead.owner_id}:warn:{clock}"
 
 
 class Owed:
-    """The messages one page of a pass owes, written together at the end of the page."""
+    """What one page of a pass owes: outbox rows (drawn at delivery), and the timers dealt
+    with and their successors, each kind written in one statement at the end of the page."""
 
-    def __init__(self, c: Container) -> None:
-        self.c = c
+    def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
+        self.done: list[Timer] = []
+        self.next: list[Timer] = []
 
-    def add(
-        self,
-        *,
-        key: str,
-        target: str,
-        text: str,
-        blocks: list[dict[str, Any]],
-        topic: str,
-        lead_id: int | None,
-        replaces_key: str | None = None,
-        not_before: datetime | None = None,
-    ) -> None:
-        self.rows.append(
-            {
-                "key": key,
-                "target": self.c.resolve(target),
-                "text": text,
-                "blocks": blocks,
-                "topic": topic,
-                "lead_id": lead_id,
-                "replaces_key": replaces_key,
-                "not_before": not_before,
-            }
-        )
+    def add(self, **row: Any) -> None:
+        self.rows.append(row)
 
     def write(self, session: Session, now: datetime, report: SweepReport) -> None:
+        lead_repo.unschedule(session, self.done)
+        lead_repo.schedule(session, self.next)
         written = outbox.enqueue_many(session, self.rows, now=now)
-        for row in self.rows:
-            if row["key"] in written:
-                if row["topic"] == "warn":
-                    report.warnings += 1
-                elif row["topic"] == "breach":
-                    report.breaches += 1
-                elif row["topic"] == "escalate":
-                    report.escalations += 1
+        topics = {row["key"]: row["topic"] for row in self.rows if row["key"] in written}
+        for topic in topics.values():
+            if topic == "warn":
+                report.warnings += 1
+            elif topic == "breach":
+                report.breaches += 1
+            elif topic == "escalate":
+                report.escalations += 1
 
 
 def sweep(c: Container, *, deliver: bool = True) -> SweepReport:
     report = SweepReport()
     now = c.clock.now()
-    after = 0
+    ladder = _ladder(c)
+    after: Timer | None = None
     while True:
-        with Session(c.engine) as session:  # who is in this page: look their zones up first
-            owners = lead_repo.owners_due_for_action(session, now, BATCH, after)
-        c.people.warm(owners, now)
         with unit_of_work(c.engine) as session:
             due = lead_repo.due_for_action(session, now, BATCH, after)
-            owed = Owed(c)
-            for lead in due:
-                _advance(c, session, lead, now, owed, report)
+            owed = Owed()
+            for timer, lead in due:
+                _advance(c, session, timer, lead, now, ladder, owed, report)
             owed.write(session, now, report)
         report.leads += len(due)
         if len(due) < BATCH:
             break
-        after = max(lead.id or 0 for lead in due)
+        after = due[-1][0]
     _absences(c, now, report)
     _digests(c, now, report)
     if deliver:
@@ -129,61 +108,64 @@ def sweep(c: Container, *, deliver: bool = True) -> SweepReport:
 
 
 def _advance(
-    c: Container, session: Session, lead: Lead, now: datetime, owed: Owed, report: SweepReport
+    c: Container,
+    session: Session,
+    timer: Timer,
+    lead: Lead,
+    now: datetime,
+    ladder: list[str],
+    owed: Owed,
+    report: SweepReport,
 ) -> None:
-    agreement = c.agreement
-    zone = agreement.zone
-    due = due_steps(leadwork.facts(lead), lead.recycle_at, lead.next_action_at, now)
-    view = leadwork.view(lead, agreement, now)
+    """What the thresholds a lead crossed since its timer owe, and its next timer.
+
+    Only the facts are written here; the messages are drawn at delivery (`bot.owed`), and
+    quiet hours are applied there too, in the recipient's own zone.
+    """
+    due = due_steps(leadwork.facts(lead), lead.recycle_at, timer.at, now)
+    lead_id, owner = lead.id, lead.owner_id
     for threshold in due.steps:
         clock = threshold.clock
         if threshold.step is Step.WARN:
-            text, blocks = reminders.warning(view, clock, zone)
             owed.add(
-                key=warn_key(lead, clock),
-                target=lead.owner_id,
-                text=text,
-                blocks=blocks,
+                key=warn_key(lead_id, owner, clock),
+                target=owner,
                 topic="warn",
-                lead_id=lead.id,
-                not_before=c.people.quiet_until(lead.owner_id, now),
+                lead_id=lead_id,
+                clock=clock,
             )
         elif threshold.step is Step.BREACH:
-            text, blocks = reminders.breach(view, clock, zone)
             owed.add(
-                key=f"lead:{lead.id}:{lead.owner_id}:breach:{clock}",
-                target=lead.owner_id,
-                text=text,
-                blocks=blocks,
+                key=breach_key(lead_id, owner, clock),
+                target=owner,
                 topic="breach",
-                lead_id=lead.id,
-                replaces_key=warn_key(lead, clock),
+                lead_id=lead_id,
+                clock=clock,
+                replaces_key=warn_key(lead_id, owner, clock),
             )
-            text, blocks = reminders.escalation(view, clock, zone)
-            for target in _ladder(c):
+            for target in ladder:
                 owed.add(
-                    key=f"lead:{lead.id}:{target}:escalate:{clock}",
+                    key=escalation_key(lead_id, target, clock),
                     target=target,
-                    text=text,
-                    blocks=blocks,
                     topic="escalate",
-                    lead_id=lead.id,
+                    lead_id=lead_id,
+                    clock=clock,
                 )
         elif threshold.step is Step.RECYCLE:
-            text, blocks = reminders.recycled(view, zone)
             leadwork.recycle(session, lead, now)
             report.recycled += 1
             owed.add(
-                key=f"lead:{lead.id}:{lead.contact_id}:recycle",
-                target=lead.contact_id,
-                text=text,
-                blocks=blocks,
+                key=recycle_key(lead_id, lead.contact_id),
+                target=c.resolve(lead.contact_id),
                 topic="recycle",
-                lead_id=lead.id,
+                lead_id=lead_id,
+                clock=clock,
             )
-    if lead.is_open:
-        lead.next_action_at = due.next_action_at
-    session.add(lead)
+    following = due.next_action_at if lead.is_open else None
+    if following != timer.at:
+        owed.done.append(timer)
+        if following is not None:
+            owed.next.append(Timer(following, timer.lead_id))
 
 
 def _ladder(c: Container) -> list[str]:

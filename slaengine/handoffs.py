@@ -186,7 +186,6 @@ def hand_off(
         accept_warn_at=windows.accept_warn_at,
         recycle_at=windows.recycle_at,
         due_at=windows.response_due_at,
-        next_action_at=min(windows.response_warn_at, windows.recycle_at),
         created_at=now,
         updated_at=now,
     )
@@ -199,6 +198,9 @@ def hand_off(
         if raced is None:
             raise
         return Handoff(raced, created=False)
+    assert lead.id is not None
+    first = min(windows.response_warn_at, windows.recycle_at)
+    lead_repo.schedule(session, [lead_repo.Timer(first, lead.id)])
     return Handoff(lead, created=True)
 
 

@@ -162,15 +162,16 @@ def next_action(lead: Lead) -> datetime | None:
     return ahead[0].at if ahead else None
 
 
-def _moved(lead: Lead, now: datetime) -> None:
-    lead_facts = facts(lead)
-    lead.due_at = LEADS.due_at(lead_facts)
-    lead.next_action_at = next_action(lead)
+def _moved(session: Session, lead: Lead, now: datetime) -> None:
+    """The lead changed stage: its current due instant, and a timer for its next threshold."""
+    lead.due_at = LEADS.due_at(facts(lead))
     lead.is_open = Stage(lead.stage).is_open
     if not lead.is_open:
         lead.closed_at = now
-        lead.next_action_at = None
     lead.updated_at = now
+    at = next_action(lead) if lead.is_open else None
+    if at is not None and lead.id is not None:
+        lead_repo.schedule(session, [lead_repo.Timer(at, lead.id)])
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ def touch(
     if first:
         lead.first_touch_at = now
         lead.stage = Stage.WORKING.value
-    _moved(lead, now)
+    _moved(session, lead, now)
     session.add(lead)
     if first:
         in_time = now <= lead.response_due_at
@@ -226,7 +227,7 @@ def accept(
         lead.first_touch_at = now
     lead.stage = Stage.ACCEPTED.value
     lead.decided_at = now
-    _moved(lead, now)
+    _moved(session, lead, now)
     session.add(lead)
     return Outcome(lead, True, f"{lead.ref} accepted.")
 
@@ -256,7 +257,7 @@ def reject(
     lead.stage = Stage.REJECTED.value
     lead.decided_at = now
     lead.reject_reason = reason
-    _moved(lead, now)
+    _moved(session, lead, now)
     session.add(lead)
     return Outcome(
         lead, True, f"{lead.ref} rejected; <@{lead.contact_id}> in marketing is told why."
@@ -346,5 +347,5 @@ def hand_on_open_leads(
 def recycle(session: Session, lead: Lead, now: datetime) -> None:
     """No progress by `recycle_after`: the lead goes back to marketing and leaves the list."""
     lead.stage = Stage.RECYCLED.value
-    _moved(lead, now)
+    _moved(session, lead, now)
     session.add(lead)

@@ -43,8 +43,16 @@ DEFAULT_CHANNEL_NAME = "sales-marketing"
 
 # Form-encoded values under these keys are JSON documents (slack_sdk / Slack convention).
 JSON_KEYS = frozenset(
-    {"blocks", "attachments", "view", "metadata", "unfurls", "user_auth_blocks",
-     "options", "option_groups"}
+    {
+        "blocks",
+        "attachments",
+        "view",
+        "metadata",
+        "unfurls",
+        "user_auth_blocks",
+        "options",
+        "option_groups",
+    }
 )
 
 # Limits real Slack enforces (https://api.slack.com/reference/block-kit).
@@ -67,8 +75,22 @@ MAX_OPTION_TEXT = 75
 MAX_OPTION_VALUE = 150
 
 KNOWN_BLOCK_TYPES = frozenset(
-    {"actions", "call", "context", "context_actions", "divider", "file", "header", "image",
-     "input", "markdown", "rich_text", "section", "table", "video"}
+    {
+        "actions",
+        "call",
+        "context",
+        "context_actions",
+        "divider",
+        "file",
+        "header",
+        "image",
+        "input",
+        "markdown",
+        "rich_text",
+        "section",
+        "table",
+        "video",
+    }
 )
 TEXT_OBJECT_TYPES = frozenset({"plain_text", "mrkdwn"})
 
@@ -132,8 +154,7 @@ def _id_errors(obj: dict[str, Any], key: str, path: str) -> list[str]:
         return [f"{key} must be a string {_ptr(path + '/' + key)}"]
     if len(value) > MAX_ID:
         return [
-            f"{key} must be at most {MAX_ID} characters, got {len(value)} "
-            f"{_ptr(path + '/' + key)}"
+            f"{key} must be at most {MAX_ID} characters, got {len(value)} {_ptr(path + '/' + key)}"
         ]
     return []
 
@@ -147,8 +168,9 @@ def _element_errors(el: Any, path: str) -> list[str]:
     if not isinstance(kind, str) or not kind:
         errors.append(f"element is missing a type {_ptr(path + '/type')}")
     if kind == "button":
-        errors += _text_errors(el.get("text"), path + "/text", max_len=MAX_BUTTON_TEXT,
-                               plain_only=True)
+        errors += _text_errors(
+            el.get("text"), path + "/text", max_len=MAX_BUTTON_TEXT, plain_only=True
+        )
         value = el.get("value")
         if isinstance(value, str) and len(value) > MAX_BUTTON_VALUE:
             errors.append(
@@ -178,8 +200,7 @@ def _element_errors(el: Any, path: str) -> list[str]:
                 )
     placeholder = el.get("placeholder")
     if placeholder is not None:
-        errors += _text_errors(placeholder, path + "/placeholder", max_len=150,
-                               plain_only=True)
+        errors += _text_errors(placeholder, path + "/placeholder", max_len=150, plain_only=True)
     return errors
 
 
@@ -210,8 +231,9 @@ def _block_errors(block: Any, path: str) -> list[str]:
         if block.get("accessory") is not None:
             errors += _element_errors(block["accessory"], path + "/accessory")
     elif kind == "header":
-        errors += _text_errors(block.get("text"), path + "/text", max_len=MAX_HEADER_TEXT,
-                               plain_only=True)
+        errors += _text_errors(
+            block.get("text"), path + "/text", max_len=MAX_HEADER_TEXT, plain_only=True
+        )
     elif kind in ("actions", "context", "context_actions"):
         elements = block.get("elements")
         limit = MAX_CONTEXT_ELEMENTS if kind == "context" else MAX_ACTIONS_ELEMENTS
@@ -235,8 +257,7 @@ def _block_errors(block: Any, path: str) -> list[str]:
                         )
                     seen.add(action_id)
     elif kind == "input":
-        errors += _text_errors(block.get("label"), path + "/label", max_len=2000,
-                               plain_only=True)
+        errors += _text_errors(block.get("label"), path + "/label", max_len=2000, plain_only=True)
         if not isinstance(block.get("element"), dict):
             errors.append(f"input needs an element {_ptr(path + '/element')}")
         else:
@@ -248,8 +269,7 @@ def _block_errors(block: Any, path: str) -> list[str]:
         if not isinstance(alt, str) or not alt or len(alt) > 2000:
             errors.append(f"alt_text must be 1..2000 characters {_ptr(path + '/alt_text')}")
         if block.get("title") is not None:
-            errors += _text_errors(block["title"], path + "/title", max_len=2000,
-                                   plain_only=True)
+            errors += _text_errors(block["title"], path + "/title", max_len=2000, plain_only=True)
     elif kind == "markdown":
         text = block.get("text")
         if not isinstance(text, str) or not text or len(text) > 12000:
@@ -257,8 +277,9 @@ def _block_errors(block: Any, path: str) -> list[str]:
     return errors
 
 
-def block_errors(blocks: Any, *, max_blocks: int = MAX_MESSAGE_BLOCKS,
-                 path: str = "/blocks") -> list[str]:
+def block_errors(
+    blocks: Any, *, max_blocks: int = MAX_MESSAGE_BLOCKS, path: str = "/blocks"
+) -> list[str]:
     """Human-readable list of the Block Kit rules ``blocks`` breaks (empty when valid)."""
     if not isinstance(blocks, list):
         return [f"blocks must be an array {_ptr(path)}"]
@@ -284,12 +305,14 @@ def _view_errors(view: Any) -> list[str]:
     if kind not in ("modal", "home"):
         errors.append(f"view type must be modal or home, got {kind!r} {_ptr('/view/type')}")
     if kind == "modal":
-        errors += _text_errors(view.get("title"), "/view/title", max_len=MAX_VIEW_TITLE,
-                               plain_only=True)
+        errors += _text_errors(
+            view.get("title"), "/view/title", max_len=MAX_VIEW_TITLE, plain_only=True
+        )
         for key in ("submit", "close"):
             if view.get(key) is not None:
-                errors += _text_errors(view[key], f"/view/{key}", max_len=MAX_VIEW_TITLE,
-                                       plain_only=True)
+                errors += _text_errors(
+                    view[key], f"/view/{key}", max_len=MAX_VIEW_TITLE, plain_only=True
+                )
     errors += _id_errors(view, "callback_id", "/view")
     metadata = view.get("private_metadata")
     if isinstance(metadata, str) and len(metadata) > MAX_PRIVATE_METADATA:
@@ -297,8 +320,7 @@ def _view_errors(view: Any) -> list[str]:
             f"must be at most {MAX_PRIVATE_METADATA} characters, got {len(metadata)} "
             f"{_ptr('/view/private_metadata')}"
         )
-    errors += block_errors(view.get("blocks", []), max_blocks=MAX_VIEW_BLOCKS,
-                           path="/view/blocks")
+    errors += block_errors(view.get("blocks", []), max_blocks=MAX_VIEW_BLOCKS, path="/view/blocks")
     return errors
 
 
@@ -378,12 +400,10 @@ class _Handler(BaseHTTPRequestHandler):
         path = parts.path
         if path.startswith("/api/") and len(path) > len("/api/"):
             status, headers, payload = self.fake._dispatch_api(
-                path[len("/api/"):], args, self.headers.get("Authorization")
+                path[len("/api/") :], args, self.headers.get("Authorization")
             )
         elif path.startswith("/response/") and len(path) > len("/response/"):
-            status, headers, payload = self.fake._dispatch_response(
-                path[len("/response/"):], args
-            )
+            status, headers, payload = self.fake._dispatch_response(path[len("/response/") :], args)
         else:
             status, headers, payload = 404, {}, {"ok": False, "error": "unknown_path"}
         self._send(status, payload, headers)
@@ -438,8 +458,13 @@ class FakeSlack:
         self._thread: threading.Thread | None = None
         self.add_channel(DEFAULT_CHANNEL_ID, DEFAULT_CHANNEL_NAME)
         self._users[BOT_USER_ID] = self._make_user(
-            BOT_USER_ID, email=None, tz="America/New_York", name="slabot", deleted=False,
-            real_name="slabot", is_bot=True,
+            BOT_USER_ID,
+            email=None,
+            tz="America/New_York",
+            name="slabot",
+            deleted=False,
+            real_name="slabot",
+            is_bot=True,
         )
 
     # ------------------------------------------------------------------ lifecycle
@@ -452,8 +477,10 @@ class FakeSlack:
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"FakeSlack:{server.server_address[1]}", daemon=True,
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"FakeSlack:{server.server_address[1]}",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -495,12 +522,26 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ directory
 
-    def add_user(self, user_id: str, email: str | None = None, tz: str = "America/New_York",
-                 name: str | None = None, deleted: bool = False, *,
-                 real_name: str | None = None) -> dict[str, Any]:
+    def add_user(
+        self,
+        user_id: str,
+        email: str | None = None,
+        tz: str = "America/New_York",
+        name: str | None = None,
+        deleted: bool = False,
+        *,
+        real_name: str | None = None,
+    ) -> dict[str, Any]:
         """Register (or replace) a user for users.info / users.lookupByEmail."""
-        user = self._make_user(user_id, email=email, tz=tz, name=name, deleted=deleted,
-                               real_name=real_name, is_bot=False)
+        user = self._make_user(
+            user_id,
+            email=email,
+            tz=tz,
+            name=name,
+            deleted=deleted,
+            real_name=real_name,
+            is_bot=False,
+        )
         with self._lock:
             self._users[user_id] = user
         return user
@@ -511,23 +552,39 @@ class FakeSlack:
             self._channels[channel_id] = name.lstrip("#")
 
     @staticmethod
-    def _make_user(user_id: str, *, email: str | None, tz: str, name: str | None,
-                   deleted: bool, real_name: str | None, is_bot: bool) -> dict[str, Any]:
+    def _make_user(
+        user_id: str,
+        *,
+        email: str | None,
+        tz: str,
+        name: str | None,
+        deleted: bool,
+        real_name: str | None,
+        is_bot: bool,
+    ) -> dict[str, Any]:
         ZoneInfo(tz)  # fail fast on a bad zone name
         if name is None:
             name = email.split("@", 1)[0] if email else user_id.lower()
         if real_name is None:
             real_name = name.replace(".", " ").replace("_", " ").title()
         profile: dict[str, Any] = {
-            "real_name": real_name, "display_name": name, "team": TEAM_ID,
+            "real_name": real_name,
+            "display_name": name,
+            "team": TEAM_ID,
         }
         if email is not None:
             profile["email"] = email
         if is_bot:
             profile["bot_id"] = BOT_ID
         return {
-            "id": user_id, "team_id": TEAM_ID, "name": name, "deleted": deleted,
-            "real_name": real_name, "tz": tz, "is_bot": is_bot, "is_app_user": False,
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": name,
+            "deleted": deleted,
+            "real_name": real_name,
+            "tz": tz,
+            "is_bot": is_bot,
+            "is_app_user": False,
             "profile": profile,
         }
 
@@ -544,8 +601,11 @@ class FakeSlack:
     def calls(self, method: str | None = None, *, ok: bool | None = None) -> list[Call]:
         """Recorded calls (oldest first), optionally of one method / one outcome."""
         with self._lock:
-            return [c for c in self._calls
-                    if (method is None or c.method == method) and (ok is None or c.ok == ok)]
+            return [
+                c
+                for c in self._calls
+                if (method is None or c.method == method) and (ok is None or c.ok == ok)
+            ]
 
     @property
     def failed_calls(self) -> list[Call]:
@@ -565,8 +625,12 @@ class FakeSlack:
     def responses(self, name: str | None = None) -> list[Call]:
         """Posts to response URLs (all of them, or to ``response_url(name)``)."""
         with self._lock:
-            return [c for c in self._calls if c.method.startswith("response:")
-                    and (name is None or c.method == f"response:{name}")]
+            return [
+                c
+                for c in self._calls
+                if c.method.startswith("response:")
+                and (name is None or c.method == f"response:{name}")
+            ]
 
     def messages_to(self, user_or_channel: str) -> list[dict[str, Any]]:
         """Args of successful chat.postMessage calls to a user/DM/channel.
@@ -575,8 +639,11 @@ class FakeSlack:
         "#name" and "name" too.
         """
         wanted = self._aliases(user_or_channel)
-        return [c.args for c in self.calls("chat.postMessage", ok=True)
-                if str(c.args.get("channel", "")) in wanted]
+        return [
+            c.args
+            for c in self.calls("chat.postMessage", ok=True)
+            if str(c.args.get("channel", "")) in wanted
+        ]
 
     def message(self, ts: str) -> dict[str, Any] | None:
         """Current state of a message the fake stored (after chat.update), or None."""
@@ -584,14 +651,23 @@ class FakeSlack:
             msg = self._messages.get(ts)
             return json.loads(json.dumps(msg)) if msg is not None else None
 
-    def wait_for(self, method: str, n: int = 1, timeout: float = 5.0, *,
-                 predicate: Callable[[Call], bool] | None = None) -> list[Call]:
+    def wait_for(
+        self,
+        method: str,
+        n: int = 1,
+        timeout: float = 5.0,
+        *,
+        predicate: Callable[[Call], bool] | None = None,
+    ) -> list[Call]:
         """Block until ``n`` successful calls of ``method`` (matching ``predicate``) exist."""
         deadline = _REAL_CLOCK[0]() + timeout
 
         def matching() -> list[Call]:
-            return [c for c in self._calls if c.method == method and c.ok
-                    and (predicate is None or predicate(c))]
+            return [
+                c
+                for c in self._calls
+                if c.method == method and c.ok and (predicate is None or predicate(c))
+            ]
 
         with self._changed:
             while len(found := matching()) < n:
@@ -615,8 +691,10 @@ class FakeSlack:
 
     def _summary(self) -> str:
         with self._lock:
-            return ", ".join(f"{c.method}{'' if c.ok else '!' + str(c.error)}"
-                             for c in self._calls) or "(none)"
+            return (
+                ", ".join(f"{c.method}{'' if c.ok else '!' + str(c.error)}" for c in self._calls)
+                or "(none)"
+            )
 
     def _aliases(self, target: str) -> set[str]:
         with self._lock:
@@ -634,8 +712,9 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ faults
 
-    def fail_next(self, method: str, status: int = 429, retry_after: int = 1,
-                  times: int = 1) -> None:
+    def fail_next(
+        self, method: str, status: int = 429, retry_after: int = 1, times: int = 1
+    ) -> None:
         """Answer the next ``times`` calls of ``method`` with HTTP ``status`` (429 or 5xx).
 
         ``method`` may be "response:<name>" to fail posts to a response URL.
@@ -643,16 +722,27 @@ class FakeSlack:
         with self._lock:
             self._faults.setdefault(method, []).append(_Fault(status, retry_after, times))
 
-    def chaos(self, rate_429: float = 0.3, rate_500: float = 0.1, seed: int = 0, *,
-              retry_after: int = 0, methods: Iterable[str] | None = None) -> None:
+    def chaos(
+        self,
+        rate_429: float = 0.3,
+        rate_500: float = 0.1,
+        seed: int = 0,
+        *,
+        retry_after: int = 0,
+        methods: Iterable[str] | None = None,
+    ) -> None:
         """Randomly fail Web API calls (all methods, or only ``methods``) with 429/500.
 
         Response-URL posts are left alone unless listed in ``methods``.
         """
         with self._lock:
-            self._chaos = _Chaos(rate_429, rate_500, retry_after,
-                                 frozenset(methods) if methods is not None else None,
-                                 random.Random(seed))
+            self._chaos = _Chaos(
+                rate_429,
+                rate_500,
+                retry_after,
+                frozenset(methods) if methods is not None else None,
+                random.Random(seed),
+            )
 
     def calm(self) -> None:
         """Stop :meth:`chaos` and drop pending :meth:`fail_next` faults."""
@@ -691,8 +781,9 @@ class FakeSlack:
             (self._failed if failed else self._calls).append(call)
             self._changed.notify_all()
 
-    def _fault_reply(self, method: str, args: dict[str, Any], at: float
-                     ) -> tuple[int, dict[str, str], dict[str, Any]] | None:
+    def _fault_reply(
+        self, method: str, args: dict[str, Any], at: float
+    ) -> tuple[int, dict[str, str], dict[str, Any]] | None:
         fault = self._injected_fault(method)
         if fault is None:
             return None
@@ -702,8 +793,9 @@ class FakeSlack:
         headers = {"Retry-After": str(retry_after)} if status == 429 else {}
         return status, headers, {"ok": False, "error": error}
 
-    def _dispatch_api(self, method: str, args: dict[str, Any], authorization: str | None
-                      ) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def _dispatch_api(
+        self, method: str, args: dict[str, Any], authorization: str | None
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
         at = time.time()
         token = (authorization or "").removeprefix("Bearer ").strip()
         if not authorization or not authorization.startswith("Bearer ") or not token:
@@ -733,8 +825,9 @@ class FakeSlack:
         self._record(Call(method, args, at, ok=error is None, error=error))
         return 200, {}, payload
 
-    def _dispatch_response(self, name: str, args: dict[str, Any]
-                           ) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def _dispatch_response(
+        self, name: str, args: dict[str, Any]
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
         method = f"response:{name}"
         at = time.time()
         injected = self._fault_reply(method, args, at)
@@ -797,8 +890,13 @@ class FakeSlack:
 
     def _bot_message(self, args: dict[str, Any], ts: str) -> dict[str, Any]:
         msg: dict[str, Any] = {
-            "type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID,
-            "app_id": APP_ID, "team": TEAM_ID, "text": args.get("text", ""), "ts": ts,
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": TEAM_ID,
+            "text": args.get("text", ""),
+            "ts": ts,
         }
         for key in ("blocks", "attachments", "thread_ts", "metadata"):
             if args.get(key) is not None:
@@ -809,8 +907,13 @@ class FakeSlack:
 
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
-            "ok": True, "url": f"https://{TEAM_DOMAIN}.slack.com/", "team": "Acme",
-            "user": "slabot", "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID,
+            "ok": True,
+            "url": f"https://{TEAM_DOMAIN}.slack.com/",
+            "team": "Acme",
+            "user": "slabot",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
 
@@ -840,8 +943,13 @@ class FakeSlack:
         with self._lock:
             if ts in self._messages:
                 self._messages[ts] = {**self._messages[ts], **msg}
-        return {"ok": True, "channel": channel, "ts": ts, "text": args.get("text", ""),
-                "message": msg}
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "text": args.get("text", ""),
+            "message": msg,
+        }
 
     def _m_chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(args.get("channel"))
@@ -859,8 +967,12 @@ class FakeSlack:
         if not users:
             raise _fail("users_list_not_supplied")
         cid = "D" + users[0] if len(users) == 1 else "G" + "".join(users)
-        return {"ok": True, "no_op": True, "already_open": True,
-                "channel": {"id": cid, "is_im": len(users) == 1}}
+        return {
+            "ok": True,
+            "no_op": True,
+            "already_open": True,
+            "channel": {"id": cid, "is_im": len(users) == 1},
+        }
 
     def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(args.get("channel"))
@@ -888,9 +1000,17 @@ class FakeSlack:
     def _m_conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
             channels = [
-                {"id": cid, "name": cname, "is_channel": True, "is_group": False,
-                 "is_im": False, "is_private": False, "is_archived": False,
-                 "is_member": True, "context_team_id": TEAM_ID}
+                {
+                    "id": cid,
+                    "name": cname,
+                    "is_channel": True,
+                    "is_group": False,
+                    "is_im": False,
+                    "is_private": False,
+                    "is_archived": False,
+                    "is_member": True,
+                    "context_team_id": TEAM_ID,
+                }
                 for cid, cname in self._channels.items()
             ]
         return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
@@ -905,14 +1025,16 @@ class FakeSlack:
     def _m_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
         wanted = str(args.get("email", "")).strip().lower()
         with self._lock:
-            found = [u for u in self._users.values()
-                     if wanted and str(u["profile"].get("email", "")).lower() == wanted]
+            found = [
+                u
+                for u in self._users.values()
+                if wanted and str(u["profile"].get("email", "")).lower() == wanted
+            ]
         if not found:
             raise _fail("users_not_found")
         return {"ok": True, "user": self._user_view(found[0])}
 
-    def _store_view(self, view: Any, view_id: str | None, extra: dict[str, Any]
-                    ) -> dict[str, Any]:
+    def _store_view(self, view: Any, view_id: str | None, extra: dict[str, Any]) -> dict[str, Any]:
         errors = _view_errors(view)
         if errors:
             raise _Reply({"ok": False, "error": "invalid_blocks", "errors": errors})
@@ -921,11 +1043,19 @@ class FakeSlack:
                 self._view_counter += 1
                 view_id = f"V{self._view_counter:08d}"
             stored = {
-                "id": view_id, "team_id": TEAM_ID, "app_id": APP_ID, "bot_id": BOT_ID,
-                "private_metadata": "", "callback_id": "", "external_id": "",
-                "state": {"values": {}}, "hash": f"{time.time():.6f}.{view_id}",
-                "root_view_id": view_id, "previous_view_id": None,
-                **view, **extra,
+                "id": view_id,
+                "team_id": TEAM_ID,
+                "app_id": APP_ID,
+                "bot_id": BOT_ID,
+                "private_metadata": "",
+                "callback_id": "",
+                "external_id": "",
+                "state": {"values": {}},
+                "hash": f"{time.time():.6f}.{view_id}",
+                "root_view_id": view_id,
+                "previous_view_id": None,
+                **view,
+                **extra,
             }
             self._views[view_id] = stored
         return {"ok": True, "view": stored}
@@ -943,8 +1073,10 @@ class FakeSlack:
         external_id = args.get("external_id")
         with self._lock:
             if not view_id and external_id:
-                view_id = next((v["id"] for v in self._views.values()
-                                if v.get("external_id") == external_id), None)
+                view_id = next(
+                    (v["id"] for v in self._views.values() if v.get("external_id") == external_id),
+                    None,
+                )
                 if view_id is None:
                     raise _fail("not_found")
         if not view_id:
@@ -956,6 +1088,12 @@ class FakeSlack:
         if not user_id:
             raise _fail("invalid_arguments")
         with self._lock:
-            existing = next((v["id"] for v in self._views.values()
-                             if v.get("type") == "home" and v.get("user_id") == user_id), None)
+            existing = next(
+                (
+                    v["id"]
+                    for v in self._views.values()
+                    if v.get("type") == "home" and v.get("user_id") == user_id
+                ),
+                None,
+            )
         return self._store_view(args.get("view"), existing, {"user_id": user_id})

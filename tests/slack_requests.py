@@ -46,8 +46,9 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, st
     return {"X-Slack-Request-Timestamp": str(ts), "X-Slack-Signature": f"v0={digest}"}
 
 
-def post_signed(url: str, secret: str, body: bytes, content_type: str, *,
-                timestamp: int | None = None) -> httpx.Response:
+def post_signed(
+    url: str, secret: str, body: bytes, content_type: str, *, timestamp: int | None = None
+) -> httpx.Response:
     """POST ``body`` to ``url`` with Slack signature headers and ``content_type``."""
     headers = {"Content-Type": content_type, **sign(secret, body, timestamp)}
     return httpx.post(url, content=body, headers=headers, timeout=TIMEOUT)
@@ -79,10 +80,19 @@ def _post_payload(base_url: str, secret: str, payload: dict[str, Any]) -> httpx.
     return post_signed(_events_url(base_url), secret, body, "application/x-www-form-urlencoded")
 
 
-def slash_command(base_url: str, secret: str, *, text: str, user_id: str = "U0ALICE",
-                  command: str = "/sla", response_url: str, trigger_id: str = "T.123",
-                  team_id: str = TEAM_ID, channel_id: str = "C0SALESMKT",
-                  user_name: str | None = None) -> httpx.Response:
+def slash_command(
+    base_url: str,
+    secret: str,
+    *,
+    text: str,
+    user_id: str = "U0ALICE",
+    command: str = "/sla",
+    response_url: str,
+    trigger_id: str = "T.123",
+    team_id: str = TEAM_ID,
+    channel_id: str = "C0SALESMKT",
+    user_name: str | None = None,
+) -> httpx.Response:
     """POST a slash command to ``{base_url}/slack/events`` as Slack sends it."""
     form = {
         "token": VERIFICATION_TOKEN,
@@ -103,12 +113,22 @@ def slash_command(base_url: str, secret: str, *, text: str, user_id: str = "U0AL
     return post_signed(_events_url(base_url), secret, body, "application/x-www-form-urlencoded")
 
 
-def block_action(base_url: str, secret: str, *, user_id: str, action_id: str, value: str,
-                 block_id: str = "b", response_url: str | None = None,
-                 message: dict[str, Any] | None = None, trigger_id: str = "T.123",
-                 container: dict[str, Any] | None = None, channel_id: str = "C0SALESMKT",
-                 view: dict[str, Any] | None = None,
-                 state_values: dict[str, Any] | None = None) -> httpx.Response:
+def block_action(
+    base_url: str,
+    secret: str,
+    *,
+    user_id: str,
+    action_id: str,
+    value: str,
+    block_id: str = "b",
+    response_url: str | None = None,
+    message: dict[str, Any] | None = None,
+    trigger_id: str = "T.123",
+    container: dict[str, Any] | None = None,
+    channel_id: str = "C0SALESMKT",
+    view: dict[str, Any] | None = None,
+    state_values: dict[str, Any] | None = None,
+) -> httpx.Response:
     """POST a ``block_actions`` payload for a button click (``payload=<json>`` form).
 
     Without ``container`` the click comes from ``message`` (a minimal bot message is made
@@ -117,20 +137,34 @@ def block_action(base_url: str, secret: str, *, user_id: str, action_id: str, va
     """
     if view is None and message is None:
         message = {
-            "type": "message", "user": BOT_USER_ID, "bot_id": "BBOT", "app_id": API_APP_ID,
-            "team": TEAM_ID, "text": "", "ts": "1700000000.000001", "blocks": [],
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": "BBOT",
+            "app_id": API_APP_ID,
+            "team": TEAM_ID,
+            "text": "",
+            "ts": "1700000000.000001",
+            "blocks": [],
         }
     if container is None:
         if view is not None:
             container = {"type": "view", "view_id": view.get("id", "V0FAKE")}
         else:
             assert message is not None
-            container = {"type": "message", "message_ts": message.get("ts"),
-                         "channel_id": channel_id, "is_ephemeral": False}
+            container = {
+                "type": "message",
+                "message_ts": message.get("ts"),
+                "channel_id": channel_id,
+                "is_ephemeral": False,
+            }
     payload: dict[str, Any] = {
         "type": "block_actions",
-        "user": {"id": user_id, "username": _user_name(user_id), "name": _user_name(user_id),
-                 "team_id": TEAM_ID},
+        "user": {
+            "id": user_id,
+            "username": _user_name(user_id),
+            "name": _user_name(user_id),
+            "team_id": TEAM_ID,
+        },
         "api_app_id": API_APP_ID,
         "token": VERIFICATION_TOKEN,
         "container": container,
@@ -139,11 +173,16 @@ def block_action(base_url: str, secret: str, *, user_id: str, action_id: str, va
         "enterprise": None,
         "is_enterprise_install": False,
         "state": {"values": state_values or {}},
-        "actions": [{
-            "action_id": action_id, "block_id": block_id, "value": value, "type": "button",
-            "text": {"type": "plain_text", "text": value, "emoji": True},
-            "action_ts": _action_ts(),
-        }],
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": block_id,
+                "value": value,
+                "type": "button",
+                "text": {"type": "plain_text", "text": value, "emoji": True},
+                "action_ts": _action_ts(),
+            }
+        ],
     }
     if view is not None:
         payload["view"] = view
@@ -155,27 +194,51 @@ def block_action(base_url: str, secret: str, *, user_id: str, action_id: str, va
     return _post_payload(base_url, secret, payload)
 
 
-def view_submission(base_url: str, secret: str, *, user_id: str, callback_id: str,
-                    state_values: dict[str, Any], private_metadata: str = "",
-                    view_id: str = "V0FAKE", blocks: list[dict[str, Any]] | None = None,
-                    trigger_id: str = "T.123") -> httpx.Response:
+def view_submission(
+    base_url: str,
+    secret: str,
+    *,
+    user_id: str,
+    callback_id: str,
+    state_values: dict[str, Any],
+    private_metadata: str = "",
+    view_id: str = "V0FAKE",
+    blocks: list[dict[str, Any]] | None = None,
+    trigger_id: str = "T.123",
+) -> httpx.Response:
     """POST a ``view_submission`` payload (``state_values`` is ``view.state.values``)."""
     payload = {
         "type": "view_submission",
         "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
-        "user": {"id": user_id, "username": _user_name(user_id), "name": _user_name(user_id),
-                 "team_id": TEAM_ID},
+        "user": {
+            "id": user_id,
+            "username": _user_name(user_id),
+            "name": _user_name(user_id),
+            "team_id": TEAM_ID,
+        },
         "api_app_id": API_APP_ID,
         "token": VERIFICATION_TOKEN,
         "trigger_id": trigger_id,
         "view": {
-            "id": view_id, "team_id": TEAM_ID, "type": "modal", "blocks": blocks or [],
-            "private_metadata": private_metadata, "callback_id": callback_id,
-            "state": {"values": state_values}, "hash": f"{time.time():.6f}.fakehash",
+            "id": view_id,
+            "team_id": TEAM_ID,
+            "type": "modal",
+            "blocks": blocks or [],
+            "private_metadata": private_metadata,
+            "callback_id": callback_id,
+            "state": {"values": state_values},
+            "hash": f"{time.time():.6f}.fakehash",
             "title": {"type": "plain_text", "text": "SLA", "emoji": True},
-            "clear_on_close": False, "notify_on_close": False, "close": None, "submit": None,
-            "previous_view_id": None, "root_view_id": view_id, "app_id": API_APP_ID,
-            "external_id": "", "app_installed_team_id": TEAM_ID, "bot_id": "BBOT",
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "close": None,
+            "submit": None,
+            "previous_view_id": None,
+            "root_view_id": view_id,
+            "app_id": API_APP_ID,
+            "external_id": "",
+            "app_installed_team_id": TEAM_ID,
+            "bot_id": "BBOT",
         },
         "response_urls": [],
         "is_enterprise_install": False,
@@ -195,8 +258,15 @@ def event(base_url: str, secret: str, event: dict[str, Any]) -> httpx.Response:
         "type": "event_callback",
         "event_id": f"Ev{n:010d}",
         "event_time": int(time.time()),
-        "authorizations": [{"enterprise_id": None, "team_id": TEAM_ID, "user_id": BOT_USER_ID,
-                            "is_bot": True, "is_enterprise_install": False}],
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
         "is_ext_shared_channel": False,
         "event_context": f"4-fake-{n}",
     }
@@ -212,7 +282,10 @@ def webhook_signature(secret: str, body: bytes) -> str:
 def signed_webhook(base_url: str, secret: str, body: bytes | dict[str, Any]) -> httpx.Response:
     """POST ``body`` (raw bytes, or a dict sent as JSON) to ``{base_url}/webhooks/handoff``."""
     raw = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
-    headers = {"Content-Type": "application/json", "X-Slabot-Signature":
-               webhook_signature(secret, raw)}
-    return httpx.post(base_url.rstrip("/") + "/webhooks/handoff", content=raw,
-                      headers=headers, timeout=TIMEOUT)
+    headers = {
+        "Content-Type": "application/json",
+        "X-Slabot-Signature": webhook_signature(secret, raw),
+    }
+    return httpx.post(
+        base_url.rstrip("/") + "/webhooks/handoff", content=raw, headers=headers, timeout=TIMEOUT
+    )

@@ -92,8 +92,9 @@ def test_an_unknown_channel_is_not_found(fake: FakeSlack, client: WebClient):
 
 def test_fifty_one_blocks_are_refused_as_invalid_blocks(fake: FakeSlack, client: WebClient):
     with pytest.raises(SlackApiError) as err:
-        client.chat_postMessage(channel="C0SALESMKT", text="x",
-                                blocks=[section(f"line {i}") for i in range(51)])
+        client.chat_postMessage(
+            channel="C0SALESMKT", text="x", blocks=[section(f"line {i}") for i in range(51)]
+        )
     assert err.value.response["error"] == "invalid_blocks"
     assert len(fake.violations) == 1
     assert "at most 50 blocks" in fake.violations[0]
@@ -101,8 +102,9 @@ def test_fifty_one_blocks_are_refused_as_invalid_blocks(fake: FakeSlack, client:
 
 
 def test_fifty_blocks_are_accepted(fake: FakeSlack, client: WebClient):
-    client.chat_postMessage(channel="C0SALESMKT", text="x",
-                            blocks=[section(f"line {i}") for i in range(50)])
+    client.chat_postMessage(
+        channel="C0SALESMKT", text="x", blocks=[section(f"line {i}") for i in range(50)]
+    )
     assert fake.violations == []
 
 
@@ -117,29 +119,49 @@ def test_a_3001_character_section_text_is_refused(fake: FakeSlack, client: WebCl
 def test_eleven_fields_are_refused(fake: FakeSlack, client: WebClient):
     fields = [{"type": "mrkdwn", "text": f"f{i}"} for i in range(11)]
     with pytest.raises(SlackApiError) as err:
-        client.chat_postMessage(channel="C0SALESMKT", text="x",
-                                blocks=[{"type": "section", "fields": fields}])
+        client.chat_postMessage(
+            channel="C0SALESMKT", text="x", blocks=[{"type": "section", "fields": fields}]
+        )
     assert err.value.response["error"] == "invalid_blocks"
     assert any("at most 10 fields" in v for v in fake.violations)
 
 
 def test_other_block_kit_limits_are_enforced():
-    button = {"type": "button", "text": {"type": "plain_text", "text": "b" * 76},
-              "action_id": "a" * 256}
-    errors = block_errors([
-        {"type": "header", "text": {"type": "plain_text", "text": "h" * 151}},
-        {"type": "actions", "elements": [button]},
-        {"type": "actions", "block_id": "x" * 256, "elements": [
-            {"type": "button", "text": {"type": "plain_text", "text": str(i)},
-             "action_id": f"a{i}"} for i in range(26)]},
-        {"type": "sparkle"},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": "c" * 3001}]},
-    ])
+    button = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": "b" * 76},
+        "action_id": "a" * 256,
+    }
+    errors = block_errors(
+        [
+            {"type": "header", "text": {"type": "plain_text", "text": "h" * 151}},
+            {"type": "actions", "elements": [button]},
+            {
+                "type": "actions",
+                "block_id": "x" * 256,
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": str(i)},
+                        "action_id": f"a{i}",
+                    }
+                    for i in range(26)
+                ],
+            },
+            {"type": "sparkle"},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "c" * 3001}]},
+        ]
+    )
     joined = "\n".join(errors)
-    for needle in ("/blocks/0/text/text", "/blocks/1/elements/0/text/text",
-                   "/blocks/1/elements/0/action_id", "/blocks/2/block_id",
-                   "at most 25 elements", "unknown block type 'sparkle'",
-                   "/blocks/4/elements/0/text"):
+    for needle in (
+        "/blocks/0/text/text",
+        "/blocks/1/elements/0/text/text",
+        "/blocks/1/elements/0/action_id",
+        "/blocks/2/block_id",
+        "at most 25 elements",
+        "unknown block type 'sparkle'",
+        "/blocks/4/elements/0/text",
+    ):
         assert needle in joined, needle
 
 
@@ -150,9 +172,12 @@ def test_a_message_text_over_40000_characters_is_refused(fake: FakeSlack, client
 
 
 def test_a_modal_allows_100_blocks_and_returns_a_view_id(fake: FakeSlack, client: WebClient):
-    view = {"type": "modal", "callback_id": "handoff",
-            "title": {"type": "plain_text", "text": "Hand off"},
-            "blocks": [section(str(i)) for i in range(100)]}
+    view = {
+        "type": "modal",
+        "callback_id": "handoff",
+        "title": {"type": "plain_text", "text": "Hand off"},
+        "blocks": [section(str(i)) for i in range(100)],
+    }
     resp = client.views_open(trigger_id="T.123", view=view)
     assert resp["view"]["id"].startswith("V")
     updated = client.views_update(view_id=resp["view"]["id"], view=view)
@@ -231,8 +256,9 @@ def test_chaos_is_reproducible_for_a_seed(fake: FakeSlack):
 
 def test_a_response_url_post_is_recorded(fake: FakeSlack):
     url = fake.response_url("r1")
-    resp = WebhookClient(url).send(text="Done", blocks=[section("Done")],
-                                   response_type="ephemeral", replace_original=False)
+    resp = WebhookClient(url).send(
+        text="Done", blocks=[section("Done")], response_type="ephemeral", replace_original=False
+    )
     assert resp.status_code == 200
     [call] = fake.responses("r1")
     assert call.method == "response:r1"
@@ -260,8 +286,9 @@ def test_signature_helper_output_verifies_with_slack_sdk():
     body = b"token=x&text=%2Fsla+status"
     headers = slack_requests.sign(SECRET, body)
     verifier = SignatureVerifier(SECRET)
-    assert verifier.is_valid(body, headers["X-Slack-Request-Timestamp"],
-                             headers["X-Slack-Signature"])
+    assert verifier.is_valid(
+        body, headers["X-Slack-Request-Timestamp"], headers["X-Slack-Signature"]
+    )
     assert verifier.is_valid_request(body, headers)
     assert not SignatureVerifier("other-secret").is_valid_request(body, headers)
     stale = slack_requests.sign(SECRET, body, timestamp=int(time.time()) - 3600)
@@ -284,8 +311,11 @@ def bolt_app(fake: FakeSlack) -> Iterator[tuple[str, list[str]]]:
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
     seen: list[str] = []
-    app = App(token="xoxb-test", signing_secret=SECRET,
-              client=WebClient(token="xoxb-test", base_url=fake.url))
+    app = App(
+        token="xoxb-test",
+        signing_secret=SECRET,
+        client=WebClient(token="xoxb-test", base_url=fake.url),
+    )
 
     @app.command("/sla")
     def on_command(ack: Any, respond: Any, command: dict[str, Any]) -> None:
@@ -315,8 +345,7 @@ def bolt_app(fake: FakeSlack) -> Iterator[tuple[str, list[str]]]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server: HTTPServer = make_server("127.0.0.1", 0, SlackRequestHandler(app),
-                                     handler_class=Quiet)
+    server: HTTPServer = make_server("127.0.0.1", 0, SlackRequestHandler(app), handler_class=Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -330,29 +359,50 @@ def test_request_helpers_are_accepted_by_a_bolt_app(
     fake: FakeSlack, bolt_app: tuple[str, list[str]]
 ):
     base, seen = bolt_app
-    r = slack_requests.slash_command(base, SECRET, text="status",
-                                     response_url=fake.response_url("r1"))
+    r = slack_requests.slash_command(
+        base, SECRET, text="status", response_url=fake.response_url("r1")
+    )
     assert r.status_code == 200
     fake.wait_for("response:r1")
     assert fake.responses("r1")[0].args["text"] == "you said status"
 
-    r = slack_requests.block_action(base, SECRET, user_id="U0BOB", action_id="claim",
-                                    value="lead-7", response_url=fake.response_url("r2"))
+    r = slack_requests.block_action(
+        base,
+        SECRET,
+        user_id="U0BOB",
+        action_id="claim",
+        value="lead-7",
+        response_url=fake.response_url("r2"),
+    )
     assert r.status_code == 200
     fake.wait_for("response:r2")
 
-    r = slack_requests.view_submission(base, SECRET, user_id="U0BOB", callback_id="handoff",
-                                       state_values={}, private_metadata="lead-7")
+    r = slack_requests.view_submission(
+        base,
+        SECRET,
+        user_id="U0BOB",
+        callback_id="handoff",
+        state_values={},
+        private_metadata="lead-7",
+    )
     assert r.status_code == 200
 
-    r = slack_requests.event(base, SECRET, {"type": "app_home_opened", "user": "U0BOB",
-                                            "channel": "DU0BOB", "tab": "home"})
+    r = slack_requests.event(
+        base,
+        SECRET,
+        {"type": "app_home_opened", "user": "U0BOB", "channel": "DU0BOB", "tab": "home"},
+    )
     assert r.status_code == 200
     fake.wait_for("views.publish")
 
-    bad = slack_requests.slash_command(base, "wrong-secret", text="x",
-                                       response_url=fake.response_url("r3"))
+    bad = slack_requests.slash_command(
+        base, "wrong-secret", text="x", response_url=fake.response_url("r3")
+    )
     assert bad.status_code == 401
-    assert seen == ["command:U0ALICE:status", "action:U0BOB:lead-7", "view:U0BOB:lead-7",
-                    "event:U0BOB"]
+    assert seen == [
+        "command:U0ALICE:status",
+        "action:U0BOB:lead-7",
+        "view:U0BOB:lead-7",
+        "event:U0BOB",
+    ]
     assert fake.violations == []

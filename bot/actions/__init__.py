@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.blocks import leads as lead_blocks
-from bot.blocks import reminders, slack_date
+from bot.blocks import slack_date
 from bot.blocks.modals import reassign_modal, reject_modal
 from bot.container import Container
 from bot.events import home_view
@@ -151,19 +151,17 @@ def register_reminders(app: App, container: Container) -> None:
                 leadwork.authorize(c.agreement, user, lead)
                 if not lead.is_open:
                     raise Refusal(f"{lead.ref} is already {lead.stage}: nothing to snooze.")
-                view = leadwork.view(lead, c.agreement, now)
                 clock = "response" if lead.stage == "new" else "accept"
-                text, blocks = reminders.warning(view, clock, c.agreement.zone)
                 again = c.people.quiet_until(lead.owner_id, now + SNOOZE)
-                c.notify(
+                c.notify(  # drawn when it is sent, from the lead as it is then
                     session,
                     key=f"lead:{lead.id}:{lead.owner_id}:snooze:{clock}:{message_ts}",
                     target=lead.owner_id,
-                    text=text,
-                    blocks=blocks,
+                    text="",
                     topic="warn",
                     lead_id=lead.id,
                     not_before=again,
+                    clock=clock,
                 )
         except Refusal as refusal:
             reply.refuse(refusal)

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, bindparam, case, delete, func, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from slaengine.persistence.tables import REF_BASE, Absence, Lead, LeadEvent, RoutingCursor
+from slaengine.persistence.tables import (
+    REF_BASE,
+    Absence,
+    Lead,
+    LeadEvent,
+    LeadTimer,
+    RoutingCursor,
+)
 
 
 def by_external_id(session: Session, external_id: str) -> Lead | None:
@@ -75,36 +82,59 @@ def event_seen(session: Session, lead_id: int, key: str) -> bool:
     return session.exec(query).first() is not None
 
 
-def _due(now: datetime, after_id: int) -> tuple[Any, ...]:
-    """Open leads whose next-action instant has come, after a page's last id."""
-    return (
-        col(Lead.is_open).is_(True),
-        col(Lead.next_action_at) <= now,
-        col(Lead.id) > after_id,
-    )
+class Timer(NamedTuple):
+    """Look at lead `lead_id` at `at` (see `tables.LeadTimer`)."""
+
+    at: datetime
+    lead_id: int
 
 
 def due_for_action(
-    session: Session, now: datetime, limit: int, after_id: int = 0
-) -> Sequence[Lead]:
-    """Open leads whose next threshold has come, by the indexed next-action instant, a page
-    at a time in id order (`after_id`: the last id of the previous page), so a pass looks at
-    each lead once.
+    session: Session, now: datetime, limit: int, after: Timer | None = None
+) -> list[tuple[Timer, Lead]]:
+    """Leads whose timer has come, each with that timer, in time order, a page at a time
+    (`after`: the last timer of the previous page), so a pass looks at each timer once.
 
-    On PostgreSQL the rows are locked and rows another sweeper holds are skipped, so
-    concurrent sweeps share the work instead of repeating it.
+    On PostgreSQL the timers and leads are locked and rows another sweeper holds are
+    skipped, so concurrent sweeps share the work instead of repeating it.
     """
-    query = select(Lead).where(*_due(now, after_id)).order_by(col(Lead.id)).limit(limit)
+    at, lead_id = col(LeadTimer.at), col(LeadTimer.lead_id)
+    query = select(LeadTimer.at, Lead).join(Lead, col(Lead.id) == lead_id).where(at <= now)
+    if after is not None:
+        query = query.where(or_(at > after.at, and_(at == after.at, lead_id > after.lead_id)))
+    query = query.order_by(at, lead_id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return session.exec(query).all()
+    return [(Timer(when, lead.id), lead) for when, lead in session.exec(query).all() if lead.id]
 
 
-def owners_due_for_action(
-    session: Session, now: datetime, limit: int, after_id: int = 0
-) -> list[str]:
-    """The owners of the page `due_for_action` would return, without loading the leads."""
-    query = select(Lead.owner_id).where(*_due(now, after_id)).order_by(col(Lead.id)).limit(limit)
+def schedule(session: Session, timers: Sequence[Timer]) -> None:
+    """Add timers, in one statement; a timer that exists already is left as it is."""
+    if not timers:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = LeadTimer.__table__  # type: ignore[attr-defined]
+    statement = insert(table).on_conflict_do_nothing(index_elements=["at", "lead_id"])
+    session.connection().execute(statement, [{"at": t.at, "lead_id": t.lead_id} for t in timers])
+
+
+def unschedule(session: Session, timers: Sequence[Timer]) -> None:
+    """Remove timers that have been dealt with, in one statement."""
+    if not timers:
+        return
+    table = LeadTimer.__table__  # type: ignore[attr-defined]
+    statement = delete(table).where(
+        table.c.at == bindparam("timer_at"), table.c.lead_id == bindparam("timer_lead")
+    )
+    session.connection().execute(
+        statement, [{"timer_at": t.at, "timer_lead": t.lead_id} for t in timers]
+    )
+
+
+def timers_of(session: Session, lead_id: int) -> list[datetime]:
+    """When the sweep will look at a lead next (earliest first)."""
+    query = select(LeadTimer.at).where(LeadTimer.lead_id == lead_id).order_by(col(LeadTimer.at))
     return list(session.exec(query).all())
 
 

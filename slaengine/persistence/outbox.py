@@ -34,6 +34,7 @@ def enqueue(
     topic: str = "notice",
     lead_id: int | None = None,
     replaces_key: str | None = None,
+    clock: str | None = None,
     status: str = PENDING,
 ) -> bool:
     """Owe one message; False when the same key was owed before."""
@@ -49,6 +50,7 @@ def enqueue(
         topic=topic,
         lead_id=lead_id,
         replaces_key=replaces_key,
+        clock=clock,
         status=status,
     )
     try:
@@ -62,8 +64,8 @@ def enqueue(
 def enqueue_many(session: Session, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> set[str]:
     """Owe many messages in a few statements; returns the keys that were new.
 
-    Each row has `key`, `target`, `text` and optionally `blocks`, `topic`, `lead_id`,
-    `replaces_key`, `not_before`, `status`. A key owed before is left as it is.
+    Each row has `key` and `target`, and optionally `text`, `blocks`, `topic`, `lead_id`,
+    `replaces_key`, `clock`, `not_before`, `status`. A key owed before is left as it is.
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
@@ -71,11 +73,12 @@ def enqueue_many(session: Session, rows: Sequence[Mapping[str, Any]], *, now: da
         {
             "key": row["key"],
             "target": row["target"],
-            "text": row["text"],
+            "text": row.get("text", ""),
             "blocks": json.dumps(list(row["blocks"])) if row.get("blocks") is not None else None,
             "topic": row.get("topic", "notice"),
             "lead_id": row.get("lead_id"),
             "replaces_key": row.get("replaces_key"),
+            "clock": row.get("clock"),
             "not_before": row.get("not_before") or now,
             "status": row.get("status", PENDING),
             "attempts": 0,
@@ -186,6 +189,17 @@ def delivered(
     row.claimed_until = None
     row.attempts += 1
     session.add(row)
+
+
+def hold(session: Session, row: OutboxMessage, *, until: datetime) -> None:
+    """Put a claimed row back, to be sent no sooner than `until` (not a failed attempt)."""
+    row.status, row.not_before = PENDING, until
+    row.claimed_by, row.claimed_until, row.batch = None, None, None
+    session.add(row)
+
+
+def needs_drawing(row: OutboxMessage) -> bool:
+    return row.clock is not None and not row.text
 
 
 def retry_later(session: Session, row: OutboxMessage, *, error: str, at: datetime) -> None:

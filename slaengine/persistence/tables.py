@@ -39,10 +39,7 @@ def instant(*, nullable: bool = True, index: bool = False) -> Any:
 
 class Lead(SQLModel, table=True):
     __tablename__ = "leads"
-    __table_args__ = (
-        sa.Index("ix_leads_owner_open", "owner_id", "is_open", "due_at"),
-        sa.Index("ix_leads_open_next_action", "is_open", "next_action_at"),
-    )
+    __table_args__ = (sa.Index("ix_leads_owner_open", "owner_id", "is_open", "due_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     external_id: str = Field(max_length=200, unique=True)
@@ -67,7 +64,6 @@ class Lead(SQLModel, table=True):
     stage: str = Field(default="new", max_length=16)
     is_open: bool = True
     due_at: datetime | None = instant()
-    next_action_at: datetime | None = instant()
     first_touch_at: datetime | None = instant()
     attempts: int = 0
     decided_at: datetime | None = instant()
@@ -82,6 +78,23 @@ class Lead(SQLModel, table=True):
 
 
 REF_BASE = 1000
+
+
+class LeadTimer(SQLModel, table=True):
+    """When to look at a lead next: "at `at`, see which of its thresholds have come".
+
+    The sweep takes the timers that have come, in order, and replaces each with the lead's
+    next one. Stored in time order (a clustered key on SQLite), so a pass reads and writes a
+    few neighbouring pages however many leads are open, and never rewrites a lead's row. A
+    timer left behind by a change to the lead (a touch, an accept) is harmless: looking at
+    the lead again owes nothing new, since every message is keyed.
+    """
+
+    __tablename__ = "lead_timers"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    at: datetime = Field(sa_type=UTCDateTime(), primary_key=True)
+    lead_id: int = Field(foreign_key="leads.id", primary_key=True)
 
 
 def ref_of(lead_id: int | None) -> str:
@@ -135,7 +148,11 @@ class SlackUser(SQLModel, table=True):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """One message owed to one target; `key` (item, target, step) makes it exactly once."""
+    """One message owed to one target; `key` (item, target, step) makes it exactly once.
+
+    A reminder about an SLA clock (`clock` set, `text` empty) is drawn when it is sent,
+    from the item as it is then; other messages are stored as drawn.
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (sa.Index("ix_outbox_pending", "status", "not_before"),)
@@ -146,6 +163,7 @@ class OutboxMessage(SQLModel, table=True):
     topic: str = Field(default="notice", max_length=16)
     lead_id: int | None = Field(default=None, index=True)
     replaces_key: str | None = Field(default=None, max_length=300)
+    clock: str | None = Field(default=None, max_length=16)
     batch: str | None = Field(default=None, max_length=64, index=True)
     text: str = Field(sa_type=sa.Text)
     blocks: str | None = Field(default=None, sa_type=sa.Text)

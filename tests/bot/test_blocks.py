@@ -27,10 +27,20 @@ DUE = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 
 def lead(n: int, state: State = State.AT_RISK, company: str = "Acme") -> LeadView:
     return LeadView(
-        id=n, ref=f"L-{1000 + n}", external_id=f"crm-{n}", name=f"Person {n} " + "x" * 60,
-        company=company, status=MarketingStatus.GOOD_FIT_INTERESTED, campaign="Q4 webinar",
-        owner_id="U0ALICE", stage=Stage.NEW, state=state, due_at=DUE + timedelta(minutes=n),
-        handed_off_at=DUE - timedelta(hours=4), attempts=0, max_attempts=6,
+        id=n,
+        ref=f"L-{1000 + n}",
+        external_id=f"crm-{n}",
+        name=f"Person {n} " + "x" * 60,
+        company=company,
+        status=MarketingStatus.GOOD_FIT_INTERESTED,
+        campaign="Q4 webinar",
+        owner_id="U0ALICE",
+        stage=Stage.NEW,
+        state=state,
+        due_at=DUE + timedelta(minutes=n),
+        handed_off_at=DUE - timedelta(hours=4),
+        attempts=0,
+        max_attempts=6,
     )
 
 
@@ -53,7 +63,9 @@ def test_each_listed_lead_has_contacted_accept_and_reject_buttons() -> None:
     blocks = lead_blocks.mine(MinePage([lead(1)], 1, 0, 1), NEW_YORK)
     actions = [b for b in blocks if b["type"] == "actions"]
     assert [e["action_id"] for e in actions[0]["elements"]] == [
-        "lead_touch", "lead_accept", "lead_reject",
+        "lead_touch",
+        "lead_accept",
+        "lead_reject",
     ]
     assert actions[0]["elements"][0]["value"] == "L-1001|0"
 
@@ -78,9 +90,17 @@ def test_a_composed_message_lists_each_row_under_one_header() -> None:
     rows = []
     for n in range(3):
         text, blocks = reminders.warning(lead(n), "response", NEW_YORK)
-        rows.append(OutboxMessage(key=f"k{n}", target="U0ALICE", text=text, topic="warn",
-                                  blocks=json.dumps(blocks),
-                                  not_before=DUE, created_at=DUE))
+        rows.append(
+            OutboxMessage(
+                key=f"k{n}",
+                target="U0ALICE",
+                text=text,
+                topic="warn",
+                blocks=json.dumps(blocks),
+                not_before=DUE,
+                created_at=DUE,
+            )
+        )
     text, blocks = compose(rows)
     assert blocks is not None and blocks[0]["type"] == "header"
     assert "3" in blocks[0]["text"]["text"]
@@ -96,7 +116,10 @@ def test_help_and_the_agreement_render_as_valid_blocks(agreement: Agreement) -> 
 
 
 def test_the_modals_are_valid_views() -> None:
-    for view in (handoff_modal(), reject_modal("L-1001", "Dana"),
-                 reassign_modal("L-1001", "Dana", "U0ALICE")):
+    for view in (
+        handoff_modal(),
+        reject_modal("L-1001", "Dana"),
+        reassign_modal("L-1001", "Dana", "U0ALICE"),
+    ):
         assert block_errors(view["blocks"], max_blocks=100) == []
         assert len(view["title"]["text"]) <= 24

@@ -20,6 +20,7 @@ from slaengine import leadwork
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement
 from slaengine.handoffs import hand_off, parse_handoff
+from slaengine.persistence import leads as lead_repo
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Lead, OutboxMessage
@@ -28,8 +29,13 @@ from tests.fakeslack import FakeSlack
 
 
 @pytest.fixture
-def c(database_url: str, agreement: Agreement, clock: FixedClock, fake_slack: FakeSlack,
-      engine: Engine) -> Iterator[Container]:
+def c(
+    database_url: str,
+    agreement: Agreement,
+    clock: FixedClock,
+    fake_slack: FakeSlack,
+    engine: Engine,
+) -> Iterator[Container]:
     container = build(
         Settings(database_url=database_url, webhook_secret="s"),
         agreement=agreement,
@@ -48,11 +54,24 @@ def ny(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def handoff(c: Container, external_id: str, owner: str = "U0ALICE", **extra: Any) -> Lead:
-    fields = {"external_id": external_id, "name": f"Lead {external_id}", "company": "Acme",
-              "fit": "good", "interest": "high", "owner": owner, **extra}
+    fields = {
+        "external_id": external_id,
+        "name": f"Lead {external_id}",
+        "company": "Acme",
+        "fit": "good",
+        "interest": "high",
+        "owner": owner,
+        **extra,
+    }
     with unit_of_work(c.engine) as session:
-        return hand_off(parse_handoff(fields), session=session, agreement=c.agreement,
-                        directory=c.directory, now=c.clock.now(), source="webhook").lead
+        return hand_off(
+            parse_handoff(fields),
+            session=session,
+            agreement=c.agreement,
+            directory=c.directory,
+            now=c.clock.now(),
+            source="webhook",
+        ).lead
 
 
 def posts_to(fake: FakeSlack, target: str) -> list[dict[str, Any]]:
@@ -76,8 +95,9 @@ def test_a_lead_entering_its_warning_window_gets_one_warning_dm_with_its_buttons
     assert (first.warnings, second.warnings) == (1, 0)
     (dm,) = posts_to(fake_slack, "U0ALICE")
     assert lead.ref in dm["text"]
-    actions = [e["action_id"] for b in dm["blocks"] if b["type"] == "actions"
-               for e in b["elements"]]
+    actions = [
+        e["action_id"] for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
     assert actions == ["lead_touch", "lead_snooze", "lead_reassign"]
     assert fake_slack.violations == []
 
@@ -226,8 +246,9 @@ def test_a_reminder_for_a_lead_touched_before_delivery_is_dropped(
     clock.set(ny(23, 12, 0))
     sweep(c, deliver=False)
     with unit_of_work(c.engine) as session:
-        leadwork.touch(session, c.agreement, name=lead.ref, actor="U0ALICE", now=clock.now(),
-                       key="k")
+        leadwork.touch(
+            session, c.agreement, name=lead.ref, actor="U0ALICE", now=clock.now(), key="k"
+        )
     report = c.deliverer.deliver_due()
     assert (report.sent, report.dropped) == (0, 1)
     assert posts_to(fake_slack, "U0ALICE") == []
@@ -265,15 +286,16 @@ def test_a_message_posted_by_a_worker_that_died_before_recording_it_is_not_poste
     c: Container, clock: FixedClock, fake_slack: FakeSlack
 ) -> None:
     with unit_of_work(c.engine) as session:
-        outbox.enqueue(session, key="crash-1", target="U0ALICE", text="once only",
-                       now=clock.now())
+        outbox.enqueue(session, key="crash-1", target="U0ALICE", text="once only", now=clock.now())
     # a worker claims the row and posts it, then dies before recording the ts
     with unit_of_work(c.engine) as session:
-        rows, _ = outbox.claim_for(session, "U0ALICE", "dead-worker", "batch-dead",
-                                   clock.now(), timedelta(minutes=2))
+        rows, _ = outbox.claim_for(
+            session, "U0ALICE", "dead-worker", "batch-dead", clock.now(), timedelta(minutes=2)
+        )
         assert [r.key for r in rows] == ["crash-1"]
     c.client.chat_postMessage(
-        channel="U0ALICE", text="once only",
+        channel="U0ALICE",
+        text="once only",
         metadata={"event_type": "slabot_delivery", "event_payload": {"batch": "batch-dead"}},
     )
     clock.set(clock.now() + timedelta(minutes=3))  # the dead worker's lease runs out
@@ -289,10 +311,10 @@ def test_a_claimed_row_whose_worker_died_before_posting_is_sent_after_the_lease(
     c: Container, clock: FixedClock, fake_slack: FakeSlack
 ) -> None:
     with unit_of_work(c.engine) as session:
-        outbox.enqueue(session, key="crash-2", target="U0ALICE", text="eventually",
-                       now=clock.now())
-        outbox.claim_for(session, "U0ALICE", "dead-worker", "batch-2", clock.now(),
-                         timedelta(minutes=2))
+        outbox.enqueue(session, key="crash-2", target="U0ALICE", text="eventually", now=clock.now())
+        outbox.claim_for(
+            session, "U0ALICE", "dead-worker", "batch-2", clock.now(), timedelta(minutes=2)
+        )
     assert c.deliverer.deliver_due().sent == 0  # still leased to the dead worker
     clock.set(clock.now() + timedelta(minutes=3))
     assert c.deliverer.deliver_due().sent == 1
@@ -304,9 +326,15 @@ def test_when_an_absence_begins_the_reps_open_leads_pass_to_the_next_rep(
 ) -> None:
     lead = handoff(c, "aw-1", owner="U0BOB")
     with unit_of_work(c.engine) as session:
-        outcome = leadwork.go_away(session, c.agreement, c.directory, user_id="U0BOB",
-                                   starts_on=ny(25, 0).date(), ends_on=ny(27, 0).date(),
-                                   now=clock.now())
+        outcome = leadwork.go_away(
+            session,
+            c.agreement,
+            c.directory,
+            user_id="U0BOB",
+            starts_on=ny(25, 0).date(),
+            ends_on=ny(27, 0).date(),
+            now=clock.now(),
+        )
         assert outcome.handed_on == []  # the absence has not begun
     clock.set(ny(24, 16, 0))
     assert sweep(c).handed_on == 0
@@ -331,3 +359,96 @@ def test_a_pass_looks_at_each_lead_once_even_when_its_breach_is_exactly_now(
     assert (report.leads, report.breaches) == (7, 0)
     clock.set(leads[0].response_due_at + timedelta(seconds=1))
     assert sweep(c, deliver=False).breaches == 7
+
+
+def test_the_sweep_owes_a_reminder_without_drawing_it_and_delivery_draws_it(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    lead = handoff(c, "dr-1")
+    clock.set(ny(23, 12, 0))
+    sweep(c, deliver=False)
+    with Session(c.engine) as session:
+        owed = session.exec(select(OutboxMessage)).one()
+    assert (owed.topic, owed.clock, owed.text, owed.blocks) == ("warn", "response", "", None)
+    assert c.deliverer.deliver_due().sent == 1
+    (dm,) = posts_to(fake_slack, "U0ALICE")
+    assert lead.ref in dm["text"] and "First touch" in str(dm["blocks"])
+    with Session(c.engine) as session:
+        sent = session.exec(select(OutboxMessage)).one()
+    assert sent.status == "sent" and lead.ref in sent.text and sent.blocks
+
+
+def test_a_breach_drawn_after_the_lead_moved_on_still_names_the_window_that_lapsed(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    lead = handoff(c, "dr-2")  # first touch due Monday 13:00; accept due Tuesday 17:00
+    clock.set(ny(23, 13, 1))
+    sweep(c, deliver=False)
+    with unit_of_work(c.engine) as session:  # a late touch before the breach goes out
+        leadwork.touch(
+            session, c.agreement, name=lead.ref, actor="U0ALICE", now=clock.now(), key="late"
+        )
+    c.deliverer.deliver_due()
+    (dm,) = posts_to(fake_slack, "U0ALICE")
+    response_due = int(ny(23, 13, 0).timestamp())
+    accept_due = int(ny(24, 17, 0).timestamp())
+    assert f"<!date^{response_due}^" in str(dm["blocks"])
+    assert f"<!date^{accept_due}^" not in str(dm["blocks"])
+
+
+def test_a_pass_rewrites_no_lead_only_the_timer_of_each_lead_it_looked_at(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    lead = handoff(c, "tm-1")
+    before = reload(c, lead)
+    clock.set(ny(23, 12, 0))
+    assert sweep(c, deliver=False).warnings == 1
+    after = reload(c, lead)
+    assert after.model_dump() == before.model_dump()
+    with Session(c.engine) as session:
+        assert lead_repo.timers_of(session, after.id or 0) == [ny(23, 13, 0)]
+
+
+def test_a_timer_left_behind_by_a_touch_owes_nothing_and_is_cleared(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    lead = handoff(c, "tm-2")  # its first timer: the warning at 12:00
+    clock.set(ny(23, 10, 0))
+    with unit_of_work(c.engine) as session:
+        leadwork.touch(
+            session, c.agreement, name=lead.ref, actor="U0ALICE", now=clock.now(), key="t"
+        )
+    clock.set(ny(23, 12, 0))
+    report = sweep(c)
+    assert (report.leads, report.warnings, report.delivery.sent) == (1, 0, 0)
+    with Session(c.engine) as session:
+        assert lead_repo.timers_of(session, lead.id or 0) == [ny(24, 16, 0)]  # accept warning
+
+
+def test_a_closed_leads_timer_is_cleared_without_a_message(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    lead = handoff(c, "tm-3")
+    with unit_of_work(c.engine) as session:
+        leadwork.reject(
+            session,
+            c.agreement,
+            name=lead.ref,
+            actor="U0ALICE",
+            now=clock.now(),
+            key="r",
+            reason="no budget",
+        )
+    clock.set(ny(23, 12, 0))
+    report = sweep(c)
+    assert (report.leads, report.warnings) == (1, 0)
+    with Session(c.engine) as session:
+        assert lead_repo.timers_of(session, lead.id or 0) == []
+    assert posts_to(fake_slack, "U0ALICE") == []
+
+
+def reload(c: Container, lead: Lead) -> Lead:
+    with Session(c.engine) as session:
+        stored = session.get(Lead, lead.id)
+        assert stored is not None
+        return stored

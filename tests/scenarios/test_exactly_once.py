@@ -53,14 +53,25 @@ def seed_breached_leads(database_url: str, agreement: Agreement, count: int) -> 
     refs = []
     with unit_of_work(engine) as session:
         for n in range(count):
-            request = parse_handoff({
-                "external_id": f"eo-{n}", "name": f"Lead {n}", "company": "Acme",
-                "fit": "good", "interest": "high",
-                "owner": "U0ALICE" if n % 2 else "U0BOB",
-                "handed_off_at": (now - timedelta(days=10)).isoformat(),
-            })
-            lead = hand_off(request, session=session, agreement=agreement,
-                            directory=StaticDirectory(), now=now, source="webhook").lead
+            request = parse_handoff(
+                {
+                    "external_id": f"eo-{n}",
+                    "name": f"Lead {n}",
+                    "company": "Acme",
+                    "fit": "good",
+                    "interest": "high",
+                    "owner": "U0ALICE" if n % 2 else "U0BOB",
+                    "handed_off_at": (now - timedelta(days=10)).isoformat(),
+                }
+            )
+            lead = hand_off(
+                request,
+                session=session,
+                agreement=agreement,
+                directory=StaticDirectory(),
+                now=now,
+                source="webhook",
+            ).lead
             session.flush()
             refs.append(lead.ref)
     engine.dispose()
@@ -89,8 +100,14 @@ def expected(refs: list[str]) -> Counter[tuple[str, str]]:
 
 
 def sweep_once(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot.cli", "sweep"], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "sweep"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_kill_9_in_the_middle_of_a_pass_then_a_restart_loses_and_doubles_nothing(
@@ -100,8 +117,13 @@ def test_kill_9_in_the_middle_of_a_pass_then_a_restart_loses_and_doubles_nothing
     env = env_for(fake_slack, database_url)
     # Slack takes the first message, and the process is killed before it hears back
     fake_slack.stall_after("chat.postMessage", 30)
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "sweep"], env=env, cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "sweep"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     assert fake_slack.stalled.wait(60), "the sweep never reached Slack"
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
@@ -134,9 +156,18 @@ def test_two_running_instances_and_a_cron_sweep_on_one_postgresql_send_each_mess
     for n in range(2):
         port = free_port()
         log = (tmp_path / f"run-{n}.log").open("wb")
-        runs.append((subprocess.Popen([sys.executable, "-m", "bot.cli", "run"],
-                                      env={**env, "PORT": str(port)}, cwd=tmp_path,
-                                      stdout=log, stderr=subprocess.STDOUT), port))
+        runs.append(
+            (
+                subprocess.Popen(
+                    [sys.executable, "-m", "bot.cli", "run"],
+                    env={**env, "PORT": str(port)},
+                    cwd=tmp_path,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                ),
+                port,
+            )
+        )
     try:
         for _ in range(3):
             assert sweep_once(env, tmp_path).returncode == 0
@@ -158,8 +189,13 @@ def test_a_slack_answering_30_percent_429s_and_10_percent_500s_gets_every_messag
 ) -> None:
     refs = seed_breached_leads(database_url, agreement, 20)
     env = env_for(fake_slack, database_url)
-    fake_slack.chaos(rate_429=0.3, rate_500=0.1, seed=7, retry_after=0,
-                     methods=["chat.postMessage", "chat.update"])
+    fake_slack.chaos(
+        rate_429=0.3,
+        rate_500=0.1,
+        seed=7,
+        retry_after=0,
+        methods=["chat.postMessage", "chat.update"],
+    )
     for _ in range(30):
         result = sweep_once(env, tmp_path)
         assert result.returncode == 0, result.stdout + result.stderr

@@ -18,6 +18,7 @@ from slaengine.clock import FixedClock
 from slaengine.config import Agreement
 from slaengine.handoffs import Handoff, IntakeError, hand_off, parse_handoff
 from slaengine.leadwork import Refusal
+from slaengine.persistence import leads as lead_repo
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Absence, Lead, LeadEvent, RoutingCursor
 from slaengine.states import State
@@ -53,6 +54,12 @@ def reload(engine: Engine, lead_id: int | None) -> Lead:
         lead = session.get(Lead, lead_id)
         assert lead is not None
         return lead
+
+
+def timers(engine: Engine, lead_id: int | None) -> list[datetime]:
+    assert lead_id is not None
+    with Session(engine) as session:
+        return lead_repo.timers_of(session, lead_id)
 
 
 def act(engine: Engine, agreement: Agreement, verb: str, **kwargs: Any) -> leadwork.Outcome:
@@ -164,7 +171,7 @@ def test_a_stored_lead_carries_its_windows_from_the_agreement(
     assert stored.marketing_status == "good_fit_interested"
     assert stored.response_due_at == ny(11, 23, 13)
     assert stored.due_at == stored.response_due_at
-    assert stored.next_action_at == ny(11, 23, 12)
+    assert timers(engine, lead.id) == [ny(11, 23, 12)]
     assert stored.accept_due_at == ny(11, 24, 17)
     assert stored.via_campaign is False
     assert stored.source == "webhook"
@@ -289,7 +296,7 @@ def test_the_first_touch_moves_the_lead_to_working_and_its_due_instant_to_the_ac
     assert stored.attempts == 1
     assert stored.first_touch_at == ny(11, 23, 10)
     assert stored.due_at == stored.accept_due_at == ny(11, 24, 17)
-    assert stored.next_action_at == ny(11, 24, 16)
+    assert timers(engine, lead.id) == [ny(11, 23, 12), ny(11, 24, 16)]  # the first is spent
     assert stored.is_open is True
 
 
@@ -403,7 +410,7 @@ def test_a_rejection_with_a_reason_closes_the_lead_and_keeps_the_reason(
     assert stored.is_open is False
     assert stored.closed_at == ny(11, 23, 10)
     assert stored.due_at is None
-    assert stored.next_action_at is None
+    assert timers(engine, lead.id) == [ny(11, 23, 12)]  # spent: the sweep finds it closed
     assert leadwork.state_of(stored, ny(11, 30, 9)) is State.MET
 
 

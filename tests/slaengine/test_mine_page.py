@@ -23,22 +23,29 @@ def seed(engine: Engine, agreement: Agreement, clock: FixedClock) -> None:
     with unit_of_work(engine) as session:
         for n in range(40):
             at = start + timedelta(minutes=37 * n)
-            fields = {"external_id": f"m-{n}", "fit": "good" if n % 3 else "bad",
-                      "interest": "high" if n % 4 else "low",
-                      "owner": "U0ALICE" if n % 5 else "U0BOB",
-                      "campaign": "Q4" if n % 7 == 0 else "",
-                      "handed_off_at": at.isoformat()}
+            fields = {
+                "external_id": f"m-{n}",
+                "fit": "good" if n % 3 else "bad",
+                "interest": "high" if n % 4 else "low",
+                "owner": "U0ALICE" if n % 5 else "U0BOB",
+                "campaign": "Q4" if n % 7 == 0 else "",
+                "handed_off_at": at.isoformat(),
+            }
             if fields["fit"] == "bad" and fields["interest"] == "low":
                 continue
-            lead = hand_off(parse_handoff(fields), session=session, agreement=agreement,
-                            directory=StaticDirectory(), now=at, source="webhook").lead
+            lead = hand_off(
+                parse_handoff(fields),
+                session=session,
+                agreement=agreement,
+                directory=StaticDirectory(),
+                now=at,
+                source="webhook",
+            ).lead
             session.flush()
             if n % 6 == 0:
-                leadwork.touch(session, agreement, name=lead.ref, actor="U0DAVE", now=at,
-                               key="t")
+                leadwork.touch(session, agreement, name=lead.ref, actor="U0DAVE", now=at, key="t")
             if n % 9 == 0:
-                leadwork.accept(session, agreement, name=lead.ref, actor="U0DAVE", now=at,
-                                key="a")
+                leadwork.accept(session, agreement, name=lead.ref, actor="U0DAVE", now=at, key="a")
 
 
 def test_the_page_agrees_with_the_rules_at_every_moment_of_the_week(
@@ -61,10 +68,16 @@ def test_a_lead_is_not_counted_overdue_at_the_very_instant_it_falls_due(
     engine: Engine, agreement: Agreement, clock: FixedClock
 ) -> None:
     with unit_of_work(engine) as session:
-        lead = hand_off(parse_handoff({"external_id": "edge", "fit": "good",
-                                       "interest": "high", "owner": "U0ALICE"}),
-                        session=session, agreement=agreement, directory=StaticDirectory(),
-                        now=clock.now(), source="webhook").lead
+        lead = hand_off(
+            parse_handoff(
+                {"external_id": "edge", "fit": "good", "interest": "high", "owner": "U0ALICE"}
+            ),
+            session=session,
+            agreement=agreement,
+            directory=StaticDirectory(),
+            now=clock.now(),
+            source="webhook",
+        ).lead
         session.flush()
         due = lead.response_due_at
     with Session(engine) as session:
@@ -86,10 +99,12 @@ def test_the_team_counts_agree_with_the_rules_for_every_owner(
             for owner in ("U0ALICE", "U0BOB"):
                 full = leadwork.mine(session, agreement, owner, now)
                 if full:
-                    expected.append((
-                        owner,
-                        len(full),
-                        sum(v.state is State.OVERDUE for v in full),
-                        sum(v.state is State.AT_RISK for v in full),
-                    ))
+                    expected.append(
+                        (
+                            owner,
+                            len(full),
+                            sum(v.state is State.OVERDUE for v in full),
+                            sum(v.state is State.AT_RISK for v in full),
+                        )
+                    )
         assert sorted(counted) == expected
