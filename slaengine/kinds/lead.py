@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from slaengine.config import Agreement
 from slaengine.kinds import warning_instant
@@ -180,8 +181,7 @@ class Step(StrEnum):
     RECYCLE = "recycle"
 
 
-@dataclass(frozen=True)
-class Threshold:
+class Threshold(NamedTuple):
     at: datetime
     step: Step
     clock: str  # "response" | "accept" | "lead"
@@ -191,20 +191,29 @@ class Threshold:
         return f"{self.step.value}:{self.clock}"
 
 
+#: at the same instant a warning comes before the breach, and both before recycling
+_STEP_ORDER = {Step.WARN: 0, Step.BREACH: 1, Step.RECYCLE: 2}
+
+
+def _in_order(t: Threshold) -> tuple[datetime, int]:
+    return t.at, _STEP_ORDER[t.step]
+
+
 def thresholds(item: LeadFacts, recycle_at: datetime) -> list[Threshold]:
     """The instants ahead of a lead in its current stage, in order."""
     if item.stage is Stage.NEW:
-        clock, name = item.response_clock, "response"
+        warn, due, name = item.response_warn_at, item.response_due_at, "response"
     elif item.stage is Stage.WORKING:
-        clock, name = item.accept_clock, "accept"
+        warn, due, name = item.accept_warn_at, item.accept_due_at, "accept"
     else:
         return []
     points = [
-        Threshold(clock.warn_at, Step.WARN, name),
-        Threshold(clock.due_at, Step.BREACH, name),
+        Threshold(warn, Step.WARN, name),
+        Threshold(due, Step.BREACH, name),
         Threshold(recycle_at, Step.RECYCLE, "lead"),
     ]
-    return sorted(points, key=lambda t: (t.at, list(Step).index(t.step)))
+    points.sort(key=_in_order)
+    return points
 
 
 @dataclass(frozen=True)
@@ -218,21 +227,22 @@ class Due:
 def due_steps(item: LeadFacts, recycle_at: datetime, since: datetime | None, now: datetime) -> Due:
     """Thresholds crossed in (since, now], after catch-up.
 
-    `since` is the lead's stored next-action instant: thresholds before it were handled by
-    an earlier pass. A warning whose window already lapsed by `now` is dropped in favour
-    of the breach; once the lead is recycled nothing else is owed.
+    `since` is the instant of the lead's timer: thresholds before it were handled by an
+    earlier pass (or belong to a stage the lead has left). A warning whose window already
+    lapsed by `now` is dropped in favour of the breach; once the lead is recycled nothing
+    else is owed.
     """
-    ahead = thresholds(item, recycle_at)
-
-    def passed(t: Threshold) -> bool:
+    crossed: list[Threshold] = []
+    later: list[datetime] = []
+    for t in thresholds(item, recycle_at):
         # a window is breached only once its due instant is behind us (see Clock.state)
-        return t.at < now if t.step is Step.BREACH else t.at <= now
-
-    crossed = [t for t in ahead if passed(t) and (since is None or t.at >= since)]
+        if t.at < now if t.step is Step.BREACH else t.at <= now:
+            if since is None or t.at >= since:
+                crossed.append(t)
+        else:
+            later.append(t.at)
     breached = {t.clock for t in crossed if t.step is Step.BREACH}
     steps = [t for t in crossed if not (t.step is Step.WARN and t.clock in breached)]
     if any(t.step is Step.RECYCLE for t in steps):
-        steps = [t for t in steps if t.step is Step.RECYCLE]
-        return Due(steps, None)
-    later = [t.at for t in ahead if not passed(t)]
+        return Due([t for t in steps if t.step is Step.RECYCLE], None)
     return Due(steps, min(later) if later else None)

@@ -156,7 +156,9 @@ def claim_for(
     )
     session.flush()
     query = (
-        select(OutboxMessage).where(OutboxMessage.batch == batch).order_by(col(OutboxMessage.id))
+        select(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids), OutboxMessage.batch == batch)
+        .order_by(col(OutboxMessage.id))
     )
     rows = list(session.exec(query.execution_options(populate_existing=True)).all())
     return rows, uncertain

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -24,6 +25,21 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError("refusing to store a naive datetime; instants are aware")
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def stored(value: datetime | None) -> str | None:
+            """The text SQLite's DATETIME stores (naive UTC, to the microsecond), made in one
+            C call instead of through SQLAlchemy's formatter: the sweep binds thousands."""
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("refusing to store a naive datetime; instants are aware")
+            return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+
+        return stored
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -161,10 +177,10 @@ class OutboxMessage(SQLModel, table=True):
     key: str = Field(max_length=300, unique=True)
     target: str = Field(max_length=80)
     topic: str = Field(default="notice", max_length=16)
-    lead_id: int | None = Field(default=None, index=True)
+    lead_id: int | None = None
     replaces_key: str | None = Field(default=None, max_length=300)
     clock: str | None = Field(default=None, max_length=16)
-    batch: str | None = Field(default=None, max_length=64, index=True)
+    batch: str | None = Field(default=None, max_length=64)
     text: str = Field(sa_type=sa.Text)
     blocks: str | None = Field(default=None, sa_type=sa.Text)
     status: str = Field(default="pending", max_length=12)
