@@ -21,9 +21,12 @@ class Refusal(Exception):
     """An action that is not allowed or makes no sense; the message says why, for the user."""
 
 
+_STAGES = {stage.value: stage for stage in Stage}
+
+
 def facts(lead: Lead) -> LeadFacts:
     return LeadFacts(
-        stage=Stage(lead.stage),
+        stage=_STAGES.get(lead.stage) or Stage(lead.stage),
         handed_off_at=lead.handed_off_at,
         response_due_at=lead.response_due_at,
         response_warn_at=lead.response_warn_at,

@@ -216,8 +216,7 @@ def thresholds(item: LeadFacts, recycle_at: datetime) -> list[Threshold]:
     return points
 
 
-@dataclass(frozen=True)
-class Due:
+class Due(NamedTuple):
     """What a sweep at `now` owes for one lead, and when to look at it again."""
 
     steps: list[Threshold]
@@ -233,16 +232,18 @@ def due_steps(item: LeadFacts, recycle_at: datetime, since: datetime | None, now
     else is owed.
     """
     crossed: list[Threshold] = []
-    later: list[datetime] = []
-    for t in thresholds(item, recycle_at):
+    following: datetime | None = None
+    for t in thresholds(item, recycle_at):  # in time order
         # a window is breached only once its due instant is behind us (see Clock.state)
         if t.at < now if t.step is Step.BREACH else t.at <= now:
             if since is None or t.at >= since:
                 crossed.append(t)
-        else:
-            later.append(t.at)
+        elif following is None:
+            following = t.at
+    if not crossed:
+        return Due(crossed, following)
+    if any(t.step is Step.RECYCLE for t in crossed):
+        return Due([t for t in crossed if t.step is Step.RECYCLE], None)
     breached = {t.clock for t in crossed if t.step is Step.BREACH}
     steps = [t for t in crossed if not (t.step is Step.WARN and t.clock in breached)]
-    if any(t.step is Step.RECYCLE for t in steps):
-        return Due([t for t in steps if t.step is Step.RECYCLE], None)
-    return Due(steps, min(later) if later else None)
+    return Due(steps, following)

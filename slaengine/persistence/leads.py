@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -9,8 +10,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, bindparam, case, delete, func, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Dialect
 from sqlmodel import Session, col, select
 
+from slaengine.persistence.db import BulkWrite, instant_binder, prepare, write_many
 from slaengine.persistence.tables import (
     REF_BASE,
     Absence,
@@ -108,28 +111,39 @@ def due_for_action(
     return [(Timer(when, lead.id), lead) for when, lead in session.exec(query).all() if lead.id]
 
 
+@functools.lru_cache(maxsize=8)
+def _schedule_write(dialect: Dialect) -> BulkWrite:
+    insert = postgresql_insert if dialect.name == "postgresql" else sqlite_insert
+    table = LeadTimer.__table__  # type: ignore[attr-defined]
+    statement = insert(table).on_conflict_do_nothing(index_elements=["at", "lead_id"])
+    return prepare(statement, dialect, ["at", "lead_id"])
+
+
+@functools.lru_cache(maxsize=8)
+def _unschedule_write(dialect: Dialect) -> BulkWrite:
+    table = LeadTimer.__table__  # type: ignore[attr-defined]
+    statement = delete(table).where(
+        table.c.at == bindparam("timer_at"), table.c.lead_id == bindparam("timer_lead")
+    )
+    return prepare(statement, dialect, ["timer_at", "timer_lead"])
+
+
 def schedule(session: Session, timers: Sequence[Timer]) -> None:
     """Add timers, in one statement; a timer that exists already is left as it is."""
     if not timers:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    table = LeadTimer.__table__  # type: ignore[attr-defined]
-    statement = insert(table).on_conflict_do_nothing(index_elements=["at", "lead_id"])
-    session.connection().execute(statement, [{"at": t.at, "lead_id": t.lead_id} for t in timers])
+    bind = instant_binder(session)
+    rows = [{"at": bind(t.at), "lead_id": t.lead_id} for t in timers]
+    write_many(session, _schedule_write(session.get_bind().dialect), rows)
 
 
 def unschedule(session: Session, timers: Sequence[Timer]) -> None:
     """Remove timers that have been dealt with, in one statement."""
     if not timers:
         return
-    table = LeadTimer.__table__  # type: ignore[attr-defined]
-    statement = delete(table).where(
-        table.c.at == bindparam("timer_at"), table.c.lead_id == bindparam("timer_lead")
-    )
-    session.connection().execute(
-        statement, [{"timer_at": t.at, "timer_lead": t.lead_id} for t in timers]
-    )
+    bind = instant_binder(session)
+    rows = [{"timer_at": bind(t.at), "timer_lead": t.lead_id} for t in timers]
+    write_many(session, _unschedule_write(session.get_bind().dialect), rows)
 
 
 def timers_of(session: Session, lead_id: int) -> list[datetime]:

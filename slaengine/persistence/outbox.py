@@ -6,6 +6,7 @@ delivered; a key seen before is not written again, so nothing is doubled.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -14,9 +15,11 @@ from typing import Any
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from slaengine.persistence.db import BulkWrite, instant_binder, prepare, write_many
 from slaengine.persistence.tables import OutboxMessage
 
 PENDING, SENDING, SENT, FAILED, DROPPED = "pending", "sending", "sent", "failed", "dropped"
@@ -61,36 +64,54 @@ def enqueue(
     return True
 
 
-def enqueue_many(session: Session, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> set[str]:
-    """Owe many messages in a few statements; returns the keys that were new.
+def enqueue_many(
+    session: Session, rows: Sequence[Mapping[str, Any]], *, now: datetime
+) -> dict[str, int]:
+    """Owe many messages in a few statements; returns how many were new, by topic.
 
     Each row has `key` and `target`, and optionally `text`, `blocks`, `topic`, `lead_id`,
-    `replaces_key`, `clock`, `not_before`, `status`. A key owed before is left as it is.
+    `replaces_key`, `clock`, `not_before`, `status`. A key owed before is left as it is
+    (and so is a key repeated within `rows`).
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    values = [
-        {
-            "key": row["key"],
-            "target": row["target"],
-            "text": row.get("text", ""),
-            "blocks": json.dumps(list(row["blocks"])) if row.get("blocks") is not None else None,
-            "topic": row.get("topic", "notice"),
-            "lead_id": row.get("lead_id"),
-            "replaces_key": row.get("replaces_key"),
-            "clock": row.get("clock"),
-            "not_before": row.get("not_before") or now,
-            "status": row.get("status", PENDING),
-            "attempts": 0,
-            "created_at": now,
-        }
-        for row in rows
-    ]
-    if not values:
-        return set()
+    bind = instant_binder(session)
+    created = bind(now)
+    by_topic: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        topic = row.get("topic", "notice")
+        blocks = row.get("blocks")
+        not_before = row.get("not_before")
+        by_topic.setdefault(topic, []).append(
+            {
+                "key": row["key"],
+                "target": row["target"],
+                "text": row.get("text", ""),
+                "blocks": json.dumps(list(blocks)) if blocks is not None else None,
+                "topic": topic,
+                "lead_id": row.get("lead_id"),
+                "replaces_key": row.get("replaces_key"),
+                "clock": row.get("clock"),
+                "not_before": bind(not_before) if not_before is not None else created,
+                "status": row.get("status", PENDING),
+                "attempts": 0,
+                "created_at": created,
+            }
+        )
+    write = _enqueue_write(session.get_bind().dialect)
+    return {topic: write_many(session, write, values) for topic, values in by_topic.items()}
+
+
+_COLUMNS = (
+    "key", "target", "text", "blocks", "topic", "lead_id", "replaces_key", "clock",
+    "not_before", "status", "attempts", "created_at",
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=8)
+def _enqueue_write(dialect: Dialect) -> BulkWrite:
+    insert = postgresql_insert if dialect.name == "postgresql" else sqlite_insert
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
-    return set(session.connection().execute(statement, values).scalars().all())
+    statement = insert(table).on_conflict_do_nothing(index_elements=["key"])
+    return prepare(statement, dialect, _COLUMNS)
 
 
 def _claimable(now: datetime) -> Any:
