@@ -538,6 +538,7 @@ class Harness:
         if warm and self.warm_people is not None:
             self.warm_people.engine = engine
             c.people = self.warm_people
+            c.deliverer.quiet = self.warm_people.quiet_until
         with engine.connect() as connection:  # open the pooled connection before timing
             connection.exec_driver_sql("SELECT 1")
         return c
