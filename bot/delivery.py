@@ -204,10 +204,8 @@ class Deliverer:
         until = self.quiet(target, now) if self.quiet is not None and holdable else now
         with unit_of_work(self.engine) as session:
             live: list[OutboxMessage] = []
-            for row_id in ids:
-                row = session.get(OutboxMessage, row_id)
-                if row is None or row.status != outbox.SENDING or row.batch != batch:
-                    continue
+            rows, _leads = outbox.claimed(session, ids, batch)  # held: found by session.get
+            for row in rows:
                 why = self.relevance(session, row, now)
                 if why:
                     outbox.dropped(session, row, why=why)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.blocks import Block, reminders, section
 from slaengine.config import Agreement
@@ -74,15 +74,10 @@ def drawer(agreement: Agreement) -> Draw:
     """The delivery path's `draw`: reminders drawn from their leads, loaded together."""
 
     def draw(session: Session, rows: Sequence[OutboxMessage], now: datetime) -> None:
-        todo = [row for row in rows if needs_drawing(row)]
-        ids = {row.lead_id for row in todo if row.lead_id is not None}
-        if not ids:
-            leads: dict[int, Lead] = {}
-        else:
-            found = session.exec(select(Lead).where(col(Lead.id).in_(sorted(ids)))).all()
-            leads = {lead.id: lead for lead in found if lead.id is not None}
-        for row in todo:
-            lead = leads.get(row.lead_id or 0)
+        for row in rows:
+            if not needs_drawing(row):
+                continue
+            lead = session.get(Lead, row.lead_id) if row.lead_id is not None else None
             if lead is None:
                 ref = ref_of(row.lead_id) if row.lead_id else row.key
                 row.text = f"{ref}: this lead no longer exists"

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from slaengine.persistence.db import BulkWrite, instant_binder, prepare, write_many
-from slaengine.persistence.tables import OutboxMessage
+from slaengine.persistence.tables import Lead, OutboxMessage
 
 PENDING, SENDING, SENT, FAILED, DROPPED = "pending", "sending", "sent", "failed", "dropped"
 
@@ -183,6 +183,27 @@ def claim_for(
     )
     rows = list(session.exec(query.execution_options(populate_existing=True)).all())
     return rows, uncertain
+
+
+def claimed(
+    session: Session, ids: Sequence[int], batch: str
+) -> tuple[list[OutboxMessage], list[Lead]]:
+    """The rows of `ids` still claimed for `batch`, in id order, and the leads they are
+    about: while the caller holds those, checking and drawing the rows asks nothing more
+    of the database."""
+    query = (
+        select(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(ids),
+            OutboxMessage.batch == batch,
+            OutboxMessage.status == SENDING,
+        )
+        .order_by(col(OutboxMessage.id))
+    )
+    rows = list(session.exec(query).all())
+    about = sorted({row.lead_id for row in rows if row.lead_id is not None})
+    leads = list(session.exec(select(Lead).where(col(Lead.id).in_(about))).all()) if about else []
+    return rows, leads
 
 
 def by_key(session: Session, key: str) -> OutboxMessage | None:
