@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -109,20 +108,23 @@ class DeliveryReport:
 
 
 class Pacer:
-    """At most one chat.postMessage a second per channel, within this process."""
+    """At most one chat.postMessage a second per channel, across every process that shares
+    the database: each post first takes the channel's next free slot (see
+    `outbox.reserve_slot`), then waits for it."""
 
-    def __init__(self, interval: float = 1.0) -> None:
+    def __init__(self, engine: Engine | None = None, interval: float = 1.0) -> None:
+        self.engine = engine
         self.interval = interval
-        self._last: dict[str, float] = {}
-        self._lock = threading.Lock()
 
-    def wait(self, channel: str) -> None:
-        with self._lock:
-            last = self._last.get(channel)
-            now = time.monotonic()
-            pause = 0.0 if last is None else max(0.0, last + self.interval - now)
-            self._last[channel] = now + pause
-        if pause:
+    def wait(self, session: Session, channel: str) -> None:
+        """Take `channel`'s next slot in `session` and commit it (so other workers see it at
+        once), then sleep until the slot comes."""
+        if self.interval <= 0:
+            return
+        slot = outbox.reserve_slot(session, channel, time.time(), self.interval)
+        session.commit()
+        pause = slot - time.time()
+        if pause > 0:
             time.sleep(pause)
 
 
@@ -177,7 +179,7 @@ class Deliverer:
         self.client = client
         self.clock = clock
         self.relevance = relevance
-        self.pacer = pacer or Pacer()
+        self.pacer = pacer or Pacer(engine)
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def deliver_due(self, limit: int = 1000) -> DeliveryReport:
@@ -238,7 +240,7 @@ class Deliverer:
         report: DeliveryReport,
     ) -> None:
         text, blocks = compose(rows)
-        self.pacer.wait(target)
+        self.pacer.wait(session, target)
         try:
             answer = self.client.chat_postMessage(
                 channel=target,

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from slaengine.persistence.db import BulkWrite, instant_binder, prepare, write_many
-from slaengine.persistence.tables import Lead, OutboxMessage
+from slaengine.persistence.tables import DeliveryPace, Lead, OutboxMessage
 
 PENDING, SENDING, SENT, FAILED, DROPPED = "pending", "sending", "sent", "failed", "dropped"
 
@@ -262,3 +262,20 @@ def failed(session: Session, row: OutboxMessage, *, error: str, now: datetime) -
 
 def blocks_of(row: OutboxMessage) -> list[dict[str, Any]] | None:
     return json.loads(row.blocks) if row.blocks else None
+
+
+def reserve_slot(session: Session, target: str, now: float, interval: float) -> float:
+    """Take the next free moment to post to `target` (seconds since the epoch): `now`, or
+    `interval` after the slot taken last, whichever is later. One atomic statement, so
+    workers in several processes never take the same slot."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = DeliveryPace.__table__  # type: ignore[attr-defined]
+    later = case((table.c.next_at > now, table.c.next_at), else_=now) + interval
+    statement = (
+        insert(table)
+        .values(target=target, next_at=now + interval)
+        .on_conflict_do_update(index_elements=["target"], set_={"next_at": later})
+        .returning(table.c.next_at)
+    )
+    return float(session.execute(statement).scalar_one()) - interval

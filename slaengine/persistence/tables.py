@@ -193,3 +193,13 @@ class OutboxMessage(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=500)
     created_at: datetime = instant(nullable=False)
     sent_at: datetime | None = instant()
+
+
+class DeliveryPace(SQLModel, table=True):
+    """When the next message to a channel may be posted, shared by every process, so that
+    several instances together still post at most one message a second per channel."""
+
+    __tablename__ = "delivery_pace"
+
+    target: str = Field(primary_key=True, max_length=80)
+    next_at: float  # seconds since the epoch

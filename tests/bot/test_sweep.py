@@ -3,6 +3,7 @@ digests, quiet hours, batching — each message once, whatever runs twice."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.container import Container, build, make_client
-from bot.delivery import Pacer
+from bot.delivery import Deliverer, Pacer
 from bot.directory import StaticDirectory
 from bot.settings import Settings
 from bot.sweep import sweep
@@ -22,7 +23,7 @@ from slaengine.config import Agreement
 from slaengine.handoffs import hand_off, parse_handoff
 from slaengine.persistence import leads as lead_repo
 from slaengine.persistence import outbox
-from slaengine.persistence.db import unit_of_work
+from slaengine.persistence.db import make_engine, unit_of_work
 from slaengine.persistence.tables import Lead, OutboxMessage
 from tests.conftest import NEW_YORK
 from tests.fakeslack import FakeSlack
@@ -452,3 +453,25 @@ def reload(c: Container, lead: Lead) -> Lead:
         stored = session.get(Lead, lead.id)
         assert stored is not None
         return stored
+
+
+def test_two_delivery_workers_together_post_to_a_channel_no_faster_than_the_pace(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack, database_url: str
+) -> None:
+    other_engine = make_engine(database_url)  # a second process on the same database
+    first = Deliverer(c.engine, c.client, clock, pacer=Pacer(c.engine, interval=0.4))
+    second = Deliverer(other_engine, c.client, clock, pacer=Pacer(other_engine, interval=0.4))
+    for n, worker in enumerate((first, second, first)):
+        with unit_of_work(c.engine) as session:
+            outbox.enqueue(
+                session,
+                key=f"p-{n}",
+                target="#sales-marketing",
+                text=f"notice {n}",
+                now=clock.now(),
+            )
+        assert worker.deliver_due().sent == 1
+    other_engine.dispose()
+    times = [call.at for call in fake_slack.calls("chat.postMessage", ok=True)]
+    assert len(times) == 3
+    assert all(later - earlier >= 0.35 for earlier, later in itertools.pairwise(times))
