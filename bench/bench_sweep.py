@@ -14,9 +14,10 @@ What is timed (wall clock, `time.perf_counter`, this process, connection already
 
 * query alone: the statement `slaengine.persistence.leads.due_for_action(session, now, 500)`
   builds, run page by page in its own unit of work like the sweep's loop does, until a page
-  comes back short, loading the due leads as ORM objects. The sweep's loop ends because it
-  moves each lead's next-action instant forward; the query alone cannot, so page k is the
-  same statement with OFFSET k*500 (same round trips, same rows: 500, 500, 0 for 1,000 due).
+  comes back short, loading the due leads as ORM objects (with their timers). The sweep's
+  loop ends because it replaces each timer that has come with the lead's next one; the
+  query alone cannot, so page k is the same statement with OFFSET k*500 (same round trips,
+  same rows: 500, 500, 0 for 1,000 due).
   Also: the same count in SQL (no objects), and the two other queries the sweep runs on
   every pass: `owners_with_open` (for the digest) and `away_with_open_leads` (absences).
 * sweep, enqueue only: `bot.sweep.sweep(c, deliver=False)`: the due query, one warning per
@@ -673,7 +674,7 @@ def measure_size(
         db.seal()
     say(
         f"   seeded in {seeded.seconds:.1f} s ({db.size() or 'server'}); "
-        f"next actions {seeded.next_action_kinds}"
+        f"timers {seeded.next_action_kinds}"
     )
 
     names = {
@@ -933,7 +934,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         say(
             f"  {r.open_leads:,} open: seeded in {r.seed.seconds:.1f} s, {r.db_size or 'server'}, "
-            f"{r.seed.window_sets} window sets from plan_windows; next actions "
+            f"{r.seed.window_sets} window sets from plan_windows; timers "
             + ", ".join(f"{k} {v:,}" for k, v in sorted(r.seed.next_action_kinds.items()))
         )
     say("query plans (seeded database):")
