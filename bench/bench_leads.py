@@ -293,9 +293,6 @@ def seed(
                 stage="working" if working else "new",
                 is_open=True,
                 due_at=w.accept_due_at if working else w.response_due_at,
-                next_action_at=min(
-                    w.accept_warn_at if working else w.response_warn_at, w.recycle_at
-                ),
                 first_touch_at=touched if working else None,
                 attempts=rng.randint(1, 3) if working else 0,
                 updated_at=touched if working else at,
@@ -308,7 +305,6 @@ def seed(
                 stage="accepted" if accepted else "rejected",
                 is_open=False,
                 due_at=None,
-                next_action_at=None,
                 first_touch_at=touched,
                 attempts=rng.randint(1, 6),
                 decided_at=decided,
