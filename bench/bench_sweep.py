@@ -397,6 +397,7 @@ def template(handoff: Handoff, contact: str) -> dict[str, Any]:
         "stage": Stage.NEW.value,
         "is_open": True,
         "due_at": w.response_due_at,
+        "warn_at": w.response_warn_at,
         "first_touch_at": None,
         "attempts": 0,
         "decided_at": None,

@@ -186,6 +186,7 @@ def hand_off(
         accept_warn_at=windows.accept_warn_at,
         recycle_at=windows.recycle_at,
         due_at=windows.response_due_at,
+        warn_at=windows.response_warn_at,
         created_at=now,
         updated_at=now,
     )

@@ -167,7 +167,8 @@ def next_action(lead: Lead) -> datetime | None:
 
 def _moved(session: Session, lead: Lead, now: datetime) -> None:
     """The lead changed stage: its current due instant, and a timer for its next threshold."""
-    lead.due_at = LEADS.due_at(facts(lead))
+    lead_facts = facts(lead)
+    lead.due_at, lead.warn_at = LEADS.due_at(lead_facts), LEADS.warn_at(lead_facts)
     lead.is_open = Stage(lead.stage).is_open
     if not lead.is_open:
         lead.closed_at = now

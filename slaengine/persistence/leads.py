@@ -173,11 +173,9 @@ def away_with_open_leads(session: Session, day: date) -> list[str]:
 
 
 def _current_clock() -> tuple[Any, Any]:
-    """The due and warning instants of each lead's current stage, as SQL expressions."""
-    is_new = col(Lead.stage) == "new"
-    due = case((is_new, col(Lead.response_due_at)), else_=col(Lead.accept_due_at))
-    warn = case((is_new, col(Lead.response_warn_at)), else_=col(Lead.accept_warn_at))
-    return due, warn
+    """The due and warning instants of each lead's current stage, as SQL expressions (kept
+    on the lead, so the owner index answers counts and rankings by itself)."""
+    return col(Lead.due_at), col(Lead.warn_at)
 
 
 def _state_counts(now: datetime) -> tuple[Any, Any, Any]:

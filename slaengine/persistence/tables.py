@@ -55,7 +55,8 @@ def instant(*, nullable: bool = True, index: bool = False) -> Any:
 
 class Lead(SQLModel, table=True):
     __tablename__ = "leads"
-    __table_args__ = (sa.Index("ix_leads_owner_open", "owner_id", "is_open", "due_at"),)
+    # covers counting and ranking an owner's open leads by state, with no row read
+    __table_args__ = (sa.Index("ix_leads_owner_open", "owner_id", "is_open", "due_at", "warn_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     external_id: str = Field(max_length=200, unique=True)
@@ -79,7 +80,8 @@ class Lead(SQLModel, table=True):
     recycle_at: datetime = instant(nullable=False)
     stage: str = Field(default="new", max_length=16)
     is_open: bool = True
-    due_at: datetime | None = instant()
+    due_at: datetime | None = instant()  # the current stage's window: due...
+    warn_at: datetime | None = instant()  # ...and warning instants (none once closed)
     first_touch_at: datetime | None = instant()
     attempts: int = 0
     decided_at: datetime | None = instant()

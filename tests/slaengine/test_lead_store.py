@@ -171,6 +171,7 @@ def test_a_stored_lead_carries_its_windows_from_the_agreement(
     assert stored.marketing_status == "good_fit_interested"
     assert stored.response_due_at == ny(11, 23, 13)
     assert stored.due_at == stored.response_due_at
+    assert stored.warn_at == stored.response_warn_at == ny(11, 23, 12)
     assert timers(engine, lead.id) == [ny(11, 23, 12)]
     assert stored.accept_due_at == ny(11, 24, 17)
     assert stored.via_campaign is False
@@ -296,6 +297,7 @@ def test_the_first_touch_moves_the_lead_to_working_and_its_due_instant_to_the_ac
     assert stored.attempts == 1
     assert stored.first_touch_at == ny(11, 23, 10)
     assert stored.due_at == stored.accept_due_at == ny(11, 24, 17)
+    assert stored.warn_at == stored.accept_warn_at == ny(11, 24, 16)
     assert timers(engine, lead.id) == [ny(11, 23, 12), ny(11, 24, 16)]  # the first is spent
     assert stored.is_open is True
 
@@ -409,7 +411,7 @@ def test_a_rejection_with_a_reason_closes_the_lead_and_keeps_the_reason(
     assert stored.reject_reason == "no budget"
     assert stored.is_open is False
     assert stored.closed_at == ny(11, 23, 10)
-    assert stored.due_at is None
+    assert stored.due_at is None and stored.warn_at is None
     assert timers(engine, lead.id) == [ny(11, 23, 12)]  # spent: the sweep finds it closed
     assert leadwork.state_of(stored, ny(11, 30, 9)) is State.MET
 
