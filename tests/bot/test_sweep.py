@@ -475,3 +475,23 @@ def test_two_delivery_workers_together_post_to_a_channel_no_faster_than_the_pace
     times = [call.at for call in fake_slack.calls("chat.postMessage", ok=True)]
     assert len(times) == 3
     assert all(later - earlier >= 0.35 for earlier, later in itertools.pairwise(times))
+
+
+def test_a_warning_held_for_quiet_hours_goes_out_when_the_reps_own_day_begins(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("U0ALICE", email="alice@acme.example", tz="America/Anchorage")
+    clock.set(ny(23, 9, 30))
+    lead = handoff(c, "q-4")  # due 13:30 New York, warned at 12:30 (08:30 in Anchorage)
+    clock.set(ny(23, 12, 30))
+    report = sweep(c)
+    assert (report.warnings, report.delivery.held) == (1, 1)
+    assert posts_to(fake_slack, "U0ALICE") == []
+    clock.set(ny(23, 12, 59))
+    assert sweep(c).delivery.sent == 0
+    clock.set(ny(23, 13, 0))  # 09:00 in Anchorage: the warning, and her day's digest with it
+    delivered = sweep(c).delivery
+    assert (delivered.sent, delivered.messages) == (2, 1)
+    (dm,) = posts_to(fake_slack, "U0ALICE")
+    assert "First touch" in str(dm["blocks"]) and "Good morning" in dm["text"]
+    assert lead.ref in dm["text"]
