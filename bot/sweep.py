@@ -1,7 +1,8 @@
 """One pass of all time-driven work: the same for `slabot sweep` (cron) and the scheduler.
 
-It finds what became due since the last pass by the indexed next-action instant, writes
-what it owes to the outbox (one row per item, recipient and step), and delivers.
+It takes the lead timers that have come (stored in time order), writes what each lead owes
+to the outbox (one row per item, recipient and step; drawn at delivery), replaces each
+timer with the lead's next one, and delivers.
 """
 
 from __future__ import annotations
