@@ -14,10 +14,9 @@ What is timed (wall clock, `time.perf_counter`, this process, connection already
 
 * query alone: the statement `slaengine.persistence.leads.due_for_action(session, now, 500)`
   builds, run page by page in its own unit of work like the sweep's loop does, until a page
-  comes back short, loading the due leads as ORM objects (with their timers). The sweep's
-  loop ends because it replaces each timer that has come with the lead's next one; the
-  query alone cannot, so page k is the same statement with OFFSET k*500 (same round trips,
-  same rows: 500, 500, 0 for 1,000 due).
+  comes back short, loading the due leads as ORM objects (with their timers). Each page
+  starts after the last timer of the one before, exactly as in the sweep: the same
+  statements, the same rows (500, 500, 0 for 1,000 due).
   Also: the same count in SQL (no objects), and the two other queries the sweep runs on
   every pass: `owners_with_open` (for the digest) and `away_with_open_leads` (absences).
 * sweep, enqueue only: `bot.sweep.sweep(c, deliver=False)`: the due query, one warning per
@@ -573,16 +572,18 @@ def due_statement(engine: Engine, now: datetime) -> Any:
 
 
 def query_alone(engine: Engine, now: datetime) -> int:
-    """The sweep's due query, page by page in its own unit of work, rows as ORM objects."""
-    statement = due_statement(engine, now)
-    fetched, page = 0, 0
+    """The sweep's due query, page by page in its own unit of work, rows as ORM objects:
+    the very calls the sweep makes (`due_for_action` after the last timer of the page
+    before), so the same statements read the same rows."""
+    fetched = 0
+    after: lead_repo.Timer | None = None
     while True:
         with unit_of_work(engine) as session:
-            rows = session.exec(statement.offset(page * BATCH)).all()
-        fetched += len(rows)
-        page += 1
-        if len(rows) < BATCH:
+            page = lead_repo.due_for_action(session, now, BATCH, after)
+        fetched += len(page)
+        if len(page) < BATCH:
             return fetched
+        after = page[-1][0]
 
 
 def count_due(engine: Engine, now: datetime) -> int:

@@ -165,16 +165,35 @@ def next_action(lead: Lead) -> datetime | None:
     return ahead[0].at if ahead else None
 
 
-def _moved(session: Session, lead: Lead, now: datetime) -> None:
-    """The lead changed stage: its current due instant, and a timer for its next threshold."""
+def _moved(session: Session, lead: Lead, now: datetime, *, new_stage: bool = True) -> None:
+    """The lead changed: its current due and warning instants, and, when it entered a new
+    stage, its timers (see `_reschedule`)."""
     lead_facts = facts(lead)
     lead.due_at, lead.warn_at = LEADS.due_at(lead_facts), LEADS.warn_at(lead_facts)
     lead.is_open = Stage(lead.stage).is_open
     if not lead.is_open:
         lead.closed_at = now
     lead.updated_at = now
+    if new_stage:
+        _reschedule(session, lead)
+
+
+def _reschedule(session: Session, lead: Lead) -> None:
+    """The lead's timers for its old stage go, and one comes for the first threshold of its
+    new stage (none once it is closed). A timer is always at one of the lead's threshold
+    instants, so they are found by key, without a search."""
+    if lead.id is None:
+        return
     at = next_action(lead) if lead.is_open else None
-    if at is not None and lead.id is not None:
+    instants = {
+        lead.response_warn_at,
+        lead.response_due_at,
+        lead.accept_warn_at,
+        lead.accept_due_at,
+        lead.recycle_at,
+    }
+    lead_repo.unschedule(session, [lead_repo.Timer(t, lead.id) for t in sorted(instants - {at})])
+    if at is not None:
         lead_repo.schedule(session, [lead_repo.Timer(at, lead.id)])
 
 
@@ -205,7 +224,7 @@ def touch(
     if first:
         lead.first_touch_at = now
         lead.stage = Stage.WORKING.value
-    _moved(session, lead, now)
+    _moved(session, lead, now, new_stage=first)
     session.add(lead)
     if first:
         in_time = now <= lead.response_due_at

@@ -104,8 +104,9 @@ class LeadTimer(SQLModel, table=True):
     The sweep takes the timers that have come, in order, and replaces each with the lead's
     next one. Stored in time order (a clustered key on SQLite), so a pass reads and writes a
     few neighbouring pages however many leads are open, and never rewrites a lead's row. A
-    timer left behind by a change to the lead (a touch, an accept) is harmless: looking at
-    the lead again owes nothing new, since every message is keyed.
+    change of stage replaces the lead's timers; a timer left behind all the same (a change
+    racing a pass) is harmless: looking at the lead again owes nothing new, since every
+    message is keyed.
     """
 
     __tablename__ = "lead_timers"

@@ -410,7 +410,7 @@ def test_a_pass_rewrites_no_lead_only_the_timer_of_each_lead_it_looked_at(
         assert lead_repo.timers_of(session, after.id or 0) == [ny(23, 13, 0)]
 
 
-def test_a_timer_left_behind_by_a_touch_owes_nothing_and_is_cleared(
+def test_a_first_touch_replaces_the_leads_timer_with_its_accept_windows(
     c: Container, clock: FixedClock, fake_slack: FakeSlack
 ) -> None:
     lead = handoff(c, "tm-2")  # its first timer: the warning at 12:00
@@ -419,17 +419,33 @@ def test_a_timer_left_behind_by_a_touch_owes_nothing_and_is_cleared(
         leadwork.touch(
             session, c.agreement, name=lead.ref, actor="U0ALICE", now=clock.now(), key="t"
         )
-    clock.set(ny(23, 12, 0))
-    report = sweep(c)
-    assert (report.leads, report.warnings, report.delivery.sent) == (1, 0, 0)
     with Session(c.engine) as session:
         assert lead_repo.timers_of(session, lead.id or 0) == [ny(24, 16, 0)]  # accept warning
+    clock.set(ny(23, 12, 0))
+    report = sweep(c)
+    assert (report.leads, report.warnings, report.delivery.sent) == (0, 0, 0)
 
 
-def test_a_closed_leads_timer_is_cleared_without_a_message(
+def test_a_timer_left_behind_by_a_change_racing_a_pass_owes_nothing_and_is_cleared(
     c: Container, clock: FixedClock, fake_slack: FakeSlack
 ) -> None:
     lead = handoff(c, "tm-3")
+    clock.set(ny(23, 12, 0))
+    assert sweep(c).warnings == 1
+    with unit_of_work(c.engine) as session:  # the spent warning timer, back again
+        lead_repo.schedule(session, [lead_repo.Timer(ny(23, 12, 0), lead.id or 0)])
+    clock.set(ny(23, 12, 30))
+    report = sweep(c)
+    assert (report.leads, report.warnings, report.delivery.sent) == (1, 0, 0)
+    with Session(c.engine) as session:
+        assert lead_repo.timers_of(session, lead.id or 0) == [ny(23, 13, 0)]
+    assert len(posts_to(fake_slack, "U0ALICE")) == 1
+
+
+def test_closing_a_lead_removes_its_timers_and_the_pass_owes_nothing(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    lead = handoff(c, "tm-4")
     with unit_of_work(c.engine) as session:
         leadwork.reject(
             session,
@@ -440,11 +456,11 @@ def test_a_closed_leads_timer_is_cleared_without_a_message(
             key="r",
             reason="no budget",
         )
-    clock.set(ny(23, 12, 0))
-    report = sweep(c)
-    assert (report.leads, report.warnings) == (1, 0)
     with Session(c.engine) as session:
         assert lead_repo.timers_of(session, lead.id or 0) == []
+    clock.set(ny(23, 12, 0))
+    report = sweep(c)
+    assert (report.leads, report.warnings) == (0, 0)
     assert posts_to(fake_slack, "U0ALICE") == []
 
 

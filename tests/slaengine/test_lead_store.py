@@ -298,7 +298,7 @@ def test_the_first_touch_moves_the_lead_to_working_and_its_due_instant_to_the_ac
     assert stored.first_touch_at == ny(11, 23, 10)
     assert stored.due_at == stored.accept_due_at == ny(11, 24, 17)
     assert stored.warn_at == stored.accept_warn_at == ny(11, 24, 16)
-    assert timers(engine, lead.id) == [ny(11, 23, 12), ny(11, 24, 16)]  # the first is spent
+    assert timers(engine, lead.id) == [ny(11, 24, 16)]  # the accept window's warning
     assert stored.is_open is True
 
 
@@ -412,7 +412,7 @@ def test_a_rejection_with_a_reason_closes_the_lead_and_keeps_the_reason(
     assert stored.is_open is False
     assert stored.closed_at == ny(11, 23, 10)
     assert stored.due_at is None and stored.warn_at is None
-    assert timers(engine, lead.id) == [ny(11, 23, 12)]  # spent: the sweep finds it closed
+    assert timers(engine, lead.id) == []
     assert leadwork.state_of(stored, ny(11, 30, 9)) is State.MET
 
 
