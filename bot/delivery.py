@@ -112,8 +112,7 @@ class Pacer:
     the database: each post first takes the channel's next free slot (see
     `outbox.reserve_slot`), then waits for it."""
 
-    def __init__(self, engine: Engine | None = None, interval: float = 1.0) -> None:
-        self.engine = engine
+    def __init__(self, interval: float = 1.0) -> None:
         self.interval = interval
 
     def wait(self, session: Session, channel: str) -> None:
@@ -179,7 +178,7 @@ class Deliverer:
         self.client = client
         self.clock = clock
         self.relevance = relevance
-        self.pacer = pacer or Pacer(engine)
+        self.pacer = pacer or Pacer()
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def deliver_due(self, limit: int = 1000) -> DeliveryReport:

@@ -475,8 +475,8 @@ def test_two_delivery_workers_together_post_to_a_channel_no_faster_than_the_pace
     c: Container, clock: FixedClock, fake_slack: FakeSlack, database_url: str
 ) -> None:
     other_engine = make_engine(database_url)  # a second process on the same database
-    first = Deliverer(c.engine, c.client, clock, pacer=Pacer(c.engine, interval=0.4))
-    second = Deliverer(other_engine, c.client, clock, pacer=Pacer(other_engine, interval=0.4))
+    first = Deliverer(c.engine, c.client, clock, pacer=Pacer(interval=0.4))
+    second = Deliverer(other_engine, c.client, clock, pacer=Pacer(interval=0.4))
     for n, worker in enumerate((first, second, first)):
         with unit_of_work(c.engine) as session:
             outbox.enqueue(
