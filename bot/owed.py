@@ -9,22 +9,21 @@ of attempts and buttons that still work, and a pass over many due items writes n
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.blocks import Block, reminders, section
+from bot.blocks import Block, escape, reminders, section
+from bot.delivery import Draw
 from slaengine.config import Agreement
 from slaengine.leadwork import LeadView, view
 from slaengine.persistence.outbox import needs_drawing
 from slaengine.persistence.tables import Lead, OutboxMessage, ref_of
 
-#: the steps the sweep owes for a lead's thresholds, each drawn at delivery
-DRAWN_TOPICS = ("warn", "breach", "escalate", "recycle")
-
-Draw = Callable[[Session, Sequence[OutboxMessage], datetime], None]
+log = logging.getLogger(__name__)
 
 
 def warn_key(lead_id: int | None, owner_id: str, clock: str) -> str:
@@ -65,8 +64,10 @@ def draw_row(row: OutboxMessage, lead: LeadView, agreement: Agreement) -> None:
         text, blocks = reminders.escalation(lead, clock, zone)
     elif row.topic == "recycle":
         text, blocks = reminders.recycled(lead, zone)
-    else:
-        raise ValueError(f"outbox row {row.key!r}: no drawing for topic {row.topic!r}")
+    else:  # not a reminder this module draws: say what it is about rather than fail
+        log.warning("outbox row %s: no drawing for topic %r", row.key, row.topic)
+        text = f"SLA update about {lead.ref} {escape(lead.title)}"
+        blocks = [section(text)]
     row.text, row.blocks = text, json.dumps(blocks)
 
 

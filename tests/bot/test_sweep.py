@@ -511,3 +511,22 @@ def test_a_warning_held_for_quiet_hours_goes_out_when_the_reps_own_day_begins(
     (dm,) = posts_to(fake_slack, "U0ALICE")
     assert "First touch" in str(dm["blocks"]) and "Good morning" in dm["text"]
     assert lead.ref in dm["text"]
+
+
+def test_an_owed_row_with_a_topic_nothing_draws_still_goes_out_naming_its_lead(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    lead = handoff(c, "dr-3")
+    with unit_of_work(c.engine) as session:
+        outbox.enqueue(
+            session,
+            key="odd-1",
+            target="U0ALICE",
+            text="",
+            topic="notice",
+            lead_id=lead.id,
+            clock="response",
+            now=clock.now(),
+        )
+    assert c.deliverer.deliver_due().sent >= 1
+    assert any(f"SLA update about {lead.ref}" in m["text"] for m in posts_to(fake_slack, "U0ALICE"))
