@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import Session, create_engine
@@ -83,6 +84,11 @@ def write_many(session: Session, write: BulkWrite, rows: Sequence[Mapping[str, A
         params = [dict(row) for row in rows]
     result = session.connection().exec_driver_sql(write.sql, params)
     return int(result.rowcount)
+
+
+def upsert_insert(dialect: Dialect) -> Callable[[Any], Any]:
+    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL alike)."""
+    return postgresql.insert if dialect.name == "postgresql" else sqlite.insert
 
 
 def instant_binder(session: Session) -> Callable[[datetime], Any]:

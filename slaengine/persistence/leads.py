@@ -8,12 +8,16 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, case, delete, func, or_
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session, col, select
 
-from slaengine.persistence.db import BulkWrite, instant_binder, prepare, write_many
+from slaengine.persistence.db import (
+    BulkWrite,
+    instant_binder,
+    prepare,
+    upsert_insert,
+    write_many,
+)
 from slaengine.persistence.tables import (
     REF_BASE,
     Absence,
@@ -69,13 +73,14 @@ def routing_cursor(session: Session, team: str) -> RoutingCursor:
     SQLite's write lock; on PostgreSQL the row is then locked. Either way concurrent
     handoffs take turns instead of reading the same cursor.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    dialect = session.get_bind().dialect
     session.execute(
-        insert(RoutingCursor).values(team=team).on_conflict_do_nothing(index_elements=["team"])
+        upsert_insert(dialect)(RoutingCursor)
+        .values(team=team)
+        .on_conflict_do_nothing(index_elements=["team"])
     )
     query = select(RoutingCursor).where(RoutingCursor.team == team)
-    if dialect == "postgresql":
+    if dialect.name == "postgresql":
         query = query.with_for_update()
     return session.exec(query.execution_options(populate_existing=True)).one()
 
@@ -113,9 +118,10 @@ def due_for_action(
 
 @functools.lru_cache(maxsize=8)
 def _schedule_write(dialect: Dialect) -> BulkWrite:
-    insert = postgresql_insert if dialect.name == "postgresql" else sqlite_insert
     table = LeadTimer.__table__  # type: ignore[attr-defined]
-    statement = insert(table).on_conflict_do_nothing(index_elements=["at", "lead_id"])
+    statement = upsert_insert(dialect)(table).on_conflict_do_nothing(
+        index_elements=["at", "lead_id"]
+    )
     return prepare(statement, dialect, ["at", "lead_id"])
 
 

@@ -13,13 +13,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from slaengine.persistence.db import BulkWrite, instant_binder, prepare, write_many
+from slaengine.persistence.db import (
+    BulkWrite,
+    instant_binder,
+    prepare,
+    upsert_insert,
+    write_many,
+)
 from slaengine.persistence.tables import DeliveryPace, Lead, OutboxMessage
 
 PENDING, SENDING, SENT, FAILED, DROPPED = "pending", "sending", "sent", "failed", "dropped"
@@ -108,9 +112,8 @@ _COLUMNS = (
 
 @functools.lru_cache(maxsize=8)
 def _enqueue_write(dialect: Dialect) -> BulkWrite:
-    insert = postgresql_insert if dialect.name == "postgresql" else sqlite_insert
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    statement = insert(table).on_conflict_do_nothing(index_elements=["key"])
+    statement = upsert_insert(dialect)(table).on_conflict_do_nothing(index_elements=["key"])
     return prepare(statement, dialect, _COLUMNS)
 
 
@@ -268,12 +271,10 @@ def reserve_slot(session: Session, target: str, now: float, interval: float) -> 
     """Take the next free moment to post to `target` (seconds since the epoch): `now`, or
     `interval` after the slot taken last, whichever is later. One atomic statement, so
     workers in several processes never take the same slot."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     table = DeliveryPace.__table__  # type: ignore[attr-defined]
     later = case((table.c.next_at > now, table.c.next_at), else_=now) + interval
     statement = (
-        insert(table)
+        upsert_insert(session.get_bind().dialect)(table)
         .values(target=target, next_at=now + interval)
         .on_conflict_do_update(index_elements=["target"], set_={"next_at": later})
         .returning(table.c.next_at)
