@@ -62,6 +62,9 @@ def cmd_import_leads(args: argparse.Namespace) -> int:
     from bot.importer import ImportFileError, import_leads
 
     c = _container()
+    # a one-shot command: each handoff's DM goes out before the next row, so nothing is
+    # still in flight on a background thread when the command reports and exits
+    c.background_delivery = False
     counts = {"imported": 0, "duplicate": 0, "refused": 0}
     try:
         for report in import_leads(c, Path(args.file)):

@@ -97,7 +97,8 @@ class Container:
 
     def kick(self) -> None:
         """Deliver what is owed, in the background, without holding up the caller
-        (in the foreground where `background_delivery` is off: the demo, some tests)."""
+        (in the foreground where `background_delivery` is off: the demo, `slabot import`,
+        some tests)."""
         if self.background_delivery:
             self._pool.submit(self.deliver_quietly)
         else:
