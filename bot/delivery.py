@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from bot.blocks import MAX_BLOCKS, header
 from slaengine.clock import Clock
+from slaengine.kinds.lead import Stage
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Lead, OutboxMessage
@@ -82,8 +83,8 @@ def lead_relevance(session: Session, row: OutboxMessage, now: datetime) -> str |
     lead = session.get(Lead, row.lead_id)
     if lead is None or not lead.is_open:
         return "the lead is closed"
-    current = "response" if lead.stage == "new" else "accept"
-    if (row.clock is not None and row.clock != current) or f":{current}" not in row.key:
+    current = Stage(lead.stage).clock
+    if f":{current}" not in row.key:
         return f"the lead is in its {current} window now"
     if lead.owner_id != row.target:
         return "the lead has another owner now"

@@ -159,6 +159,7 @@ def _advance(
                 lead_id=lead_id,
                 clock=clock,
             )
+            return  # recycling closed the lead and removed its timers (`leadwork.recycle`)
     following = due.next_action_at if lead.is_open else None
     if following != timer.at:
         owed.done.append(timer)

@@ -14,6 +14,7 @@ from bot.blocks.modals import reassign_modal, reject_modal
 from bot.container import Container
 from bot.events import home_view
 from slaengine import leadwork
+from slaengine.kinds.lead import Stage
 from slaengine.leadwork import Outcome, Refusal
 from slaengine.persistence.db import unit_of_work
 
@@ -151,7 +152,7 @@ def register_reminders(app: App, container: Container) -> None:
                 leadwork.authorize(c.agreement, user, lead)
                 if not lead.is_open:
                     raise Refusal(f"{lead.ref} is already {lead.stage}: nothing to snooze.")
-                clock = "response" if lead.stage == "new" else "accept"
+                clock = Stage(lead.stage).clock
                 again = c.people.quiet_until(lead.owner_id, now + SNOOZE)
                 c.notify(  # drawn when it is sent, from the lead as it is then
                     session,

@@ -68,6 +68,11 @@ class Stage(StrEnum):
     def is_open(self) -> bool:
         return self in (Stage.NEW, Stage.WORKING)
 
+    @property
+    def clock(self) -> str | None:
+        """The SLA clock an open lead in this stage runs on (none once it is closed)."""
+        return {Stage.NEW: "response", Stage.WORKING: "accept"}.get(self)
+
 
 @dataclass(frozen=True)
 class LeadWindows:

@@ -223,6 +223,7 @@ def test_a_lead_without_progress_is_recycled_to_marketing_and_leaves_the_reps_li
         assert leadwork.mine(session, c.agreement, "U0ALICE", clock.now()) == []
         stored = session.get(Lead, lead.id)
         assert stored is not None and stored.stage == "recycled" and not stored.is_open
+        assert lead_repo.timers_of(session, lead.id or 0) == []
 
 
 def test_the_daily_digest_lists_overdue_and_at_risk_items_once_a_day(
