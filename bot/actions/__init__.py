@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from sqlmodel import Session
 
 from bot.blocks import leads as lead_blocks
 from bot.blocks import slack_date
@@ -35,6 +37,16 @@ class Reply:
         self.c, self.body, self.respond, self.client = c, body, respond, client
         self.user: str = body["user"]["id"]
         self.container: dict[str, Any] = body.get("container") or {}
+
+    def act(self, change: Callable[[Session], Outcome]) -> None:
+        """Make `change` in one transaction, then answer with its outcome or its refusal."""
+        try:
+            with unit_of_work(self.c.engine) as session:
+                outcome = change(session)
+        except Refusal as refusal:
+            self.refuse(refusal)
+            return
+        self.done(outcome)
 
     def refuse(self, refusal: Refusal) -> None:
         self.say(f":no_entry: {refusal}")
@@ -76,41 +88,27 @@ def register(app: App, container: Container) -> None:
         ack()
         reply = Reply(c, body, respond, client)
         ref, shown = _value(body)
-        user = body["user"]["id"]
-        try:
-            with unit_of_work(c.engine) as session:
-                outcome = leadwork.touch(
-                    session,
-                    c.agreement,
-                    name=ref,
-                    actor=user,
-                    now=c.clock.now(),
-                    key=f"attempt:{shown + 1}",
-                )
-        except Refusal as refusal:
-            reply.refuse(refusal)
-            return
-        reply.done(outcome)
+        reply.act(
+            lambda session: leadwork.touch(
+                session,
+                c.agreement,
+                name=ref,
+                actor=reply.user,
+                now=c.clock.now(),
+                key=f"attempt:{shown + 1}",
+            )
+        )
 
     @app.action("lead_accept")
     def accepted(ack: Ack, body: dict[str, Any], respond: Respond, client: Any) -> None:
         ack()
         reply = Reply(c, body, respond, client)
         ref, _ = _value(body)
-        try:
-            with unit_of_work(c.engine) as session:
-                outcome = leadwork.accept(
-                    session,
-                    c.agreement,
-                    name=ref,
-                    actor=body["user"]["id"],
-                    now=c.clock.now(),
-                    key="accept",
-                )
-        except Refusal as refusal:
-            reply.refuse(refusal)
-            return
-        reply.done(outcome)
+        reply.act(
+            lambda session: leadwork.accept(
+                session, c.agreement, name=ref, actor=reply.user, now=c.clock.now(), key="accept"
+            )
+        )
 
     @app.action("lead_reject")
     def rejecting(ack: Ack, body: dict[str, Any], client: Any, respond: Respond) -> None:
