@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.clock import SystemClock
+from bot.clock import FileClock, SystemClock
 from bot.delivery import Deliverer
 from bot.directory import SlackDirectory
 from bot.owed import drawer
@@ -127,7 +127,7 @@ def build(
     """Wire real collaborators, or the ones a test or the demo passes in."""
     agreement = agreement or load_agreement(settings.sla_config)
     engine = engine or make_engine(settings.database_url)
-    clock = clock or SystemClock()
+    clock = clock or (FileClock(settings.clock_file) if settings.clock_file else SystemClock())
     client = client or make_client(settings)
     directory = directory or SlackDirectory(client, engine, clock)
     people = People(client, engine, agreement)

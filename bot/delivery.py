@@ -1,9 +1,11 @@
 """The one delivery path: claim what the outbox owes each recipient, post it, record the ts.
 
 What one pass owes one recipient goes out as one message listing every item, split only
-where Slack's limits require. Each message carries its batch id in Slack's message
-metadata, so a worker that died between posting and recording is found out by the next
-one (conversations.history), which records the message instead of posting it again.
+where Slack's limits require. Each message gets an id of its own, stored on exactly the
+rows it carries before it is posted and sent along in Slack's message metadata, so a worker
+that died between posting and recording is found out by the next one
+(conversations.history), which records the rows of the messages Slack holds, and only
+those, instead of posting them again.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ PERMANENT = {
     "cant_update_message",
 }
 MAX_ATTEMPTS = 8
+#: how far back recovery looks for messages a dead worker posted: pages of history, newest first
+HISTORY_PAGE = 200
+HISTORY_PAGES = 10
 METADATA_EVENT = "slabot_delivery"
 MAX_FALLBACK_TEXT = 3500
 TITLES = {
@@ -226,7 +231,7 @@ class Deliverer:
                     posts.append(row)
             posts.sort(key=lambda r: r.id or 0)
             for group in chunks(posts):
-                self._post(session, target, group, batch, report)
+                self._post(session, target, group, report)
         return report
 
     # -- posting -------------------------------------------------------------------------
@@ -236,10 +241,16 @@ class Deliverer:
         session: Session,
         target: str,
         rows: list[OutboxMessage],
-        batch: str,
         report: DeliveryReport,
     ) -> None:
         text, blocks = compose(rows)
+        # this message's own id, on exactly its rows and committed before it is posted: a
+        # worker that dies after the post leaves rows a successor can match to what Slack holds
+        message_id = uuid.uuid4().hex
+        for row in rows:
+            row.batch = message_id
+            session.add(row)
+        session.commit()
         self.pacer.wait(session, target)
         try:
             answer = self.client.chat_postMessage(
@@ -247,7 +258,7 @@ class Deliverer:
                 text=text,
                 blocks=blocks,
                 unfurl_links=False,
-                metadata={"event_type": METADATA_EVENT, "event_payload": {"batch": batch}},
+                metadata={"event_type": METADATA_EVENT, "event_payload": {"batch": message_id}},
             )
         except SlackApiError as exc:
             self._failed_call(session, rows, exc, report)
@@ -364,21 +375,28 @@ class Deliverer:
         return recovered
 
     def _posted_batches(self, target: str, batches: set[str]) -> dict[str, tuple[str, str]]:
+        """The messages among `batches` that Slack holds, by id: the conversation's recent
+        history, newest first, page by page until all are found or HISTORY_PAGES are read."""
         channel = self._conversation(target)
         if channel is None:
             return {}
-        history = self.client.conversations_history(
-            channel=channel, limit=100, include_all_metadata=True
-        )
         found: dict[str, tuple[str, str]] = {}
-        messages: list[dict[str, Any]] = history.get("messages") or []
-        for message in messages:
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_type") != METADATA_EVENT:
-                continue
-            batch = (metadata.get("event_payload") or {}).get("batch")
-            if batch in batches:
-                found[batch] = (channel, str(message.get("ts")))
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            history = self.client.conversations_history(
+                channel=channel, limit=HISTORY_PAGE, include_all_metadata=True, cursor=cursor
+            )
+            messages: list[dict[str, Any]] = history.get("messages") or []
+            for message in messages:
+                metadata = message.get("metadata") or {}
+                if metadata.get("event_type") != METADATA_EVENT:
+                    continue
+                batch = (metadata.get("event_payload") or {}).get("batch")
+                if batch in batches:
+                    found[batch] = (channel, str(message.get("ts")))
+            cursor = (history.get("response_metadata") or {}).get("next_cursor") or None
+            if len(found) == len(batches) or not history.get("has_more") or not cursor:
+                break
         return found
 
     def _conversation(self, target: str) -> str | None:

@@ -4,29 +4,58 @@ from __future__ import annotations
 
 import gc
 import logging
+from datetime import UTC, datetime
 
 import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app import build_app
 from bot.container import Container
+from bot.health import Heartbeat
 from bot.settings import SettingsError
+from bot.sweep import sweep
 from bot.web import build_web
 
 log = logging.getLogger(__name__)
 
-DELIVER_EVERY_SECONDS = 15
+
+def sweep_pass(c: Container, heartbeat: Heartbeat) -> None:
+    """One scheduled pass: a failure is logged and the next pass runs as usual."""
+    try:
+        report = sweep(c)
+    except Exception:
+        heartbeat.failed()
+        log.exception("sweep pass failed; the next one runs as scheduled")
+        return
+    heartbeat.completed(c.clock.now())
+    if report.busy():
+        log.info("%s", report.line())
 
 
-def start_scheduler(c: Container) -> BackgroundScheduler:
+def start_scheduler(c: Container, heartbeat: Heartbeat) -> BackgroundScheduler:
+    """A pass at start (catching up after downtime), then every `sweep_seconds`; delivery of
+    what is owed every `deliver_seconds`. Neither job ever runs twice at once, and a job
+    that fell behind runs once, not once per missed turn."""
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(
-        c.deliverer.deliver_due,
+        sweep_pass,
         "interval",
-        seconds=DELIVER_EVERY_SECONDS,
+        args=(c, heartbeat),
+        seconds=c.settings.sweep_seconds,
+        next_run_time=datetime.now(UTC),  # at once: the catch-up pass
+        id="sweep",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+    scheduler.add_job(
+        c.deliver_quietly,
+        "interval",
+        seconds=c.settings.deliver_seconds,
         id="deliver-outbox",
         max_instances=1,
         coalesce=True,
+        misfire_grace_time=None,
     )
     scheduler.start()
     return scheduler
@@ -35,7 +64,8 @@ def start_scheduler(c: Container) -> BackgroundScheduler:
 def serve(c: Container) -> int:
     app = build_app(c)
     socket_mode = bool(c.settings.app_token)
-    web = build_web(c, None if socket_mode else app)
+    heartbeat = Heartbeat()
+    web = build_web(c, None if socket_mode else app, heartbeat)
     handler = None
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -51,7 +81,7 @@ def serve(c: Container) -> int:
         log.info("Slack over Socket Mode; webhook and health on port %s", c.settings.port)
     else:
         log.info("Slack over HTTP on port %s (/slack/events)", c.settings.port)
-    scheduler = start_scheduler(c)
+    scheduler = start_scheduler(c, heartbeat)
     # long-lived start-up objects leave the collector's generations: no 60 ms full
     # collections landing on random requests (measured in bench/bench_leads.py --gc-freeze)
     gc.collect()

@@ -28,6 +28,9 @@ class Settings:
     webhook_secret: str = ""
     port: int = 3000
     delivery_lease_seconds: int = 120
+    sweep_seconds: int = 30
+    deliver_seconds: int = 10
+    clock_file: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -42,12 +45,6 @@ class Settings:
             raise SettingsError(f"PORT must be a number, got {port_text!r}") from None
         if not 0 <= port <= 65535:
             raise SettingsError(f"PORT must be between 0 and 65535, got {port}")
-        lease_text = values.get("SLABOT_DELIVERY_LEASE_SECONDS") or "120"
-        if not lease_text.isdigit() or int(lease_text) < 1:
-            raise SettingsError(
-                "SLABOT_DELIVERY_LEASE_SECONDS must be a whole number of seconds, "
-                f"got {lease_text!r}"
-            )
         api_url = values.get("SLACK_API_URL") or DEFAULT_API_URL
         if not api_url.endswith("/"):
             api_url += "/"
@@ -60,7 +57,10 @@ class Settings:
             sla_config=values.get("SLA_CONFIG") or "./sla.toml",
             webhook_secret=values.get("SLABOT_WEBHOOK_SECRET", ""),
             port=port,
-            delivery_lease_seconds=int(lease_text),
+            delivery_lease_seconds=_seconds(values, "SLABOT_DELIVERY_LEASE_SECONDS", 120),
+            sweep_seconds=_seconds(values, "SLABOT_SWEEP_SECONDS", 30),
+            deliver_seconds=_seconds(values, "SLABOT_DELIVER_SECONDS", 10),
+            clock_file=values.get("SLABOT_CLOCK_FILE", ""),
         )
 
     def require_slack(self) -> None:
@@ -74,3 +74,10 @@ class Settings:
             problems.append("SLACK_APP_TOKEN, when set, must be an app-level token (xapp-...)")
         if problems:
             raise SettingsError("; ".join(problems))
+
+
+def _seconds(values: Mapping[str, str], name: str, default: int) -> int:
+    text = (values.get(name) or str(default)).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise SettingsError(f"{name} must be a whole number of seconds, got {text!r}")
+    return int(text)

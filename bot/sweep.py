@@ -47,6 +47,11 @@ class SweepReport:
     handed_on: int = 0
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
+    def busy(self) -> bool:
+        """Whether the pass found or delivered anything (a quiet pass logs nothing)."""
+        counts = [v for k, v in vars(self).items() if k != "delivery"]
+        return any(counts) or any(vars(self.delivery).values())
+
     def line(self) -> str:
         d = self.delivery
         return (

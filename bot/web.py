@@ -15,9 +15,12 @@ from starlette.routing import Route
 
 from bot import webhook
 from bot.container import Container
+from bot.health import Heartbeat
 
 
-def build_web(container: Container, app: App | None) -> Starlette:
+def build_web(
+    container: Container, app: App | None, heartbeat: Heartbeat | None = None
+) -> Starlette:
     async def slack_events(request: Request) -> Response:
         if app is None:
             return JSONResponse({"error": "Slack is served over Socket Mode"}, status_code=404)
@@ -33,15 +36,28 @@ def build_web(container: Container, app: App | None) -> Starlette:
         return JSONResponse(payload, status_code=status)
 
     async def healthz(request: Request) -> Response:
+        """200 while the database answers and the scheduler completes its passes; else 503."""
+
         def probe() -> dict[str, Any]:
             with container.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
             return {"ok": True, "agreement": container.agreement.agreement.name}
 
         try:
-            return JSONResponse(await run_in_threadpool(probe))
+            answer = await run_in_threadpool(probe)
         except Exception as exc:
             return JSONResponse({"ok": False, "error": str(exc)[:200]}, status_code=503)
+        if heartbeat is None:
+            return JSONResponse(answer)
+        last = heartbeat.last_pass_at
+        answer["last_pass_at"] = last.isoformat() if last is not None else None
+        answer["passes"], answer["failed_passes"] = heartbeat.passes, heartbeat.failures
+        late = heartbeat.stale_for()
+        if late is not None:
+            answer["ok"] = False
+            answer["error"] = f"no sweep pass completed in the last {heartbeat.stale_after:.0f} s"
+            return JSONResponse(answer, status_code=503)
+        return JSONResponse(answer)
 
     return Starlette(
         routes=[

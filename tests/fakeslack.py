@@ -106,7 +106,8 @@ class Call:
     ``method`` is the Web API method ("chat.postMessage") or "response:<name>" for a
     response-URL post; ``args`` is the decoded body (JSON-string values such as ``blocks``
     decoded into Python objects); ``at`` is ``time.time()`` at arrival.  ``ok``/``error``
-    describe the fake's answer; ``status`` is the HTTP status it answered with.
+    describe the fake's answer; ``status`` is the HTTP status it answered with, ``answer``
+    the Web API payload it sent back.
     """
 
     method: str
@@ -115,6 +116,7 @@ class Call:
     ok: bool = True
     error: str | None = None
     status: int = 200
+    answer: dict[str, Any] | None = None
 
 
 # --------------------------------------------------------------------------- block checks
@@ -452,7 +454,7 @@ class FakeSlack:
         self._chaos: _Chaos | None = None
         self._ts_counter = 1_700_000_000_000_000
         self._view_counter = 0
-        self._stalls: dict[str, list[float]] = {}
+        self._stalls: dict[str, list[float | None]] = {}
         self.stalled = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -808,13 +810,15 @@ class FakeSlack:
                 return injected
             handler = getattr(self, "_m_" + method.replace(".", "_"), None)
             try:
-                payload = handler(args) if handler is not None else {"ok": True}
+                if handler is None:
+                    raise _fail("unknown_method")
+                payload = handler(args)
             except _Reply as reply:
                 payload = reply.payload
             stall = self._take_stall(method) if payload.get("ok") else None
             if stall is not None:
                 # the call took effect; its answer is late (a client killed now never hears it)
-                self._record(Call(method, args, at, ok=True))
+                self._record(Call(method, args, at, ok=True, answer=payload))
                 self.stalled.set()
                 time.sleep(stall)
                 return 200, {}, payload
@@ -822,7 +826,7 @@ class FakeSlack:
         if error == "invalid_blocks":
             with self._lock:
                 self.violations.extend(f"{method}: {e}" for e in payload.get("errors", []))
-        self._record(Call(method, args, at, ok=error is None, error=error))
+        self._record(Call(method, args, at, ok=error is None, error=error, answer=payload))
         return 200, {}, payload
 
     def _dispatch_response(
@@ -861,9 +865,17 @@ class FakeSlack:
         for cid, cname in channels.items():
             if cname == bare:
                 return cid
-        if channel.startswith("U"):
+        if channel.startswith(("U", "W")):
+            with self._lock:
+                known = channel in self._users
+            if not known:
+                raise _fail("user_not_found")
             return "D" + channel
         if channel.startswith("D"):
+            with self._lock:
+                known = channel[1:] in self._users
+            if not known:
+                raise _fail("channel_not_found")
             return channel
         raise _fail("channel_not_found")
 
@@ -941,8 +953,10 @@ class FakeSlack:
         self._check_message(args)
         msg = self._bot_message(args, str(ts))
         with self._lock:
-            if ts in self._messages:
-                self._messages[ts] = {**self._messages[ts], **msg}
+            earlier = self._messages.get(str(ts))
+            if earlier is None or earlier.get("channel") != channel:
+                raise _fail("message_not_found")
+            self._messages[str(ts)] = {**earlier, **msg}
         return {
             "ok": True,
             "channel": channel,
@@ -957,7 +971,10 @@ class FakeSlack:
         if not ts:
             raise _fail("message_not_found")
         with self._lock:
-            self._messages.pop(ts, None)
+            earlier = self._messages.get(str(ts))
+            if earlier is None or earlier.get("channel") != channel:
+                raise _fail("message_not_found")
+            del self._messages[str(ts)]
         return {"ok": True, "channel": channel, "ts": ts}
 
     def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -966,6 +983,10 @@ class FakeSlack:
         users = [u for u in str(args.get("users", "")).split(",") if u]
         if not users:
             raise _fail("users_list_not_supplied")
+        with self._lock:
+            unknown = [u for u in users if u not in self._users]
+        if unknown:
+            raise _fail("user_not_found")
         cid = "D" + users[0] if len(users) == 1 else "G" + "".join(users)
         return {
             "ok": True,
@@ -976,7 +997,8 @@ class FakeSlack:
 
     def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(args.get("channel"))
-        limit = int(args.get("limit") or 100)
+        limit = min(int(args.get("limit") or 100), 999)
+        start = int(str(args.get("cursor") or "0").removeprefix("next:") or 0)
         with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
         with self._lock:
             found = [dict(m) for m in self._messages.values() if m.get("channel") == channel]
@@ -985,12 +1007,22 @@ class FakeSlack:
             message.pop("channel", None)
             if not with_metadata:
                 message.pop("metadata", None)
-        return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": f"next:{start + limit}" if more else ""},
+        }
 
-    def stall_after(self, method: str, seconds: float, times: int = 1) -> None:
-        """Let the next `times` successful calls of `method` take effect, then answer late."""
+    def stall_after(self, method: str, seconds: float, times: int = 1, *, skip: int = 0) -> None:
+        """Let the next `times` successful calls of `method` take effect, then answer late;
+        the `skip` successful calls before them are answered at once."""
         with self._lock:
-            self._stalls.setdefault(method, []).extend([seconds] * times)
+            queue = self._stalls.setdefault(method, [])
+            queue.extend([None] * skip)
+            queue.extend([seconds] * times)
 
     def _take_stall(self, method: str) -> float | None:
         with self._lock:

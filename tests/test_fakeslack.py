@@ -26,6 +26,8 @@ SECRET = "test-signing-secret"
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:
     with FakeSlack() as server:
+        for user in ("U0ALICE", "U0BOB", "U123"):
+            server.add_user(user)
         yield server
 
 
@@ -268,10 +270,10 @@ def test_a_response_url_post_is_recorded(fake: FakeSlack):
 
 
 def test_wait_for_returns_once_a_call_arrives(fake: FakeSlack, client: WebClient):
-    timer = threading.Timer(0.1, client.chat_postMessage, kwargs={"channel": "U1", "text": "x"})
+    timer = threading.Timer(0.1, client.chat_postMessage, kwargs={"channel": "U123", "text": "x"})
     timer.start()
     [call] = fake.wait_for("chat.postMessage", timeout=5)
-    assert call.args["channel"] == "U1"
+    assert call.args["channel"] == "U123"
     timer.join()
 
 
@@ -406,3 +408,62 @@ def test_request_helpers_are_accepted_by_a_bolt_app(
         "event:U0BOB",
     ]
     assert fake.violations == []
+
+
+def test_a_method_the_fake_does_not_know_fails_as_slack_does(client: WebClient):
+    with pytest.raises(SlackApiError) as caught:
+        client.api_call("reactions.add", json={"channel": "C0SALESMKT", "name": "tada"})
+    assert caught.value.response["error"] == "unknown_method"
+
+
+def test_a_dm_to_a_user_slack_does_not_know_fails_with_user_not_found(client: WebClient):
+    with pytest.raises(SlackApiError) as caught:
+        client.chat_postMessage(channel="U0NOBODY", text="hello?")
+    assert caught.value.response["error"] == "user_not_found"
+    with pytest.raises(SlackApiError) as opened:
+        client.conversations_open(users="U0NOBODY")
+    assert opened.value.response["error"] == "user_not_found"
+
+
+def test_updating_or_deleting_a_message_that_was_never_posted_fails_with_message_not_found(
+    client: WebClient,
+):
+    posted = client.chat_postMessage(channel="U0ALICE", text="first")
+    with pytest.raises(SlackApiError) as caught:
+        client.chat_update(channel="U0ALICE", ts="1700000000.999999", text="changed")
+    assert caught.value.response["error"] == "message_not_found"
+    with pytest.raises(SlackApiError) as elsewhere:
+        client.chat_update(channel="C0SALESMKT", ts=posted["ts"], text="changed")
+    assert elsewhere.value.response["error"] == "message_not_found"
+    with pytest.raises(SlackApiError) as deleted:
+        client.chat_delete(channel="U0ALICE", ts="1700000000.999999")
+    assert deleted.value.response["error"] == "message_not_found"
+    assert client.chat_update(channel="U0ALICE", ts=posted["ts"], text="changed")["ok"]
+
+
+def test_history_is_read_page_by_page_newest_first_with_a_cursor(client: WebClient):
+    stamps = [client.chat_postMessage(channel="U0ALICE", text=str(n))["ts"] for n in range(5)]
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = client.conversations_history(channel="DU0ALICE", limit=2, cursor=cursor)
+        pages += 1
+        seen += [m["ts"] for m in page["messages"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        if not page["has_more"]:
+            assert cursor == ""
+            break
+    assert pages == 3
+    assert seen == list(reversed(stamps))
+
+
+def test_a_call_can_be_stalled_after_earlier_ones_were_answered_at_once(
+    fake: FakeSlack, client: WebClient
+):
+    fake.stall_after("chat.postMessage", 0.5, skip=2)
+    for n in range(2):
+        client.chat_postMessage(channel="U0ALICE", text=str(n))
+    assert not fake.stalled.is_set()
+    client.chat_postMessage(channel="U0ALICE", text="late")
+    assert fake.stalled.is_set()

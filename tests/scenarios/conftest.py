@@ -38,12 +38,10 @@ class RunningBot:
         return self.log_path.read_text(errors="replace")
 
 
-@pytest.fixture
-def bot(fake_slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[RunningBot]:
-    port = free_port()
+def bot_env(fake_slack: FakeSlack, database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a `slabot run` or `slabot sweep` process talking to `fake_slack`."""
     env = {
         **os.environ,
-        "PORT": str(port),
         "SLACK_BOT_TOKEN": "xoxb-scenario",
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake_slack.url,
@@ -51,36 +49,53 @@ def bot(fake_slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[Ru
         "SLA_CONFIG": str(reference_agreement_path()),
         "SLABOT_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "TZ": "Asia/Kolkata",  # the process zone must not matter
+        **extra,
     }
     env.pop("SLACK_APP_TOKEN", None)
-    log_path = tmp_path / "slabot-run.log"
+    return env
+
+
+def launch(env: dict[str, str], cwd: Path, name: str = "slabot-run") -> RunningBot:
+    """Start `slabot run` with `env` (its PORT chosen here) and wait until it is healthy."""
+    port = free_port()
+    log_path = cwd / f"{name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "run"],
-            env=env,
+            env={**env, "PORT": str(port)},
             stdout=log,
             stderr=subprocess.STDOUT,
-            cwd=tmp_path,
+            cwd=cwd,
         )
-    running = RunningBot(f"http://127.0.0.1:{port}", process, log_path, database_url)
-    deadline = time.monotonic() + 30
+    running = RunningBot(f"http://127.0.0.1:{port}", process, log_path, env["DATABASE_URL"])
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"slabot run exited with {process.returncode}:\n{running.log()}")
+        try:
+            if httpx.get(f"{running.base_url}/healthz", timeout=2).status_code == 200:
+                return running
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            stop(running)
+            pytest.fail(f"slabot run did not become healthy in 60 s:\n{running.log()}")
+        time.sleep(0.1)
+
+
+def stop(running: RunningBot) -> None:
+    running.process.terminate()
     try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"slabot run exited with {process.returncode}:\n{running.log()}")
-            try:
-                if httpx.get(f"{running.base_url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"slabot run did not become healthy in 30 s:\n{running.log()}")
-            time.sleep(0.1)
+        running.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        running.process.kill()
+        running.process.wait()
+
+
+@pytest.fixture
+def bot(fake_slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[RunningBot]:
+    running = launch(bot_env(fake_slack, database_url), tmp_path)
+    try:
         yield running
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(running)
