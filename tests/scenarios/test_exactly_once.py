@@ -25,6 +25,7 @@ from slaengine.persistence.db import make_engine, unit_of_work
 from tests.conftest import drop_postgres_schema, fresh_postgres
 from tests.fakeslack import FakeSlack
 from tests.scenarios.conftest import SIGNING_SECRET, WEBHOOK_SECRET, free_port
+from tests.scenarios.tally import arrivals, breached_and_escalated
 
 REF = re.compile(r"\*(L-\d+)\*")
 
@@ -204,3 +205,31 @@ def test_a_slack_answering_30_percent_429s_and_10_percent_500s_gets_every_messag
         time.sleep(1)  # deferred rows wait out their backoff
     assert fake_slack.failed_calls, "chaos injected no failures"
     assert breach_notices(fake_slack) == expected(refs)
+
+
+def test_a_worker_killed_between_two_chunks_of_a_split_message_loses_and_doubles_no_item(
+    database_url: str, agreement: Agreement, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    refs = seed_breached_leads(database_url, agreement, 100)
+    env = env_for(fake_slack, database_url)
+    # the first chunk is answered; Slack takes the second, and the worker dies before it hears
+    fake_slack.stall_after("chat.postMessage", 60, skip=1)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "sweep"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    assert fake_slack.stalled.wait(120), "the sweep never reached Slack"
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    first, second = fake_slack.calls("chat.postMessage", ok=True)
+    assert first.args["channel"] == second.args["channel"], "two chunks of one split message"
+    time.sleep(2.5)  # the dead worker's lease runs out
+    done = sweep_once(env, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"\b[1-9]\d* recovered", done.stdout), done.stdout
+    owners = {ref: "U0ALICE" if n % 2 else "U0BOB" for n, ref in enumerate(refs)}
+    assert arrivals(fake_slack) == breached_and_escalated(owners, warned=False)
+    assert fake_slack.violations == []
