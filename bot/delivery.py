@@ -229,6 +229,7 @@ class Deliverer:
             for row in updates:
                 if not self._update(session, row, report):
                     posts.append(row)
+                session.commit()  # ends the message's lock (see outbox.in_message)
             posts.sort(key=lambda r: r.id or 0)
             for group in chunks(posts):
                 self._post(session, target, group, report)
@@ -325,7 +326,7 @@ class Deliverer:
             return False
         assert original.channel is not None
         together = outbox.in_message(session, original.channel, original.ts)
-        shown = [row if r.id == original.id else r for r in together]
+        shown = outbox.showing(together, row)
         text, blocks = (
             compose(shown)
             if len(shown) > 1 or shown[0].topic in BATCHABLE

@@ -214,13 +214,32 @@ def by_key(session: Session, key: str) -> OutboxMessage | None:
 
 
 def in_message(session: Session, channel: str, ts: str) -> list[OutboxMessage]:
-    """The rows delivered together as one Slack message."""
+    """The rows one Slack message shows: those posted in it and those updated into it.
+
+    On PostgreSQL the message's rows are locked first, so two workers updating one message
+    take turns, and the second reads what the first recorded (READ COMMITTED: the reading
+    statement, after the lock, sees every row committed before it).
+    """
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.channel == channel, OutboxMessage.ts == ts)
         .order_by(col(OutboxMessage.id))
     )
-    return list(session.exec(query).all())
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.channel == channel, OutboxMessage.ts == ts)
+            .with_for_update()
+        ).all()
+    return list(session.exec(query.execution_options(populate_existing=True)).all())
+
+
+def showing(together: Sequence[OutboxMessage], new: OutboxMessage) -> list[OutboxMessage]:
+    """What a message of rows `together` shows once `new` replaces one of them: each row in
+    the place of the row it replaced, and no replaced row shown again."""
+    keys = {row.key for row in together}
+    replacing = {r.replaces_key: r for r in [*together, new] if r.replaces_key in keys}
+    return [replacing.get(row.key, row) for row in together if row.replaces_key not in keys]
 
 
 def dropped(session: Session, row: OutboxMessage, *, why: str) -> None:

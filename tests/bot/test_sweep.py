@@ -27,6 +27,7 @@ from slaengine.persistence.db import make_engine, unit_of_work
 from slaengine.persistence.tables import Lead, OutboxMessage
 from tests.conftest import NEW_YORK
 from tests.fakeslack import FakeSlack
+from tests.scenarios.tally import shown
 
 
 @pytest.fixture
@@ -126,6 +127,29 @@ def test_a_breach_updates_the_warning_and_escalates_to_the_manager_and_channel_o
     (manager,) = posts_to(fake_slack, "U0DAVE")
     (channel,) = posts_to(fake_slack, "#sales-marketing")
     assert lead.ref in manager["text"] and lead.ref in channel["text"]
+
+
+def test_breaches_updating_one_message_of_two_warnings_in_turn_leave_it_showing_both_breaches(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    first = handoff(c, "b2-1")  # due 13:00
+    clock.set(ny(23, 9, 30))
+    second = handoff(c, "b2-2")  # due 13:30
+    clock.set(ny(23, 12, 30))
+    sweep(c)  # both warnings, in one message
+    (post,) = [p for p in fake_slack.calls("chat.postMessage") if p.args["channel"] == "U0ALICE"]
+    assert post.answer is not None
+    ts = post.answer["ts"]
+    assert shown(post.args["blocks"]) == {("warn", first.ref), ("warn", second.ref)}
+    clock.set(ny(23, 13, 1))
+    sweep(c)
+    clock.set(ny(23, 13, 31))
+    sweep(c)
+    updates = fake_slack.calls("chat.update", ok=True)
+    assert [u.args["ts"] for u in updates] == [ts] * 2
+    assert shown(updates[0].args["blocks"]) == {("breach", first.ref), ("warn", second.ref)}
+    assert shown(updates[1].args["blocks"]) == {("breach", first.ref), ("breach", second.ref)}
+    assert (fake_slack.message(ts) or {})["blocks"] == updates[1].args["blocks"]
 
 
 def sent_ts(engine: Engine, key: str) -> str | None:
