@@ -106,9 +106,12 @@ class Container:
 
     def deliver_quietly(self) -> None:
         try:
-            self.deliverer.deliver_due()
+            report = self.deliverer.deliver_due()
         except Exception:  # the next pass retries; never let delivery kill a worker thread
             log.exception("delivery pass failed")
+            return
+        if report.busy():
+            log.info("delivery: %s", report.line())
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

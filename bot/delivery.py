@@ -108,6 +108,16 @@ class DeliveryReport:
     recovered: int = 0
     held: int = 0
 
+    def line(self) -> str:
+        return (
+            f"delivered {self.sent} items in {self.messages} messages, {self.deferred} deferred, "
+            f"{self.held} held for quiet hours, {self.failed} failed, {self.dropped} dropped, "
+            f"{self.recovered} recovered"
+        )
+
+    def busy(self) -> bool:
+        return any(vars(self).values())
+
     def add(self, other: DeliveryReport) -> None:
         for name in vars(self):
             setattr(self, name, getattr(self, name) + getattr(other, name))

@@ -33,10 +33,18 @@ def sweep_pass(c: Container, heartbeat: Heartbeat) -> None:
 
 
 def start_scheduler(c: Container, heartbeat: Heartbeat) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone="UTC")
+    schedule(scheduler, c, heartbeat)
+    # a job run is not an event worth a line: the passes log what they did
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    scheduler.start()
+    return scheduler
+
+
+def schedule(scheduler: BackgroundScheduler, c: Container, heartbeat: Heartbeat) -> None:
     """A pass at start (catching up after downtime), then every `sweep_seconds`; delivery of
     what is owed every `deliver_seconds`. Neither job ever runs twice at once, and a job
     that fell behind runs once, not once per missed turn."""
-    scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(
         sweep_pass,
         "interval",
@@ -57,8 +65,6 @@ def start_scheduler(c: Container, heartbeat: Heartbeat) -> BackgroundScheduler:
         coalesce=True,
         misfire_grace_time=None,
     )
-    scheduler.start()
-    return scheduler
 
 
 def serve(c: Container) -> int:

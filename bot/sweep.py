@@ -50,17 +50,13 @@ class SweepReport:
     def busy(self) -> bool:
         """Whether the pass found or delivered anything (a quiet pass logs nothing)."""
         counts = [v for k, v in vars(self).items() if k != "delivery"]
-        return any(counts) or any(vars(self.delivery).values())
+        return any(counts) or self.delivery.busy()
 
     def line(self) -> str:
-        d = self.delivery
         return (
             f"sweep: {self.leads} leads due, {self.warnings} warnings, {self.breaches} breaches, "
             f"{self.escalations} escalations, {self.recycled} recycled, {self.handed_on} handed on "
-            f"from reps away, {self.digests} digests; "
-            f"delivered {d.sent} items in {d.messages} messages, {d.deferred} deferred, "
-            f"{d.held} held for quiet hours, {d.failed} failed, {d.dropped} dropped, "
-            f"{d.recovered} recovered"
+            f"from reps away, {self.digests} digests; {self.delivery.line()}"
         )
 
 

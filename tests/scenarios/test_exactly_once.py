@@ -14,18 +14,19 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
+from bot.clock import set_clock_file
 from bot.directory import StaticDirectory
 from migrations.runner import upgrade
-from slaengine.config import Agreement, reference_agreement_path
+from slaengine.config import Agreement, load_agreement, reference_agreement_path
 from slaengine.handoffs import hand_off, parse_handoff
 from slaengine.persistence.db import make_engine, unit_of_work
 from tests.conftest import drop_postgres_schema, fresh_postgres
 from tests.fakeslack import FakeSlack
 from tests.scenarios.conftest import SIGNING_SECRET, WEBHOOK_SECRET, free_port
 from tests.scenarios.tally import arrivals, breached_and_escalated
+from tests.scenarios.test_time_driven import T0, minute_agreement
 
 REF = re.compile(r"\*(L-\d+)\*")
 
@@ -148,41 +149,90 @@ def shared_postgres(postgres_url: str) -> Iterator[str]:
 
 
 @pytest.mark.postgres
-def test_two_running_instances_and_a_cron_sweep_on_one_postgresql_send_each_message_once(
-    shared_postgres: str, agreement: Agreement, fake_slack: FakeSlack, tmp_path: Path
+def test_two_running_instances_and_a_cron_sweep_at_the_same_time_send_each_message_once(
+    shared_postgres: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
-    refs = seed_breached_leads(shared_postgres, agreement, 30)
-    env = env_for(fake_slack, shared_postgres)
-    runs = []
-    for n in range(2):
-        port = free_port()
-        log = (tmp_path / f"run-{n}.log").open("wb")
-        runs.append(
-            (
-                subprocess.Popen(
-                    [sys.executable, "-m", "bot.cli", "run"],
-                    env={**env, "PORT": str(port)},
-                    cwd=tmp_path,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                ),
-                port,
+    """The due work is found by the instances' own schedulers (every 2 s in one, 3 s in the
+    other, so neither is always first) and by cron sweeps running all the while: first the
+    warnings, all due at start, then breaches coming due one after another over about 25 s
+    of the shared clock."""
+    agreement_path = minute_agreement(tmp_path)
+    agreement = load_agreement(agreement_path)
+    clock_file = tmp_path / "clock"
+    engine = make_engine(shared_postgres)
+    owners: dict[str, str] = {}
+    with unit_of_work(engine) as session:
+        for n in range(30):
+            # breaches at T0 + 2 s, + 2.8 s, ...; every warning window has already begun
+            handed_off = T0 - timedelta(minutes=3) + timedelta(seconds=2 + 0.8 * n)
+            owner = "U0ALICE" if n % 2 else "U0BOB"
+            request = parse_handoff(
+                {
+                    "external_id": f"co-{n}",
+                    "fit": "good",
+                    "interest": "high",
+                    "owner": owner,
+                    "handed_off_at": handed_off.isoformat(),
+                }
             )
+            lead = hand_off(
+                request,
+                session=session,
+                agreement=agreement,
+                directory=StaticDirectory(),
+                now=handed_off,
+                source="webhook",
+            ).lead
+            session.flush()
+            owners[lead.ref] = owner
+    engine.dispose()
+    env = env_for(
+        fake_slack,
+        shared_postgres,
+        SLA_CONFIG=str(agreement_path),
+        SLABOT_CLOCK_FILE=str(clock_file),
+        SLABOT_DELIVER_SECONDS="1",
+    )
+    # a minute before the breaches: every warning window has begun, no window has lapsed
+    set_clock_file(clock_file, T0 - timedelta(minutes=1))
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            env={**env, "PORT": str(free_port()), "SLABOT_SWEEP_SECONDS": every},
+            cwd=tmp_path,
+            stdout=(tmp_path / f"run-{every}s.log").open("wb"),
+            stderr=subprocess.STDOUT,
         )
+        for every in ("2", "3")
+    ]
+    owed = breached_and_escalated(owners, warned=True)
+    warnings = {k: n for k, n in owed.items() if k[1] == "warn"}
+    cron_sweeps = 0
     try:
-        for _ in range(3):
-            assert sweep_once(env, tmp_path).returncode == 0
-        deadline = time.monotonic() + 60
-        while sum(breach_notices(fake_slack).values()) < len(refs) * 3:
-            assert time.monotonic() < deadline, breach_notices(fake_slack)
+        deadline = time.monotonic() + 120
+        while not all(arrivals(fake_slack)[k] >= n for k, n in warnings.items()):
+            assert time.monotonic() < deadline, warnings - arrivals(fake_slack)
             time.sleep(0.2)
-        for _, port in runs:
-            assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+        set_clock_file(clock_file, T0)
+        while not all(arrivals(fake_slack)[k] >= n for k, n in owed.items()):
+            assert time.monotonic() < deadline, owed - arrivals(fake_slack)
+            assert all(p.poll() is None for p in started), "an instance died"
+            result = sweep_once(env, tmp_path)  # cron, at the same time as both instances
+            assert result.returncode == 0, result.stdout + result.stderr
+            cron_sweeps += 1
+        time.sleep(4)  # two more passes of each instance, which must owe nothing more
     finally:
-        for process, _ in runs:
+        for process in started:
             process.terminate()
-            process.wait(timeout=10)
-    assert breach_notices(fake_slack) == expected(refs)
+            process.wait(timeout=15)
+    assert arrivals(fake_slack) == owed
+    assert fake_slack.violations == []
+    for every in ("2", "3"):
+        log = (tmp_path / f"run-{every}s.log").read_text()
+        assert "sweep pass failed" not in log and "Traceback" not in log, log
+        worked = re.findall(r"sweep: ([1-9]\d*) leads due", log)
+        assert worked, f"the instance sweeping every {every} s found no due lead:\n{log}"
+    assert cron_sweeps >= 2
 
 
 def test_a_slack_answering_30_percent_429s_and_10_percent_500s_gets_every_message_once(
