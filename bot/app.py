@@ -11,9 +11,8 @@ from bot.container import Container
 def build_app(container: Container, *, verify_token: bool = True) -> App:
     settings = container.settings
     app = App(
-        token=settings.bot_token,
         signing_secret=settings.signing_secret,
-        client=container.client,
+        client=container.client,  # the bot token is the client's
         token_verification_enabled=verify_token,
         request_verification_enabled=True,
     )
