@@ -657,7 +657,7 @@ class FakeSlack:
         self,
         method: str,
         n: int = 1,
-        timeout: float = 5.0,
+        timeout: float = 20.0,
         *,
         predicate: Callable[[Call], bool] | None = None,
     ) -> list[Call]:
