@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -38,8 +39,12 @@ class RunningBot:
         return self.log_path.read_text(errors="replace")
 
 
-@pytest.fixture
-def bot(fake_slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[RunningBot]:
+@contextlib.contextmanager
+def running_bot(
+    fake_slack: FakeSlack, database_url: str, tmp_path: Path, **extra_env: str
+) -> Iterator[RunningBot]:
+    """`slabot run` against the fake Slack (over HTTP unless extra_env says otherwise),
+    once /healthz answers; terminated on exit."""
     port = free_port()
     env = {
         **os.environ,
@@ -53,6 +58,7 @@ def bot(fake_slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[Ru
         "TZ": "Asia/Kolkata",  # the process zone must not matter
     }
     env.pop("SLACK_APP_TOKEN", None)
+    env.update(extra_env)
     log_path = tmp_path / "slabot-run.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -84,3 +90,9 @@ def bot(fake_slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[Ru
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def bot(fake_slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[RunningBot]:
+    with running_bot(fake_slack, database_url, tmp_path) as running:
+        yield running
