@@ -456,6 +456,8 @@ class FakeSlack:
         self._view_counter = 0
         self._stalls: dict[str, list[float | None]] = {}
         self.stalled = threading.Event()
+        # the WebSocket URL apps.connections.open hands out; None: every app token is refused
+        self.socket_mode_url: str | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.add_channel(DEFAULT_CHANNEL_ID, DEFAULT_CHANNEL_NAME)
@@ -802,7 +804,7 @@ class FakeSlack:
         token = (authorization or "").removeprefix("Bearer ").strip()
         if not authorization or not authorization.startswith("Bearer ") or not token:
             payload: dict[str, Any] = {"ok": False, "error": "not_authed"}
-        elif not token.startswith("xoxb-"):
+        elif not token.startswith("xapp-" if method == "apps.connections.open" else "xoxb-"):
             payload = {"ok": False, "error": "invalid_auth"}
         else:
             injected = self._fault_reply(method, args, at)
@@ -928,6 +930,14 @@ class FakeSlack:
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
+
+    def _m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Socket Mode: where to connect (``socket_mode_url``); the app token is checked above."""
+        with self._lock:
+            url = self.socket_mode_url
+        if url is None:
+            raise _fail("invalid_auth")
+        return {"ok": True, "url": url}
 
     def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(args.get("channel"))

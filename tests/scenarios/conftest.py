@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -41,7 +42,7 @@ class RunningBot:
 def bot_env(fake_slack: FakeSlack, database_url: str, **extra: str) -> dict[str, str]:
     """The environment of a `slabot run` or `slabot sweep` process talking to `fake_slack`."""
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "SLACK_APP_TOKEN"},
         "SLACK_BOT_TOKEN": "xoxb-scenario",
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake_slack.url,
@@ -51,7 +52,6 @@ def bot_env(fake_slack: FakeSlack, database_url: str, **extra: str) -> dict[str,
         "TZ": "Asia/Kolkata",  # the process zone must not matter
         **extra,
     }
-    env.pop("SLACK_APP_TOKEN", None)
     return env
 
 
@@ -92,10 +92,20 @@ def stop(running: RunningBot) -> None:
         running.process.wait()
 
 
-@pytest.fixture
-def bot(fake_slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[RunningBot]:
-    running = launch(bot_env(fake_slack, database_url), tmp_path)
+@contextlib.contextmanager
+def running_bot(
+    fake_slack: FakeSlack, database_url: str, tmp_path: Path, **extra_env: str
+) -> Iterator[RunningBot]:
+    """`slabot run` against the fake Slack (over HTTP unless extra_env says otherwise),
+    once /healthz answers; terminated on exit."""
+    running = launch(bot_env(fake_slack, database_url, **extra_env), tmp_path)
     try:
         yield running
     finally:
         stop(running)
+
+
+@pytest.fixture
+def bot(fake_slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[RunningBot]:
+    with running_bot(fake_slack, database_url, tmp_path) as running:
+        yield running
