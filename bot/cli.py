@@ -33,12 +33,22 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    url = _settings().database_url
+    applied = _upgrade(url)
+    done = f": applied {', '.join(applied)}" if applied else ""
+    print(f"database at {_redact(url)} is up to date{done}")
+    return 0
+
+
+def _upgrade(url: str) -> list[str]:
+    """Apply the migrations; one log line when there were any to apply (Alembic's own INFO
+    lines are silenced in `main`)."""
     from migrations.runner import upgrade
 
-    url = _settings().database_url
-    upgrade(url)
-    print(f"database at {_redact(url)} is up to date")
-    return 0
+    applied = upgrade(url)
+    if applied:
+        log.info("database at %s: applied migrations %s", _redact(url), ", ".join(applied))
+    return applied
 
 
 def _redact(url: str) -> str:
@@ -48,14 +58,16 @@ def _redact(url: str) -> str:
 
 
 def _container(*, need_slack: bool = False):  # type: ignore[no-untyped-def]
+    """Settings checked (and the agreement loaded) first: a missing token or agreement file
+    stops the command before the database is created or migrated."""
     from bot.container import build
-    from migrations.runner import upgrade
 
     settings = _settings()
     if need_slack:
         settings.require_slack()
-    upgrade(settings.database_url)
-    return build(settings)
+    agreement = load_agreement(settings.sla_config)
+    _upgrade(settings.database_url)
+    return build(settings, agreement=agreement)
 
 
 def cmd_import_leads(args: argparse.Namespace) -> int:
@@ -171,7 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if chatty else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("alembic").setLevel(logging.INFO if chatty else logging.WARNING)
+    # Alembic's INFO lines (plugin set-up, "Context impl", each step) are not slabot's news;
+    # `_upgrade` logs one line when migrations were applied
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return int(args.func(args))
     except SettingsError as error:

@@ -1,8 +1,12 @@
-"""The `slabot` command, run in-process: config check, CSV import, status, db upgrade, demo."""
+"""The `slabot` command, run in-process: config check, CSV import, status, db upgrade, demo;
+and as a process where what it prints is the point."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -357,6 +361,34 @@ def test_db_upgrade_succeeds_twice(workdir: Path, capsys: pytest.CaptureFixture[
     assert second == 0, err
     assert "up to date" in out
     assert leads_in(workdir) == []  # the schema exists
+
+
+def test_db_upgrade_prints_one_line_naming_the_migrations_and_no_alembic_chatter(
+    tmp_path: Path,
+) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
+
+    def upgrade() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return (done.stdout + done.stderr).splitlines()
+
+    first = upgrade()
+    assert len(first) == 1, first
+    assert "is up to date: applied 0001, " in first[0]
+    second = upgrade()
+    assert second == [f"database at sqlite:///{tmp_path / 'fresh.db'} is up to date"]
+    for line in first + second:
+        assert "INFO" not in line
+        assert "alembic" not in line
+        assert "Context impl" not in line
 
 
 def test_demo_prints_what_the_bot_would_post_and_exits_zero(
