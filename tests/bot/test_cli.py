@@ -1,5 +1,5 @@
-"""The `slabot` command, run in-process: config check, CSV import, status, db upgrade, demo;
-and as a process where what it prints is the point."""
+"""The `slabot` command, run in-process: config init and check, CSV import, status, db
+upgrade, demo; and as a process where what it prints is the point."""
 
 from __future__ import annotations
 
@@ -182,9 +182,76 @@ def test_config_check_reports_toml_syntax_errors_without_a_traceback(
 def test_config_check_reports_a_missing_file(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(capsys, "config", "check", str(workdir / "nope.toml"))
+    missing = workdir / "nope.toml"
+    code, _, err = run(capsys, "config", "check", str(missing))
     assert code == 1
-    assert "file not found" in err
+    assert f"the agreement file {missing} was not found" in err
+    assert f"`slabot config init {missing}`" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_config_check_without_a_file_says_sla_toml_was_not_found_and_how_to_create_it(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SLA_CONFIG")
+    code, out, err = run(capsys, "config", "check")
+    assert code == 1
+    assert "sla.toml was not found" in err
+    assert "`slabot config init`" in err
+    assert "SLA_CONFIG" in err
+    assert "Traceback" not in out + err
+
+
+# ------------------------------------------------------------------ config init
+
+
+def test_config_init_writes_the_commented_reference_agreement_to_sla_toml(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = run(capsys, "config", "init")
+    assert code == 0, err
+    written = workdir / "sla.toml"
+    assert written.read_bytes() == reference_agreement_path().read_bytes()
+    assert "wrote sla.toml" in out
+    assert "`slabot config check`" in out
+    monkeypatch.delenv("SLA_CONFIG")
+    code, out, err = run(capsys, "config", "check")
+    assert code == 0, err
+    assert "OK" in out
+
+
+def test_config_init_writes_to_the_file_it_is_given(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = workdir / "acme.toml"
+    code, out, err = run(capsys, "config", "init", str(target))
+    assert code == 0, err
+    assert target.read_bytes() == reference_agreement_path().read_bytes()
+    assert f"`slabot config check {target}`" in out
+    assert f"SLA_CONFIG={target}" in out
+    assert not (workdir / "sla.toml").exists()
+
+
+@pytest.mark.parametrize("argv", [[], ["acme.toml"]], ids=["sla.toml", "a named file"])
+def test_config_init_refuses_to_overwrite_an_existing_file_and_leaves_it_unchanged(
+    argv: list[str], workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    existing = workdir / (argv[0] if argv else "sla.toml")
+    existing.write_text("# our own agreement\n", encoding="utf-8")
+    code, out, err = run(capsys, "config", "init", *argv)
+    assert code == 1
+    assert f"{existing.name} already exists" in err
+    assert out == ""
+    assert existing.read_text(encoding="utf-8") == "# our own agreement\n"
+
+
+def test_config_init_into_a_missing_directory_says_why_without_a_traceback(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "config", "init", str(workdir / "nowhere" / "sla.toml"))
+    assert code == 1
+    assert "cannot write" in err
+    assert "Traceback" not in out + err
 
 
 # ------------------------------------------------------------------ import leads

@@ -73,8 +73,9 @@ def test_run_without_an_agreement_file_says_so_before_creating_the_database(
     result = run_bare({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode == 2
-    assert "sla.toml" in result.stderr
-    assert "not found" in result.stderr
+    assert "the agreement file sla.toml was not found" in result.stderr
+    assert "`slabot config init`" in result.stderr
+    assert len(output.strip().splitlines()) == 1, output
     assert "alembic" not in output
     assert "Traceback" not in output
     assert list(tmp_path.iterdir()) == []
