@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import SystemClock
-from bot.delivery import Deliverer
+from bot.delivery import Deliverer, Pacer
 from bot.directory import SlackDirectory
 from bot.owed import drawer
 from bot.people import People
@@ -123,8 +123,10 @@ def build(
     client: WebClient | None = None,
     directory: Directory | None = None,
     engine: Engine | None = None,
+    pacer: Pacer | None = None,
 ) -> Container:
-    """Wire real collaborators, or the ones a test or the demo passes in."""
+    """Wire real collaborators, or the ones a test or the demo passes in (`pacer`: how posts
+    are paced; by default one a second per channel, as Slack asks)."""
     agreement = agreement or load_agreement(settings.sla_config)
     engine = engine or make_engine(settings.database_url)
     clock = clock or SystemClock()
@@ -145,6 +147,7 @@ def build(
             lease=timedelta(seconds=settings.delivery_lease_seconds),
             draw=drawer(agreement),
             quiet=people.quiet_until,
+            pacer=pacer,
         ),
         people=people,
     )

@@ -3,12 +3,14 @@ upgrade, demo; and as a process where what it prints is the point."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -469,6 +471,42 @@ def test_demo_prints_what_the_bot_would_post_and_exits_zero(
     assert "webhook answers 422" in out
     assert "Traceback" not in out + err
     assert not (workdir / "cli.db").exists()  # the demo never touches the real database
+
+
+def test_the_demo_delivers_unpaced_so_it_never_sleeps_between_posts(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import bot.delivery
+
+    pauses: list[float] = []
+    monkeypatch.setattr(bot.delivery, "time", SimpleNamespace(time=time.time, sleep=pauses.append))
+    code, out, err = run(capsys, "demo")
+    assert code == 0, err
+    assert "messages posted" in out
+    assert pauses == []
+
+
+def test_the_demos_container_has_pacing_off_and_a_served_containers_has_it_on(
+    tmp_path: Path,
+) -> None:
+    from bot.container import build
+    from bot.demo import Demo
+    from bot.settings import Settings
+
+    demo = Demo(io.StringIO(), tmp_path)
+    try:
+        assert demo.c.deliverer.pacer.interval == 0
+    finally:
+        demo.c.close()
+    served = build(
+        Settings(database_url=f"sqlite:///{tmp_path / 'served.db'}"), agreement=demo.c.agreement
+    )
+    try:
+        assert served.deliverer.pacer.interval == 1.0
+    finally:
+        served.close()
 
 
 def test_status_lists_a_lead_closed_recently_with_its_outcome_and_no_due_instant(
