@@ -5,12 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.settings import Settings, SettingsError
-from slaengine.config import AgreementError, load_agreement
+from slaengine.config import (
+    AgreementError,
+    AgreementNotFound,
+    load_agreement,
+    reference_agreement_path,
+)
 
 log = logging.getLogger("slabot")
 
@@ -19,10 +25,54 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
+DEFAULT_AGREEMENT = Path("sla.toml")
+
+
+def _init_hint(path: str | Path) -> str:
+    """The command that creates the agreement file at `path`."""
+    if Path(path) == DEFAULT_AGREEMENT:
+        return "slabot config init"
+    return f"slabot config init {shlex.quote(str(path))}"
+
+
+def _not_found(error: AgreementNotFound, *, from_env: bool = True) -> str:
+    """One line: which file is missing and how to create it (or, where the path came from
+    the settings, how to name another)."""
+    elsewhere = ", or point SLA_CONFIG at yours" if from_env else ""
+    return (
+        f"the agreement file {error.source} was not found; create it with "
+        f"`{_init_hint(error.source)}` "
+        f"(the reference agreement, every key commented){elsewhere}"
+    )
+
+
+def cmd_config_init(args: argparse.Namespace) -> int:
+    target = Path(args.file) if args.file else DEFAULT_AGREEMENT
+    try:
+        with target.open("xb") as out:
+            out.write(reference_agreement_path().read_bytes())
+    except FileExistsError:
+        print(f"error: {target} already exists; it was left as it is", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot write {target}: {exc.strerror}", file=sys.stderr)
+        return 1
+    if target == DEFAULT_AGREEMENT:
+        after = "then `slabot config check`"
+    else:
+        name = shlex.quote(str(target))
+        after = f"then `slabot config check {name}`; `slabot run` reads it with SLA_CONFIG={name}"
+    print(f"wrote {target}: the reference agreement, every key commented; edit it, {after}")
+    return 0
+
+
 def cmd_config_check(args: argparse.Namespace) -> int:
     path = args.file or _settings().sla_config
     try:
         agreement = load_agreement(path)
+    except AgreementNotFound as error:
+        print(f"error: {_not_found(error, from_env=not args.file)}", file=sys.stderr)
+        return 1
     except AgreementError as error:
         print(f"{error.source}: {len(error.problems)} problem(s)", file=sys.stderr)
         for problem in error.problems:
@@ -33,12 +83,22 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    url = _settings().database_url
+    applied = _upgrade(url)
+    done = f": applied {', '.join(applied)}" if applied else ""
+    print(f"database at {_redact(url)} is up to date{done}")
+    return 0
+
+
+def _upgrade(url: str) -> list[str]:
+    """Apply the migrations; one log line when there were any to apply (Alembic's own INFO
+    lines are silenced in `main`)."""
     from migrations.runner import upgrade
 
-    url = _settings().database_url
-    upgrade(url)
-    print(f"database at {_redact(url)} is up to date")
-    return 0
+    applied = upgrade(url)
+    if applied:
+        log.info("database at %s: applied migrations %s", _redact(url), ", ".join(applied))
+    return applied
 
 
 def _redact(url: str) -> str:
@@ -48,14 +108,16 @@ def _redact(url: str) -> str:
 
 
 def _container(*, need_slack: bool = False):  # type: ignore[no-untyped-def]
+    """Settings checked (and the agreement loaded) first: a missing token or agreement file
+    stops the command before the database is created or migrated."""
     from bot.container import build
-    from migrations.runner import upgrade
 
     settings = _settings()
     if need_slack:
         settings.require_slack()
-    upgrade(settings.database_url)
-    return build(settings)
+    agreement = load_agreement(settings.sla_config)
+    _upgrade(settings.database_url)
+    return build(settings, agreement=agreement)
 
 
 def cmd_import_leads(args: argparse.Namespace) -> int:
@@ -158,6 +220,11 @@ def parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="the agreement file").add_subparsers(
         dest="config_command", required=True
     )
+    init = config.add_parser(
+        "init", help="write the commented reference agreement to ./sla.toml (or FILE)"
+    )
+    init.add_argument("file", nargs="?", help="where to write it (default ./sla.toml)")
+    init.set_defaults(func=cmd_config_init)
     check = config.add_parser("check", help="validate an agreement file")
     check.add_argument("file", nargs="?")
     check.set_defaults(func=cmd_config_check)
@@ -171,11 +238,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if chatty else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("alembic").setLevel(logging.INFO if chatty else logging.WARNING)
+    # Alembic's INFO lines (plugin set-up, "Context impl", each step) are not slabot's news;
+    # `_upgrade` logs one line when migrations were applied
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return int(args.func(args))
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except AgreementNotFound as error:
+        print(f"error: {_not_found(error)}", file=sys.stderr)
         return 2
     except AgreementError as error:
         print(f"error: the agreement {error.source} is invalid:", file=sys.stderr)

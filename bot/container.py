@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import FileClock, SystemClock
-from bot.delivery import Deliverer
+from bot.delivery import Deliverer, Pacer
 from bot.directory import SlackDirectory
 from bot.owed import drawer
 from bot.people import People
@@ -126,8 +126,10 @@ def build(
     client: WebClient | None = None,
     directory: Directory | None = None,
     engine: Engine | None = None,
+    pacer: Pacer | None = None,
 ) -> Container:
-    """Wire real collaborators, or the ones a test or the demo passes in."""
+    """Wire real collaborators, or the ones a test or the demo passes in (`pacer`: how posts
+    are paced; by default one a second per channel, as Slack asks)."""
     agreement = agreement or load_agreement(settings.sla_config)
     engine = engine or make_engine(settings.database_url)
     clock = clock or (FileClock(settings.clock_file) if settings.clock_file else SystemClock())
@@ -148,6 +150,7 @@ def build(
             lease=timedelta(seconds=settings.delivery_lease_seconds),
             draw=drawer(agreement),
             quiet=people.quiet_until,
+            pacer=pacer,
         ),
         people=people,
     )

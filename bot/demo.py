@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.blocks import leads as lead_blocks
 from bot.container import Container, build
+from bot.delivery import Pacer
 from bot.directory import StaticDirectory
 from bot.render import blocks_to_text, inline
 from bot.settings import Settings
@@ -75,6 +76,9 @@ class Demo:
             clock=self.clock,
             client=cast(WebClient, self.slack),
             directory=StaticDirectory(),
+            # nothing is posted to Slack, so nothing needs pacing: at Slack's one post a
+            # second per channel the simulated week would spend seconds asleep
+            pacer=Pacer(interval=0),
         )
         self.c.background_delivery = False
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from typing import Any
+
 from alembic import context
+from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy import create_engine, pool
 from sqlmodel import SQLModel
 
@@ -11,6 +15,15 @@ import slaengine.persistence.tables  # noqa: F401  (registers the tables)
 config = context.config
 url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
 target_metadata = SQLModel.metadata
+#: `runner.upgrade` passes a list here to learn which revisions were applied
+applied: list[str] | None = config.attributes.get("applied")
+
+
+def record_step(
+    ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any], run_args: Mapping[str, Any]
+) -> None:
+    if applied is not None and step.is_upgrade and step.up_revision_id:
+        applied.append(step.up_revision_id)
 
 
 def run_offline() -> None:
@@ -33,6 +46,7 @@ def run_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,
             compare_type=True,
+            on_version_apply=record_step,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -17,8 +17,15 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "head") -> list[str]:
+    """Apply the migrations up to `revision`; returns the revisions applied, oldest first
+    (empty when the schema was already there). Alembic's own INFO lines are the caller's
+    logging to keep or silence (`slabot` keeps them out)."""
+    config = alembic_config(url)
+    applied: list[str] = []
+    config.attributes["applied"] = applied
+    command.upgrade(config, revision)
+    return applied
 
 
 def downgrade(url: str, revision: str = "base") -> None:

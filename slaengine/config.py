@@ -303,6 +303,13 @@ class AgreementError(Exception):
         super().__init__(f"{source}: " + "; ".join(problems))
 
 
+class AgreementNotFound(AgreementError):
+    """There is no agreement file at `source`."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(source, ["file not found"])
+
+
 def _dotted(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
@@ -395,7 +402,7 @@ def load_agreement(path: str | Path) -> Agreement:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise AgreementError(str(path), ["file not found"]) from None
+        raise AgreementNotFound(str(path)) from None
     except OSError as exc:
         raise AgreementError(str(path), [f"cannot be read: {exc.strerror}"]) from None
     return parse_agreement(text, str(path))

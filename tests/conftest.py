@@ -1,5 +1,5 @@
-"""Shared fixtures: databases (SQLite always, PostgreSQL when TEST_DATABASE_URL is reachable),
-the reference agreement, a fixed clock and the fake Slack."""
+"""Shared fixtures: databases (SQLite always; PostgreSQL when TEST_DATABASE_URL is set, and
+then it must be reachable), the reference agreement, a fixed clock and the fake Slack."""
 
 from __future__ import annotations
 
@@ -21,7 +21,19 @@ from slaengine.persistence.db import make_engine
 from tests.fakeslack import FakeSlack
 
 NEW_YORK = ZoneInfo("America/New_York")
-SHARED_SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _shared_spec() -> Path:
+    """The project's shared spec folder (`shared/spec` beside the checkout, or beside a folder
+    holding it, as for a git worktree); where there is none, the place it would be."""
+    for folder in ROOT.parents:
+        if (folder / "shared" / "spec").is_dir():
+            return folder / "shared" / "spec"
+    return ROOT.parent / "shared" / "spec"
+
+
+SHARED_SPEC = _shared_spec()
 
 
 def _postgres_url() -> str | None:
@@ -34,19 +46,32 @@ def _postgres_reachable(url: str) -> str | None:
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
         engine.dispose()
-    except Exception as exc:  # any failure to connect means: skip, and say why
+    except Exception as exc:  # any failure to connect: say why
         return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
     return None
 
 
+def pytest_report_header() -> str:
+    url = _postgres_url()
+    if url is None:
+        return "PostgreSQL tier: skipped (TEST_DATABASE_URL is not set)"
+    return f"PostgreSQL tier: on, at {make_url(url).render_as_string()} (TEST_DATABASE_URL)"
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
+    """TEST_DATABASE_URL. Unset, the PostgreSQL tier skips, saying so; set, the server must
+    answer: a tier that was asked for fails rather than skip silently."""
     url = _postgres_url()
     if url is None:
         pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql+psycopg://...)")
     problem = _postgres_reachable(url)
     if problem:
-        pytest.skip(f"PostgreSQL at {make_url(url).render_as_string()} is not reachable: {problem}")
+        pytest.fail(
+            f"TEST_DATABASE_URL is set but PostgreSQL at {make_url(url).render_as_string()} "
+            f"cannot be reached: {problem} (unset TEST_DATABASE_URL to skip the PostgreSQL tier)",
+            pytrace=False,
+        )
     return url
 
 

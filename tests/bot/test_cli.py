@@ -1,10 +1,16 @@
-"""The `slabot` command, run in-process: config check, CSV import, status, db upgrade, demo."""
+"""The `slabot` command, run in-process: config init and check, CSV import, status, db
+upgrade, demo; and as a process where what it prints is the point."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -178,9 +184,76 @@ def test_config_check_reports_toml_syntax_errors_without_a_traceback(
 def test_config_check_reports_a_missing_file(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(capsys, "config", "check", str(workdir / "nope.toml"))
+    missing = workdir / "nope.toml"
+    code, _, err = run(capsys, "config", "check", str(missing))
     assert code == 1
-    assert "file not found" in err
+    assert f"the agreement file {missing} was not found" in err
+    assert f"`slabot config init {missing}`" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_config_check_without_a_file_says_sla_toml_was_not_found_and_how_to_create_it(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SLA_CONFIG")
+    code, out, err = run(capsys, "config", "check")
+    assert code == 1
+    assert "sla.toml was not found" in err
+    assert "`slabot config init`" in err
+    assert "SLA_CONFIG" in err
+    assert "Traceback" not in out + err
+
+
+# ------------------------------------------------------------------ config init
+
+
+def test_config_init_writes_the_commented_reference_agreement_to_sla_toml(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = run(capsys, "config", "init")
+    assert code == 0, err
+    written = workdir / "sla.toml"
+    assert written.read_bytes() == reference_agreement_path().read_bytes()
+    assert "wrote sla.toml" in out
+    assert "`slabot config check`" in out
+    monkeypatch.delenv("SLA_CONFIG")
+    code, out, err = run(capsys, "config", "check")
+    assert code == 0, err
+    assert "OK" in out
+
+
+def test_config_init_writes_to_the_file_it_is_given(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = workdir / "acme.toml"
+    code, out, err = run(capsys, "config", "init", str(target))
+    assert code == 0, err
+    assert target.read_bytes() == reference_agreement_path().read_bytes()
+    assert f"`slabot config check {target}`" in out
+    assert f"SLA_CONFIG={target}" in out
+    assert not (workdir / "sla.toml").exists()
+
+
+@pytest.mark.parametrize("argv", [[], ["acme.toml"]], ids=["sla.toml", "a named file"])
+def test_config_init_refuses_to_overwrite_an_existing_file_and_leaves_it_unchanged(
+    argv: list[str], workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    existing = workdir / (argv[0] if argv else "sla.toml")
+    existing.write_text("# our own agreement\n", encoding="utf-8")
+    code, out, err = run(capsys, "config", "init", *argv)
+    assert code == 1
+    assert f"{existing.name} already exists" in err
+    assert out == ""
+    assert existing.read_text(encoding="utf-8") == "# our own agreement\n"
+
+
+def test_config_init_into_a_missing_directory_says_why_without_a_traceback(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "config", "init", str(workdir / "nowhere" / "sla.toml"))
+    assert code == 1
+    assert "cannot write" in err
+    assert "Traceback" not in out + err
 
 
 # ------------------------------------------------------------------ import leads
@@ -359,6 +432,34 @@ def test_db_upgrade_succeeds_twice(workdir: Path, capsys: pytest.CaptureFixture[
     assert leads_in(workdir) == []  # the schema exists
 
 
+def test_db_upgrade_prints_one_line_naming_the_migrations_and_no_alembic_chatter(
+    tmp_path: Path,
+) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
+
+    def upgrade() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return (done.stdout + done.stderr).splitlines()
+
+    first = upgrade()
+    assert len(first) == 1, first
+    assert "is up to date: applied 0001, " in first[0]
+    second = upgrade()
+    assert second == [f"database at sqlite:///{tmp_path / 'fresh.db'} is up to date"]
+    for line in first + second:
+        assert "INFO" not in line
+        assert "alembic" not in line
+        assert "Context impl" not in line
+
+
 def test_demo_prints_what_the_bot_would_post_and_exits_zero(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -370,6 +471,42 @@ def test_demo_prints_what_the_bot_would_post_and_exits_zero(
     assert "webhook answers 422" in out
     assert "Traceback" not in out + err
     assert not (workdir / "cli.db").exists()  # the demo never touches the real database
+
+
+def test_the_demo_delivers_unpaced_so_it_never_sleeps_between_posts(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import bot.delivery
+
+    pauses: list[float] = []
+    monkeypatch.setattr(bot.delivery, "time", SimpleNamespace(time=time.time, sleep=pauses.append))
+    code, out, err = run(capsys, "demo")
+    assert code == 0, err
+    assert "messages posted" in out
+    assert pauses == []
+
+
+def test_the_demos_container_has_pacing_off_and_a_served_containers_has_it_on(
+    tmp_path: Path,
+) -> None:
+    from bot.container import build
+    from bot.demo import Demo
+    from bot.settings import Settings
+
+    demo = Demo(io.StringIO(), tmp_path)
+    try:
+        assert demo.c.deliverer.pacer.interval == 0
+    finally:
+        demo.c.close()
+    served = build(
+        Settings(database_url=f"sqlite:///{tmp_path / 'served.db'}"), agreement=demo.c.agreement
+    )
+    try:
+        assert served.deliverer.pacer.interval == 1.0
+    finally:
+        served.close()
 
 
 def test_status_lists_a_lead_closed_recently_with_its_outcome_and_no_due_instant(

@@ -1,4 +1,5 @@
-"""`slabot run` refuses to start deaf: bad secrets, an unreachable Slack, a bad app token."""
+"""`slabot run` refuses to start deaf: bad secrets, an unreachable Slack, a bad app token;
+and what is missing is said in one line, before any database is created."""
 
 from __future__ import annotations
 
@@ -28,6 +29,56 @@ def run(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=60,
     )
+
+
+def bare_environment() -> dict[str, str]:
+    """The environment of a newcomer's first `slabot run`: no Slack settings, no database URL,
+    no agreement file named."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("SLACK_", "SLABOT_"))
+        and name not in ("DATABASE_URL", "SLA_CONFIG", "PORT")
+    }
+
+
+def run_bare(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        env={**bare_environment(), **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_run_without_any_settings_names_the_missing_token_in_one_line_and_creates_no_database(
+    tmp_path: Path,
+) -> None:
+    result = run_bare({}, tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "SLACK_BOT_TOKEN" in output
+    assert len(output.strip().splitlines()) == 1, output
+    assert "Context impl" not in output
+    assert "alembic" not in output
+    assert not (tmp_path / "slabot.db").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_without_an_agreement_file_says_so_before_creating_the_database(
+    tmp_path: Path,
+) -> None:
+    result = run_bare({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2
+    assert "the agreement file sla.toml was not found" in result.stderr
+    assert "`slabot config init`" in result.stderr
+    assert len(output.strip().splitlines()) == 1, output
+    assert "alembic" not in output
+    assert "Traceback" not in output
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_placeholder_bot_token_stops_run_naming_the_variable(tmp_path: Path) -> None:
