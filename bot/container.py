@@ -21,7 +21,7 @@ from sqlmodel import Session
 from bot.clock import SystemClock
 from bot.delivery import Deliverer
 from bot.directory import SlackDirectory
-from bot.owed import drawer
+from bot.owed import drawer, relevance
 from bot.people import People
 from bot.settings import Settings
 from slaengine.clock import Clock
@@ -142,6 +142,7 @@ def build(
             engine,
             client,
             clock,
+            relevance=relevance,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
             draw=drawer(agreement),
             quiet=people.quiet_until,
