@@ -124,22 +124,29 @@ def cmd_import_leads(args: argparse.Namespace) -> int:
     from bot.importer import ImportFileError, import_leads
 
     c = _container()
-    # a one-shot command: each handoff's DM goes out before the next row, so nothing is
-    # still in flight on a background thread when the command reports and exits
-    c.background_delivery = False
     counts = {"imported": 0, "duplicate": 0, "refused": 0}
+    owners: set[str] = set()
     try:
         for report in import_leads(c, Path(args.file)):
             counts[report.outcome] += 1
+            if report.owner:
+                owners.add(report.owner)
             print(report)
     except ImportFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    c.deliverer.deliver_due()
+    finally:
+        c.close()
     print(
         f"{counts['imported']} imported, {counts['duplicate']} duplicate, "
         f"{counts['refused']} refused"
     )
+    if owners:
+        # stored and owed, not sent: a one-shot command does not wait on Slack's pace
+        print(
+            f"{len(owners)} rep(s) are owed a DM listing their new leads: a running "
+            "`slabot run` sends them, or else the next `slabot sweep`"
+        )
     return 1 if counts["refused"] else 0
 
 

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from bot.clock import FileClock, SystemClock
 from bot.delivery import Deliverer, Pacer
 from bot.directory import SlackDirectory
-from bot.owed import drawer
+from bot.owed import drawer, relevance
 from bot.people import People
 from bot.settings import Settings
 from slaengine.clock import Clock
@@ -147,6 +147,7 @@ def build(
             engine,
             client,
             clock,
+            relevance=relevance,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
             draw=drawer(agreement),
             quiet=people.quiet_until,

@@ -66,6 +66,8 @@ TITLES = {
     "escalate": "SLA breach escalated",
     "recycle": "Leads back with marketing",
     "digest": "Your SLA day",
+    "assigned": "Handed to you",
+    "reassigned": "Passed to you",
 }
 #: rows about one item that may be listed together in one message
 BATCHABLE = set(TITLES)

@@ -1,9 +1,13 @@
-"""Reminders about an SLA clock, drawn when they are sent.
+"""Messages about a lead, drawn when they are sent: reminders about an SLA clock, and the
+notices that a lead is someone's now (handed to them, or passed on from another rep).
 
-The sweep writes only what is owed: the lead, the step (`topic`), the clock and the
-recipient. The message itself is drawn at delivery from the lead as it is then, so a
+What is owed is written without its message: the lead, the step (`topic`), the clock and
+the recipient. The message itself is drawn at delivery from the lead as it is then, so a
 reminder that waited (quiet hours, a snooze, a retry after a 429) shows the current count
-of attempts and buttons that still work, and a pass over many due items writes no Block Kit.
+of attempts and buttons that still work, and a pass over many due items, or an import of
+many leads, writes no Block Kit. Notices going out together are drawn knowing it: one lead
+alone is shown in full with its buttons; many are listed one block each, so that one
+message holds as many as Slack allows.
 """
 
 from __future__ import annotations
@@ -13,12 +17,15 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
-from bot.blocks import Block, escape, reminders, section
-from bot.delivery import Draw
+from bot.blocks import MAX_BLOCKS, Block, escape, reminders, section
+from bot.blocks import leads as lead_blocks
+from bot.delivery import Draw, lead_relevance
 from slaengine.config import Agreement
+from slaengine.kinds.lead import Stage
 from slaengine.leadwork import LeadView, view
 from slaengine.persistence.outbox import needs_drawing
 from slaengine.persistence.tables import Lead, OutboxMessage, ref_of
@@ -40,6 +47,39 @@ def escalation_key(lead_id: int | None, target: str, clock: str) -> str:
 
 def recycle_key(lead_id: int | None, contact_id: str) -> str:
     return f"lead:{lead_id}:{contact_id}:recycle"
+
+
+#: the topics of the notices that a lead is someone's now
+HANDED, PASSED = "assigned", "reassigned"
+NOTICES = {HANDED, PASSED}
+
+
+def handed_key(lead_id: int | None, owner_id: str) -> str:
+    """A new lead's notice to its owner: once per lead and owner, however often it is
+    imported or retried."""
+    return f"lead:{lead_id}:{owner_id}:assigned"
+
+
+def passed_key(lead_id: int | None, owner_id: str, previous: str, at: datetime) -> str:
+    """A lead passed from `previous` to `owner_id` at `at`. The key is the only place the
+    previous owner is kept for the drawing (`passed_from`)."""
+    return f"lead:{lead_id}:{owner_id}:reassigned-from:{previous}:{at.isoformat()}"
+
+
+def passed_from(key: str) -> str:
+    return key.split(":")[4]
+
+
+def notice(topic: str, lead: Lead, key: str) -> dict[str, Any]:
+    """An outbox row (for `outbox.enqueue_many`) owing `lead`'s owner a notice, drawn at
+    delivery: `clock` is the window the lead is on (see `needs_drawing`)."""
+    return {
+        "key": key,
+        "target": lead.owner_id,
+        "topic": topic,
+        "lead_id": lead.id,
+        "clock": Stage(lead.stage).clock or "",
+    }
 
 
 def _clock_due(lead: Lead, clock: str) -> datetime | None:
@@ -71,10 +111,38 @@ def draw_row(row: OutboxMessage, lead: LeadView, agreement: Agreement) -> None:
     row.text, row.blocks = text, json.dumps(blocks)
 
 
+def draw_notice(
+    row: OutboxMessage, lead: LeadView, handed_by: str | None, agreement: Agreement, listed: bool
+) -> None:
+    """Fill in a notice that `lead` is the recipient's now: in full with its buttons, or as
+    one block of a list (`listed`)."""
+    zone = agreement.zone
+    blocks: list[Block]
+    if row.topic == HANDED:
+        new = lead_blocks.new_lead_item if listed else lead_blocks.new_lead_dm
+        text, blocks = new(lead, zone, handed_by)
+    else:
+        passed = lead_blocks.reassigned_item if listed else lead_blocks.reassigned_dm
+        text, blocks = passed(lead, zone, passed_from(row.key))
+    row.text, row.blocks = text, json.dumps(blocks)
+
+
+def listed_together(notices: Sequence[OutboxMessage]) -> bool:
+    """Whether notices going out together are listed one block each: when shown in full
+    (two blocks each, under one header) they would not fit in one message, or one lead
+    comes up twice (the same buttons twice in one message)."""
+    leads = {row.lead_id for row in notices}
+    return 1 + 2 * len(notices) > MAX_BLOCKS or len(leads) < len(notices)
+
+
 def drawer(agreement: Agreement) -> Draw:
-    """The delivery path's `draw`: reminders drawn from their leads, loaded together."""
+    """The delivery path's `draw`: reminders and notices drawn from their leads, which are
+    loaded together."""
 
     def draw(session: Session, rows: Sequence[OutboxMessage], now: datetime) -> None:
+        listed = listed_together(
+            [row for row in rows if row.topic in NOTICES and needs_drawing(row)]
+        )
         for row in rows:
             if not needs_drawing(row):
                 continue
@@ -85,7 +153,24 @@ def drawer(agreement: Agreement) -> Draw:
                 row.blocks = json.dumps([section(row.text)])
                 continue
             shown = view(lead, agreement, now)
+            if row.topic in NOTICES:
+                draw_notice(row, shown, lead.handed_off_by, agreement, listed)
+                continue
             due = _clock_due(lead, row.clock or "")
             draw_row(row, replace(shown, due_at=due) if due else shown, agreement)
 
     return draw
+
+
+def relevance(session: Session, row: OutboxMessage, now: datetime) -> str | None:
+    """Why a row about a lead no longer matters, or None: a notice that a lead is the
+    recipient's is dropped once the lead is closed or someone else's; reminders as
+    `lead_relevance` says."""
+    if row.topic not in NOTICES or row.lead_id is None:
+        return lead_relevance(session, row, now)
+    lead = session.get(Lead, row.lead_id)
+    if lead is None or not lead.is_open:
+        return "the lead is closed"
+    if lead.owner_id != row.target:
+        return "the lead has another owner now"
+    return None

@@ -27,6 +27,9 @@ def blocks_to_text(blocks: list[dict[str, Any]] | None, fallback: str = "") -> s
             if "text" in block:
                 lines.append(inline(block["text"]["text"]))
             lines += [inline(f["text"]) for f in block.get("fields", [])]
+            accessory = block.get("accessory") or {}
+            if accessory.get("type") == "button":
+                lines.append(f"  [{accessory['text']['text']}]")
         elif kind == "context":
             lines.append("  " + " | ".join(inline(e.get("text", "")) for e in block["elements"]))
         elif kind == "actions":

@@ -187,11 +187,11 @@ def _absences(c: Container, now: datetime, report: SweepReport) -> None:
     day = now.astimezone(c.agreement.zone).date()
     with unit_of_work(c.engine) as session:
         for user in lead_repo.away_with_open_leads(session, day):
-            for moved in leadwork.hand_on_open_leads(
+            moved = leadwork.hand_on_open_leads(
                 session, c.agreement, c.directory, user_id=user, now=now
-            ):
-                notices.lead_reassigned(c, session, moved)
-                report.handed_on += 1
+            )
+            notices.leads_passed_on(c, session, moved)
+            report.handed_on += len(moved)
 
 
 def _digests(c: Container, now: datetime, report: SweepReport) -> None:

@@ -159,12 +159,15 @@ def hand_off(
     at = request.handed_off_at or now
     if at > now + MAX_FUTURE:
         raise IntakeError("handed_off_at", f"{at.isoformat()} is in the future")
+    # everything that may refuse the request comes before the first write (routing moves
+    # the team's cursor), so a refused request changes nothing even inside a larger
+    # transaction (`slabot import` stores a batch of rows in one)
+    contact = resolve_person(agreement.marketing.contact, directory, "teams.marketing.contact")
     if request.owner:
         owner = resolve_person(request.owner, directory, "owner")
     else:
         owner = route(session=session, agreement=agreement, directory=directory, at=at)
     windows = plan_windows(agreement, status, request.campaign, at)
-    contact = resolve_person(agreement.marketing.contact, directory, "teams.marketing.contact")
     lead = Lead(
         external_id=request.external_id,
         name=request.name,

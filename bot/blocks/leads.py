@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.blocks import Block, actions, button, context, divider, escape, header, section, slack_date
@@ -98,6 +99,31 @@ def reassigned_dm(lead: LeadView, zone: ZoneInfo, previous: str) -> tuple[str, l
         lead_buttons(lead),
     ]
     return text, blocks
+
+
+def listed_lead(lead: LeadView, zone: ZoneInfo, note: str = "") -> Block:
+    """One lead among many in one message: a single block, its *Contacted* button beside it
+    (Accept and Reject are a click away in `/sla mine`)."""
+    extra: dict[str, Any] = {}
+    if lead.attempts < lead.max_attempts:
+        value = f"{lead.ref}|{lead.attempts}"
+        extra["accessory"] = button("Contacted", "lead_touch", value, style="primary")
+    return section(lead_line(lead, zone) + (f"\n{note}" if note else ""), **extra)
+
+
+def new_lead_item(
+    lead: LeadView, zone: ZoneInfo, handed_by: str | None
+) -> tuple[str, list[Block]]:
+    """A new lead listed with others in one DM (see `new_lead_dm` for one alone)."""
+    by = f" from <@{handed_by}>" if handed_by else ""
+    text = f"New lead {lead.ref}{by}: {escape(lead.title)}"
+    return text, [listed_lead(lead, zone, f"handed over by <@{handed_by}>" if handed_by else "")]
+
+
+def reassigned_item(lead: LeadView, zone: ZoneInfo, previous: str) -> tuple[str, list[Block]]:
+    """A lead passed on, listed with others in one DM (see `reassigned_dm` for one alone)."""
+    text = f"{lead.ref} is now yours (was <@{previous}>'s): {escape(lead.title)}"
+    return text, [listed_lead(lead, zone, f"was <@{previous}>'s")]
 
 
 def rejected_dm(lead: LeadView, by: str, reason: str) -> tuple[str, list[Block]]:

@@ -264,6 +264,22 @@ def hold(session: Session, row: OutboxMessage, *, until: datetime) -> None:
     session.add(row)
 
 
+def release(session: Session, keys: Sequence[str], now: datetime) -> None:
+    """Let rows owed with a later `not_before`, held back while what they go out with was
+    still being written (an import's notices), go out from `now`."""
+    for start in range(0, len(keys), 500):
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.key).in_(keys[start : start + 500]),
+                col(OutboxMessage.status) == PENDING,
+                col(OutboxMessage.not_before) > now,
+            )
+            .values(not_before=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def needs_drawing(row: OutboxMessage) -> bool:
     return row.clock is not None and not row.text
 

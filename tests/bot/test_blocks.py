@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from bot.blocks import reminders, slack_date
 from bot.blocks.agreement import agreement_blocks
 from bot.blocks.help import help_blocks
 from bot.blocks.modals import handoff_modal, reassign_modal, reject_modal
-from bot.delivery import compose
+from bot.delivery import chunks, compose
 from slaengine.config import Agreement
 from slaengine.kinds.lead import MarketingStatus, Stage
 from slaengine.leadwork import LeadView, MinePage
@@ -106,6 +107,24 @@ def test_a_composed_message_lists_each_row_under_one_header() -> None:
     assert "3" in blocks[0]["text"]["text"]
     assert block_errors(blocks) == []
     assert all(f"L-{1000 + n}" in text for n in range(3))
+
+
+@pytest.mark.parametrize("item", [lead_blocks.new_lead_item, lead_blocks.reassigned_item])
+def test_leads_listed_together_stay_within_slacks_limits_however_long_their_names(
+    item: Any,
+) -> None:
+    long = replace(lead(0), name="&" * 200, company="<b>" * 66, campaign="_" * 200)
+    rows = []
+    for n in range(120):
+        text, blocks = item(replace(long, id=n, ref=f"L-{1000 + n}"), NEW_YORK, "U0ERIN")
+        assert len(blocks) == 1
+        rows.append(
+            OutboxMessage(key=f"k{n}", target="U0ALICE", text=text, topic="assigned",
+                          blocks=json.dumps(blocks), not_before=DUE, created_at=DUE)
+        )  # fmt: skip
+    messages = [compose(group) for group in chunks(rows)]
+    assert all(blocks is not None and block_errors(blocks) == [] for _, blocks in messages)
+    assert sum(len(blocks or []) - 1 for _, blocks in messages) == 120
 
 
 def test_help_and_the_agreement_render_as_valid_blocks(agreement: Agreement) -> None:

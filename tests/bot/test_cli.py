@@ -289,10 +289,31 @@ def test_import_leads_reports_each_row_and_stores_the_good_ones(
         ("crm-2", "U0BOB", "csv"),
     ]
     assert stored[1].campaign == "Q4 webinar"
-    # the import delivers the owners' DMs before it exits
-    assert any("L-1001" in m["text"] for m in fake_slack.messages_to("U0ALICE"))
-    assert any("L-1002" in m["text"] for m in fake_slack.messages_to("U0BOB"))
+    assert "2 rep(s) are owed a DM listing their new leads" in out
+
+
+def test_the_import_returns_without_posting_and_a_later_sweep_delivers_one_dm_a_rep(
+    workdir: Path, capsys: pytest.CaptureFixture[str], fake_slack: FakeSlack
+) -> None:
+    rows = [f"crm-{n},Lead {n},Acme,,good,high,,{('U0ALICE', 'U0BOB')[n % 2]}" for n in range(8)]
+    csv = write_csv(workdir / "leads.csv", HEADER, *rows)
+    code, out, err = run(capsys, "import", "leads", str(csv))
+    assert code == 0, err
+    assert "8 imported, 0 duplicate, 0 refused" in out
+    assert "`slabot run`" in out and "`slabot sweep`" in out
+    assert fake_slack.calls("chat.postMessage") == []  # stored and owed, nothing posted
+
+    code, out, err = run(capsys, "sweep")
+    assert code == 0, err
+    stored = leads_in(workdir)
+    for owner in ("U0ALICE", "U0BOB"):
+        (dm,) = fake_slack.messages_to(owner)
+        theirs = [lead.ref for lead in stored if lead.owner_id == owner]
+        assert len(theirs) == 4
+        assert all(dm["text"].count(ref) == 1 for ref in theirs), dm["text"]
     assert fake_slack.violations == []
+    run(capsys, "sweep")
+    assert fake_slack.count("chat.postMessage") == 2  # delivered once
 
 
 def test_import_leads_of_only_good_rows_exits_zero(
