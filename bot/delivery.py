@@ -26,11 +26,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.blocks import MAX_BLOCKS, header
+from slaengine import obligations
 from slaengine.clock import Clock
-from slaengine.kinds.lead import Stage
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import Lead, OutboxMessage
+from slaengine.persistence.tables import Item, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -83,21 +83,11 @@ Draw = Callable[[Session, Sequence[OutboxMessage], datetime], None]
 Quiet = Callable[[str, datetime], datetime]
 
 
-def lead_relevance(session: Session, row: OutboxMessage, now: datetime) -> str | None:
-    """Why a reminder about a lead no longer matters, or None if it still does."""
-    if row.lead_id is None or row.topic != "warn":
+def item_relevance(session: Session, row: OutboxMessage, now: datetime) -> str | None:
+    """Why a reminder about an item no longer matters, or None if it still does."""
+    if row.item_id is None:
         return None
-    lead = session.get(Lead, row.lead_id)
-    if lead is None or not lead.is_open:
-        return "the lead is closed"
-    current = Stage(lead.stage).clock
-    if f":{current}" not in row.key:
-        return f"the lead is in its {current} window now"
-    if lead.owner_id != row.target:
-        return "the lead has another owner now"
-    if lead.due_at is not None and lead.due_at <= now:
-        return "the window lapsed; the breach notice takes over"
-    return None
+    return obligations.relevance(session.get(Item, row.item_id), row, now)
 
 
 @dataclass
@@ -183,7 +173,7 @@ class Deliverer:
         engine: Engine,
         client: WebClient,
         clock: Clock,
-        relevance: Relevance = lead_relevance,
+        relevance: Relevance = item_relevance,
         pacer: Pacer | None = None,
         lease: timedelta = LEASE,
         draw: Draw | None = None,

@@ -20,12 +20,12 @@ from bot.settings import Settings
 from bot.sweep import sweep
 from bot.usecases import go_away, reject_lead, take_handoff
 from migrations.runner import upgrade
-from slaengine import leadwork
+from slaengine import leadwork, obligations
 from slaengine.clock import FixedClock
 from slaengine.config import load_agreement, reference_agreement_path
 from slaengine.handoffs import IntakeError, parse_handoff
 from slaengine.leadwork import Refusal
-from slaengine.persistence import leads as lead_repo
+from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
 from slaengine.states import State
 
@@ -228,8 +228,8 @@ class Demo:
         self.mine("U0ALICE")
         with Session(self.c.engine) as session:
             states = [
-                leadwork.state_of(lead, self.clock.now())
-                for lead in lead_repo.recent(session, self.clock.now() - timedelta(days=30))
+                obligations.state_of(item, self.clock.now())
+                for item in item_repo.recent(session, self.clock.now() - timedelta(days=30))
             ]
         met = sum(s is State.MET for s in states)
         self.out.write(

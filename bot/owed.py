@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from bot.blocks import MAX_BLOCKS, Block, escape, reminders, section
 from bot.blocks import leads as lead_blocks
-from bot.delivery import Draw, lead_relevance
+from bot.delivery import Draw, item_relevance
 from slaengine.config import Agreement
 from slaengine.kinds.lead import Stage
 from slaengine.leadwork import LeadView, view
@@ -33,20 +33,20 @@ from slaengine.persistence.tables import Lead, OutboxMessage, ref_of
 log = logging.getLogger(__name__)
 
 
-def warn_key(lead_id: int | None, owner_id: str, clock: str) -> str:
-    return f"lead:{lead_id}:{owner_id}:warn:{clock}"
+def warn_key(item_id: int | None, owner_id: str, clock: str) -> str:
+    return f"lead:{item_id}:{owner_id}:warn:{clock}"
 
 
-def breach_key(lead_id: int | None, owner_id: str, clock: str) -> str:
-    return f"lead:{lead_id}:{owner_id}:breach:{clock}"
+def breach_key(item_id: int | None, owner_id: str, clock: str) -> str:
+    return f"lead:{item_id}:{owner_id}:breach:{clock}"
 
 
-def escalation_key(lead_id: int | None, target: str, clock: str) -> str:
-    return f"lead:{lead_id}:{target}:escalate:{clock}"
+def escalation_key(item_id: int | None, target: str, clock: str) -> str:
+    return f"lead:{item_id}:{target}:escalate:{clock}"
 
 
-def recycle_key(lead_id: int | None, contact_id: str) -> str:
-    return f"lead:{lead_id}:{contact_id}:recycle"
+def recycle_key(item_id: int | None, contact_id: str) -> str:
+    return f"lead:{item_id}:{contact_id}:recycle"
 
 
 #: the topics of the notices that a lead is someone's now
@@ -54,16 +54,16 @@ HANDED, PASSED = "assigned", "reassigned"
 NOTICES = {HANDED, PASSED}
 
 
-def handed_key(lead_id: int | None, owner_id: str) -> str:
+def handed_key(item_id: int | None, owner_id: str) -> str:
     """A new lead's notice to its owner: once per lead and owner, however often it is
     imported or retried."""
-    return f"lead:{lead_id}:{owner_id}:assigned"
+    return f"lead:{item_id}:{owner_id}:assigned"
 
 
-def passed_key(lead_id: int | None, owner_id: str, previous: str, at: datetime) -> str:
+def passed_key(item_id: int | None, owner_id: str, previous: str, at: datetime) -> str:
     """A lead passed from `previous` to `owner_id` at `at`. The key is the only place the
     previous owner is kept for the drawing (`passed_from`)."""
-    return f"lead:{lead_id}:{owner_id}:reassigned-from:{previous}:{at.isoformat()}"
+    return f"lead:{item_id}:{owner_id}:reassigned-from:{previous}:{at.isoformat()}"
 
 
 def passed_from(key: str) -> str:
@@ -77,7 +77,7 @@ def notice(topic: str, lead: Lead, key: str) -> dict[str, Any]:
         "key": key,
         "target": lead.owner_id,
         "topic": topic,
-        "lead_id": lead.id,
+        "item_id": lead.id,
         "clock": Stage(lead.stage).clock or "",
     }
 
@@ -131,7 +131,7 @@ def listed_together(notices: Sequence[OutboxMessage]) -> bool:
     """Whether notices going out together are listed one block each: when shown in full
     (two blocks each, under one header) they would not fit in one message, or one lead
     comes up twice (the same buttons twice in one message)."""
-    leads = {row.lead_id for row in notices}
+    leads = {row.item_id for row in notices}
     return 1 + 2 * len(notices) > MAX_BLOCKS or len(leads) < len(notices)
 
 
@@ -146,9 +146,9 @@ def drawer(agreement: Agreement) -> Draw:
         for row in rows:
             if not needs_drawing(row):
                 continue
-            lead = session.get(Lead, row.lead_id) if row.lead_id is not None else None
+            lead = session.get(Lead, row.item_id) if row.item_id is not None else None
             if lead is None:
-                ref = ref_of(row.lead_id) if row.lead_id else row.key
+                ref = ref_of(row.item_id) if row.item_id else row.key
                 row.text = f"{ref}: this lead no longer exists"
                 row.blocks = json.dumps([section(row.text)])
                 continue
@@ -165,10 +165,10 @@ def drawer(agreement: Agreement) -> Draw:
 def relevance(session: Session, row: OutboxMessage, now: datetime) -> str | None:
     """Why a row about a lead no longer matters, or None: a notice that a lead is the
     recipient's is dropped once the lead is closed or someone else's; reminders as
-    `lead_relevance` says."""
-    if row.topic not in NOTICES or row.lead_id is None:
-        return lead_relevance(session, row, now)
-    lead = session.get(Lead, row.lead_id)
+    `item_relevance` says."""
+    if row.topic not in NOTICES or row.item_id is None:
+        return item_relevance(session, row, now)
+    lead = session.get(Lead, row.item_id)
     if lead is None or not lead.is_open:
         return "the lead is closed"
     if lead.owner_id != row.target:

@@ -1,8 +1,10 @@
 """One pass of all time-driven work: the same for `slabot sweep` (cron) and the scheduler.
 
-It takes the lead timers that have come (stored in time order), writes what each lead owes
+It takes the item timers that have come (stored in time order), writes what each item owes
 to the outbox (one row per item, recipient and step; drawn at delivery), replaces each
-timer with the lead's next one, and delivers.
+timer with the item's next one, and delivers. It reads items only: what a crossing owes is
+the same for every kind (`slaengine.obligations`), and a kind says only who else hears of
+a breach and what its lapse means.
 """
 
 from __future__ import annotations
@@ -18,15 +20,14 @@ from bot import notices
 from bot.blocks import reminders
 from bot.container import Container
 from bot.delivery import DeliveryReport
-from bot.owed import breach_key, escalation_key, recycle_key, warn_key
-from slaengine import leadwork
+from slaengine import leadwork, obligations
 from slaengine.calendar import BusinessCalendar
-from slaengine.kinds.lead import Step, due_steps
+from slaengine.persistence import items as item_repo
 from slaengine.persistence import leads as lead_repo
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.leads import Timer
-from slaengine.persistence.tables import Lead
+from slaengine.persistence.items import Timer
+from slaengine.persistence.tables import Item
 from slaengine.states import State
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ DIGEST_ITEMS = 25
 
 @dataclass
 class SweepReport:
-    leads: int = 0
+    items: int = 0
     warnings: int = 0
     breaches: int = 0
     escalations: int = 0
@@ -54,7 +55,7 @@ class SweepReport:
 
     def line(self) -> str:
         return (
-            f"sweep: {self.leads} leads due, {self.warnings} warnings, {self.breaches} breaches, "
+            f"sweep: {self.items} items due, {self.warnings} warnings, {self.breaches} breaches, "
             f"{self.escalations} escalations, {self.recycled} recycled, {self.handed_on} handed on "
             f"from reps away, {self.digests} digests; {self.delivery.line()}"
         )
@@ -69,12 +70,9 @@ class Owed:
         self.done: list[Timer] = []
         self.next: list[Timer] = []
 
-    def add(self, **row: Any) -> None:
-        self.rows.append(row)
-
     def write(self, session: Session, now: datetime, report: SweepReport) -> None:
-        lead_repo.unschedule(session, self.done)
-        lead_repo.schedule(session, self.next)
+        item_repo.unschedule(session, self.done)
+        item_repo.schedule(session, self.next)
         written = outbox.enqueue_many(session, self.rows, now=now)
         report.warnings += written.get("warn", 0)
         report.breaches += written.get("breach", 0)
@@ -86,16 +84,15 @@ def sweep(c: Container, *, deliver: bool = True) -> SweepReport:
     # in UTC, as instants come back from the database: comparing datetimes in one zone is
     # several times cheaper than across zones, and a pass compares thousands
     now = c.clock.now().astimezone(UTC)
-    ladder = _ladder(c)
     after: Timer | None = None
     while True:
         with unit_of_work(c.engine) as session:
-            due = lead_repo.due_for_action(session, now, BATCH, after)
+            due = item_repo.due_for_action(session, now, BATCH, after)
             owed = Owed()
-            for timer, lead in due:
-                _advance(c, session, timer, lead, now, ladder, owed, report)
+            for timer, item in due:
+                _advance(c, session, timer, item, now, owed, report)
             owed.write(session, now, report)
-        report.leads += len(due)
+        report.items += len(due)
         if len(due) < BATCH:
             break
         after = due[-1][0]
@@ -110,76 +107,23 @@ def _advance(
     c: Container,
     session: Session,
     timer: Timer,
-    lead: Lead,
+    item: Item,
     now: datetime,
-    ladder: list[str],
     owed: Owed,
     report: SweepReport,
 ) -> None:
-    """What the thresholds a lead crossed since its timer owe, and its next timer.
-
-    Only the facts are written here; the messages are drawn at delivery (`bot.owed`), and
-    quiet hours are applied there too, in the recipient's own zone.
-    """
-    due = due_steps(leadwork.facts(lead), lead.recycle_at, timer.at, now)
-    lead_id, owner = lead.id, lead.owner_id
-    for threshold in due.steps:
-        clock = threshold.clock
-        if threshold.step is Step.WARN:
-            owed.add(
-                key=warn_key(lead_id, owner, clock),
-                target=owner,
-                topic="warn",
-                lead_id=lead_id,
-                clock=clock,
-            )
-        elif threshold.step is Step.BREACH:
-            owed.add(
-                key=breach_key(lead_id, owner, clock),
-                target=owner,
-                topic="breach",
-                lead_id=lead_id,
-                clock=clock,
-                replaces_key=warn_key(lead_id, owner, clock),
-            )
-            for target in ladder:
-                owed.add(
-                    key=escalation_key(lead_id, target, clock),
-                    target=target,
-                    topic="escalate",
-                    lead_id=lead_id,
-                    clock=clock,
-                )
-        elif threshold.step is Step.RECYCLE:
-            leadwork.recycle(session, lead, now)
-            report.recycled += 1
-            owed.add(
-                key=recycle_key(lead_id, lead.contact_id),
-                target=c.resolve(lead.contact_id),
-                topic="recycle",
-                lead_id=lead_id,
-                clock=clock,
-            )
-            return  # recycling closed the lead and removed its timers (`leadwork.recycle`)
-    following = due.next_action_at if lead.is_open else None
-    if following != timer.at:
+    """What the thresholds an item crossed since its timer owe (`obligations.advance`), and
+    its next timer. Only the facts are written here; the messages are drawn at delivery
+    (`bot.owed`), and quiet hours are applied there too, in the recipient's own zone."""
+    step = obligations.advance(session, c.agreement, item, timer.at, now, c.resolve)
+    owed.rows += step.owed
+    if step.lapsed:
+        report.recycled += 1
+        return  # the lapse closed the item and removed its timers
+    if step.next_at != timer.at:
         owed.done.append(timer)
-        if following is not None:
-            owed.next.append(Timer(following, timer.lead_id))
-
-
-def _ladder(c: Container) -> list[str]:
-    """Who hears of a breach, in the order of `leads.escalate`."""
-    agreement = c.agreement
-    targets: list[str] = []
-    for step in agreement.leads.escalate:
-        if step == "manager" and agreement.sales.manager:
-            targets.append(agreement.sales.manager)
-        elif step == "channel":
-            targets.append(agreement.agreement.scorecard_channel)
-        elif step == "contact":
-            targets.append(agreement.marketing.contact)
-    return [c.resolve(t) for t in dict.fromkeys(targets)]
+        if step.next_at is not None:
+            owed.next.append(Timer(step.next_at, timer.item_id))
 
 
 def _absences(c: Container, now: datetime, report: SweepReport) -> None:
@@ -210,7 +154,7 @@ def _digests(c: Container, now: datetime, report: SweepReport) -> None:
     if not any(starting(c.people.calendar_in(zone)) for zone in c.people.known_zones()):
         return
     with Session(c.engine) as session:
-        owners = lead_repo.owners_with_open(session)
+        owners = item_repo.owners_with_open(session)
     for owner in owners:
         calendar = c.people.calendar_of(owner, now)
         if not starting(calendar):

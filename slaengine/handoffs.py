@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from slaengine.config import EMAIL, SLACK_USER, Agreement
-from slaengine.kinds.lead import Fit, Interest, MarketingStatus, plan_windows
+from slaengine.kinds.lead import Fit, Interest, MarketingStatus, Stage, plan_windows
+from slaengine.persistence import items as item_repo
 from slaengine.persistence import leads as lead_repo
-from slaengine.persistence.tables import Lead
+from slaengine.persistence.tables import Item, Lead
 from slaengine.routing import next_in_rotation
 
 MAX_FUTURE = timedelta(minutes=5)
@@ -168,7 +169,22 @@ def hand_off(
     else:
         owner = route(session=session, agreement=agreement, directory=directory, at=at)
     windows = plan_windows(agreement, status, request.campaign, at)
+    item = Item(
+        kind="lead",
+        natural_key=f"lead:{request.external_id}",
+        team="sales",
+        owner_id=owner,
+        title=lead_title(request.name, request.company, request.external_id),
+        clock=Stage.NEW.clock,
+        start_at=at,
+        warn_at=windows.response_warn_at,
+        due_at=windows.response_due_at,
+        lapse_at=windows.recycle_at,
+        created_at=now,
+        updated_at=now,
+    )
     lead = Lead(
+        item=item,
         external_id=request.external_id,
         name=request.name,
         company=request.company,
@@ -178,7 +194,6 @@ def hand_off(
         marketing_status=status.value,
         campaign=request.campaign,
         via_campaign=windows.via_campaign,
-        owner_id=owner,
         contact_id=contact,
         source=source,
         handed_off_by=handed_off_by,
@@ -187,11 +202,6 @@ def hand_off(
         response_warn_at=windows.response_warn_at,
         accept_due_at=windows.accept_due_at,
         accept_warn_at=windows.accept_warn_at,
-        recycle_at=windows.recycle_at,
-        due_at=windows.response_due_at,
-        warn_at=windows.response_warn_at,
-        created_at=now,
-        updated_at=now,
     )
     try:
         with session.begin_nested():
@@ -204,8 +214,14 @@ def hand_off(
         return Handoff(raced, created=False)
     assert lead.id is not None
     first = min(windows.response_warn_at, windows.recycle_at)
-    lead_repo.schedule(session, [lead_repo.Timer(first, lead.id)])
+    item_repo.schedule(session, [item_repo.Timer(first, lead.id)])
     return Handoff(lead, created=True)
+
+
+def lead_title(name: str, company: str, external_id: str) -> str:
+    """How a lead is named in lists: its name (or CRM ID), and its company."""
+    who = name or external_id
+    return f"{who} ({company})" if company else who
 
 
 def route(*, session: Session, agreement: Agreement, directory: Directory, at: datetime) -> str:

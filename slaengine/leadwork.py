@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from slaengine import obligations
 from slaengine.config import Agreement
 from slaengine.handoffs import Directory, find_lead, resolve_person
-from slaengine.kinds.lead import LEADS, LeadFacts, MarketingStatus, Stage, thresholds
+from slaengine.kinds.lead import LEADS, LeadFacts, MarketingStatus, Stage
+from slaengine.obligations import ItemClock, Owed
+from slaengine.persistence import items as item_repo
 from slaengine.persistence import leads as lead_repo
-from slaengine.persistence.tables import Absence, Lead, LeadEvent
+from slaengine.persistence.tables import Absence, Item, Lead
 from slaengine.routing import next_in_rotation
 from slaengine.states import URGENCY, State
 
@@ -116,8 +120,9 @@ class MinePage:
 def mine_page(
     session: Session, agreement: Agreement, user_id: str, now: datetime, limit: int
 ) -> MinePage:
-    (open_, overdue, at_risk), shown = lead_repo.open_summary(session, user_id, now, limit)
-    items = [view(lead, agreement, now) for lead in shown]
+    (open_, overdue, at_risk), shown = item_repo.open_summary(session, user_id, now, limit)
+    leads = {lead.id: lead for lead in lead_repo.of_items(session, [i.id for i in shown])}
+    items = [view(leads[item.id], agreement, now) for item in shown if item.id in leads]
     return MinePage(items, open_, overdue, at_risk)
 
 
@@ -147,44 +152,37 @@ def _record(
 ) -> bool:
     """Log what happened once per key; False if this key was seen before (a double click)."""
     assert lead.id is not None
-    if lead_repo.event_seen(session, lead.id, key):
-        return False
-    try:
-        with session.begin_nested():
-            session.add(
-                LeadEvent(lead_id=lead.id, kind=kind, actor=actor, at=now, key=key, detail=detail)
-            )
-    except IntegrityError:
-        return False
-    return True
+    return item_repo.record(session, lead.id, kind, actor, now, key, detail)
 
 
 def next_action(lead: Lead) -> datetime | None:
     """The first instant ahead of the lead in its current stage (warning, breach, recycle)."""
-    ahead = thresholds(facts(lead), lead.recycle_at)
-    return ahead[0].at if ahead else None
+    return obligations.next_action(ItemClock.of(lead.item))
 
 
 def _moved(session: Session, lead: Lead, now: datetime, *, new_stage: bool = True) -> None:
-    """The lead changed: its current due and warning instants, and, when it entered a new
+    """The lead changed: its item's window, state and outcome, and, when it entered a new
     stage, its timers (see `_reschedule`)."""
     lead_facts = facts(lead)
-    lead.due_at, lead.warn_at = LEADS.due_at(lead_facts), LEADS.warn_at(lead_facts)
-    lead.is_open = Stage(lead.stage).is_open
-    if not lead.is_open:
-        lead.closed_at = now
-    lead.updated_at = now
+    item = lead.item
+    stage = lead_facts.stage
+    item.clock = stage.clock
+    item.due_at, item.warn_at = LEADS.due_at(lead_facts), LEADS.warn_at(lead_facts)
+    item.is_open = stage.is_open
+    if not item.is_open:
+        item.closed_at = now
+        item.outcome = LEADS.state(lead_facts, now).value
+    item.updated_at = now
+    session.add(item)
     if new_stage:
         _reschedule(session, lead)
 
 
 def _reschedule(session: Session, lead: Lead) -> None:
     """The lead's timers for its old stage go, and one comes for the first threshold of its
-    new stage (none once it is closed). A timer is always at one of the lead's threshold
-    instants, so they are found by key, without a search."""
+    new stage (none once it is closed)."""
     if lead.id is None:
         return
-    at = next_action(lead) if lead.is_open else None
     instants = {
         lead.response_warn_at,
         lead.response_due_at,
@@ -192,9 +190,7 @@ def _reschedule(session: Session, lead: Lead) -> None:
         lead.accept_due_at,
         lead.recycle_at,
     }
-    lead_repo.unschedule(session, [lead_repo.Timer(t, lead.id) for t in sorted(instants - {at})])
-    if at is not None:
-        lead_repo.schedule(session, [lead_repo.Timer(at, lead.id)])
+    item_repo.retime(session, lead.id, instants, next_action(lead) if lead.is_open else None)
 
 
 @dataclass(frozen=True)
@@ -304,10 +300,14 @@ def reassign(
     previous = lead.owner_id
     assert lead.id is not None
     _record(session, lead, "reassign", actor, now, f"reassign:{previous}:{to}:{now.isoformat()}")
-    lead.owner_id = to
-    lead.updated_at = now
-    session.add(lead)
+    _give(session, lead, to, now)
     return Reassignment(lead, previous)
+
+
+def _give(session: Session, lead: Lead, to: str, now: datetime) -> None:
+    lead.item.owner_id = to
+    lead.item.updated_at = now
+    session.add(lead.item)
 
 
 @dataclass(frozen=True)
@@ -359,9 +359,7 @@ def hand_on_open_leads(
         _record(
             session, lead, "reassign", user_id, now, f"away:{user_id}:{chosen}:{now.isoformat()}"
         )
-        lead.owner_id = chosen
-        lead.updated_at = now
-        session.add(lead)
+        _give(session, lead, chosen, now)
         moved.append(Reassignment(lead, user_id))
     session.add(cursor)
     return moved
@@ -372,3 +370,56 @@ def recycle(session: Session, lead: Lead, now: datetime) -> None:
     lead.stage = Stage.RECYCLED.value
     _moved(session, lead, now)
     session.add(lead)
+
+
+class LeadObligations:
+    """Leads as one kind of obligation: who hears of a breach (`leads.escalate`), and what
+    the lapse means (no progress by `recycle_after`: back to marketing)."""
+
+    name = "lead"
+
+    def ladder(self, agreement: Agreement, item: Item) -> list[str]:
+        targets: list[str] = []
+        for step in agreement.leads.escalate:
+            if step == "manager" and agreement.sales.manager:
+                targets.append(agreement.sales.manager)
+            elif step == "channel":
+                targets.append(agreement.agreement.scorecard_channel)
+            elif step == "contact":
+                targets.append(agreement.marketing.contact)
+        return targets
+
+    def lapse(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> list[Owed]:
+        lead = session.get(Lead, item.id)
+        assert lead is not None
+        recycle(session, lead, now)
+        return [
+            {
+                "key": f"lead:{item.id}:{lead.contact_id}:recycle",  # as owed before items
+                "target": lead.contact_id,
+                "topic": "recycle",
+                "item_id": item.id,
+                "clock": "lead",
+            }
+        ]
+
+    def describe(self, session: Session, items: Sequence[Item]) -> dict[int, dict[str, Any]]:
+        leads = lead_repo.of_items(session, [item.id for item in items])
+        return {
+            lead.id: {
+                "stage": lead.stage,
+                "external_id": lead.external_id,
+                "name": lead.name,
+                "company": lead.company,
+                "marketing_status": lead.marketing_status,
+                "campaign": lead.campaign,
+                "handed_off_at": lead.handed_off_at.isoformat(),
+            }
+            for lead in leads
+            if lead.id is not None
+        }
+
+
+obligations.register(LeadObligations())

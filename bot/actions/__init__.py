@@ -158,7 +158,7 @@ def register_reminders(app: App, container: Container) -> None:
                     target=lead.owner_id,
                     text="",
                     topic="warn",
-                    lead_id=lead.id,
+                    item_id=lead.id,
                     not_before=again,
                     clock=clock,
                 )

@@ -14,7 +14,7 @@ from bot.container import Container
 from bot.usecases import go_away, reject_lead
 from slaengine import leadwork
 from slaengine.leadwork import Refusal
-from slaengine.persistence import leads as lead_repo
+from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
 
 
@@ -35,7 +35,7 @@ def team(c: Container, command: dict[str, Any], rest: str, respond: Respond, cli
     if not c.agreement.may_oversee(user):
         raise Refusal("`/sla team` is for the sales manager and admins. Try `/sla mine`.")
     with unit_of_work(c.engine) as session:
-        counts = lead_repo.open_counts_by_owner(session, c.clock.now())
+        counts = item_repo.open_counts_by_owner(session, c.clock.now())
     rows = sorted(
         ((owner, open_, at_risk, overdue) for owner, open_, overdue, at_risk in counts),
         key=lambda r: (-r[3], -r[2], -r[1], r[0]),

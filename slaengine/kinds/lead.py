@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import NamedTuple
 
 from slaengine.config import Agreement
 from slaengine.kinds import warning_instant
@@ -176,79 +175,3 @@ class LeadKind:
 
 
 LEADS = LeadKind()
-
-
-class Step(StrEnum):
-    """What a sweep does when a lead's clock crosses an instant."""
-
-    WARN = "warn"
-    BREACH = "breach"
-    RECYCLE = "recycle"
-
-
-class Threshold(NamedTuple):
-    at: datetime
-    step: Step
-    clock: str  # "response" | "accept" | "lead"
-
-    @property
-    def name(self) -> str:
-        return f"{self.step.value}:{self.clock}"
-
-
-#: at the same instant a warning comes before the breach, and both before recycling
-_STEP_ORDER = {Step.WARN: 0, Step.BREACH: 1, Step.RECYCLE: 2}
-
-
-def _in_order(t: Threshold) -> tuple[datetime, int]:
-    return t.at, _STEP_ORDER[t.step]
-
-
-def thresholds(item: LeadFacts, recycle_at: datetime) -> list[Threshold]:
-    """The instants ahead of a lead in its current stage, in order."""
-    if item.stage is Stage.NEW:
-        warn, due, name = item.response_warn_at, item.response_due_at, "response"
-    elif item.stage is Stage.WORKING:
-        warn, due, name = item.accept_warn_at, item.accept_due_at, "accept"
-    else:
-        return []
-    points = [
-        Threshold(warn, Step.WARN, name),
-        Threshold(due, Step.BREACH, name),
-        Threshold(recycle_at, Step.RECYCLE, "lead"),
-    ]
-    points.sort(key=_in_order)
-    return points
-
-
-class Due(NamedTuple):
-    """What a sweep at `now` owes for one lead, and when to look at it again."""
-
-    steps: list[Threshold]
-    next_action_at: datetime | None
-
-
-def due_steps(item: LeadFacts, recycle_at: datetime, since: datetime | None, now: datetime) -> Due:
-    """Thresholds crossed in (since, now], after catch-up.
-
-    `since` is the instant of the lead's timer: thresholds before it were handled by an
-    earlier pass (or belong to a stage the lead has left). A warning whose window already
-    lapsed by `now` is dropped in favour of the breach; once the lead is recycled nothing
-    else is owed.
-    """
-    crossed: list[Threshold] = []
-    following: datetime | None = None
-    for t in thresholds(item, recycle_at):  # in time order
-        # a window is breached only once its due instant is behind us (see Clock.state)
-        if t.at < now if t.step is Step.BREACH else t.at <= now:
-            if since is None or t.at >= since:
-                crossed.append(t)
-        elif following is None:
-            following = t.at
-    if not crossed:
-        return Due(crossed, following)
-    if any(t.step is Step.RECYCLE for t in crossed):
-        return Due([t for t in crossed if t.step is Step.RECYCLE], None)
-    breached = {t.clock for t in crossed if t.step is Step.BREACH}
-    steps = [t for t in crossed if not (t.step is Step.WARN and t.clock in breached)]
-    return Due(steps, following)

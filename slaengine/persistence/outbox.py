@@ -24,7 +24,7 @@ from slaengine.persistence.db import (
     upsert_insert,
     write_many,
 )
-from slaengine.persistence.tables import DeliveryPace, Lead, OutboxMessage
+from slaengine.persistence.tables import DeliveryPace, Item, Lead, OutboxMessage
 
 PENDING, SENDING, SENT, FAILED, DROPPED = "pending", "sending", "sent", "failed", "dropped"
 
@@ -39,7 +39,7 @@ def enqueue(
     now: datetime,
     not_before: datetime | None = None,
     topic: str = "notice",
-    lead_id: int | None = None,
+    item_id: int | None = None,
     replaces_key: str | None = None,
     clock: str | None = None,
     status: str = PENDING,
@@ -55,7 +55,7 @@ def enqueue(
         not_before=not_before or now,
         created_at=now,
         topic=topic,
-        lead_id=lead_id,
+        item_id=item_id,
         replaces_key=replaces_key,
         clock=clock,
         status=status,
@@ -73,7 +73,7 @@ def enqueue_many(
 ) -> dict[str, int]:
     """Owe many messages in a few statements; returns how many were new, by topic.
 
-    Each row has `key` and `target`, and optionally `text`, `blocks`, `topic`, `lead_id`,
+    Each row has `key` and `target`, and optionally `text`, `blocks`, `topic`, `item_id`,
     `replaces_key`, `clock`, `not_before`, `status`. A key owed before is left as it is
     (and so is a key repeated within `rows`).
     """
@@ -91,7 +91,7 @@ def enqueue_many(
                 "text": row.get("text", ""),
                 "blocks": json.dumps(list(blocks)) if blocks is not None else None,
                 "topic": topic,
-                "lead_id": row.get("lead_id"),
+                "item_id": row.get("item_id"),
                 "replaces_key": row.get("replaces_key"),
                 "clock": row.get("clock"),
                 "not_before": bind(not_before) if not_before is not None else created,
@@ -105,7 +105,7 @@ def enqueue_many(
 
 
 _COLUMNS = (
-    "key", "target", "text", "blocks", "topic", "lead_id", "replaces_key", "clock",
+    "key", "target", "text", "blocks", "topic", "item_id", "replaces_key", "clock",
     "not_before", "status", "attempts", "created_at",
 )  # fmt: skip
 
@@ -190,8 +190,8 @@ def claim_for(
 
 def claimed(
     session: Session, ids: Sequence[int], batch: str
-) -> tuple[list[OutboxMessage], list[Lead]]:
-    """The rows of `ids` still claimed for `batch`, in id order, and the leads they are
+) -> tuple[list[OutboxMessage], list[Item]]:
+    """The rows of `ids` still claimed for `batch`, in id order, and the items they are
     about: while the caller holds those, checking and drawing the rows asks nothing more
     of the database."""
     query = (
@@ -204,9 +204,13 @@ def claimed(
         .order_by(col(OutboxMessage.id))
     )
     rows = list(session.exec(query).all())
-    about = sorted({row.lead_id for row in rows if row.lead_id is not None})
-    leads = list(session.exec(select(Lead).where(col(Lead.id).in_(about))).all()) if about else []
-    return rows, leads
+    about = sorted({row.item_id for row in rows if row.item_id is not None})
+    items = list(session.exec(select(Item).where(col(Item.id).in_(about))).all()) if about else []
+    # the details of the leads among them too: drawing a lead's reminder needs them
+    leads = [i.id for i in items if i.kind == "lead"]
+    if leads:
+        session.exec(select(Lead).where(col(Lead.id).in_(leads))).all()
+    return rows, items
 
 
 def by_key(session: Session, key: str) -> OutboxMessage | None:

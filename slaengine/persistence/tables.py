@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Relationship, SQLModel
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -53,12 +53,56 @@ def instant(*, nullable: bool = True, index: bool = False) -> Any:
     return Field(default=None, sa_type=UTCDateTime(), nullable=nullable, index=index)
 
 
-class Lead(SQLModel, table=True):
-    __tablename__ = "leads"
-    # covers counting and ranking an owner's open leads by state, with no row read
-    __table_args__ = (sa.Index("ix_leads_owner_open", "owner_id", "is_open", "due_at", "warn_at"),)
+REF_BASE = 1000
+
+#: the letter each kind's refs start with (`L-1042`); a ref names its kind
+PREFIXES: dict[str, str] = {}
+
+
+def ref_of(item_id: int | None, kind: str = "lead") -> str:
+    if item_id is None:
+        raise ValueError("an item has no ref before it is stored")
+    return f"{PREFIXES.get(kind, 'L')}-{REF_BASE + item_id}"
+
+
+class Item(SQLModel, table=True):
+    """One obligation of any kind, with its one clock: what the sweep, the outbox, delivery,
+    `/sla mine`, the digests, `/sla team`, status and the scorecard read. A kind keeps its
+    own details in a table of its own, one row per item, under the item's id."""
+
+    __tablename__ = "items"
+    # covers counting and ranking an owner's open items by state, with no row read
+    __table_args__ = (sa.Index("ix_items_owner_open", "owner_id", "is_open", "due_at", "warn_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=24)
+    natural_key: str = Field(max_length=300, unique=True)  # one item per period, lead, ...
+    parent_id: int | None = Field(default=None, foreign_key="items.id")
+    team: str = Field(max_length=40)
+    owner_id: str = Field(max_length=40)
+    title: str = Field(default="", max_length=500)
+    clock: str | None = Field(default=None, max_length=16)  # the window running now
+    is_open: bool = True
+    start_at: datetime = instant(nullable=False)
+    warn_at: datetime | None = instant()
+    due_at: datetime | None = instant()
+    lapse_at: datetime | None = instant()  # the item closes by itself then (its kind says how)
+    outcome: str | None = Field(default=None, max_length=8)  # met | missed, once closed
+    closed_at: datetime | None = instant(index=True)
+    created_at: datetime = instant(nullable=False)
+    updated_at: datetime = instant(nullable=False)
+
+    @property
+    def ref(self) -> str:
+        return ref_of(self.id, self.kind)
+
+
+class Lead(SQLModel, table=True):
+    """A lead's details; its clock, owner and state are its item's (`lead.item`)."""
+
+    __tablename__ = "leads"
+
+    id: int | None = Field(default=None, primary_key=True, foreign_key="items.id")
     external_id: str = Field(max_length=200, unique=True)
     name: str = Field(default="", max_length=200)
     company: str = Field(default="", max_length=200)
@@ -68,7 +112,6 @@ class Lead(SQLModel, table=True):
     marketing_status: str = Field(max_length=40)
     campaign: str | None = Field(default=None, max_length=200)
     via_campaign: bool = False
-    owner_id: str = Field(max_length=40)
     contact_id: str = Field(max_length=40)
     source: str = Field(max_length=16)
     handed_off_by: str | None = Field(default=None, max_length=40)
@@ -77,60 +120,79 @@ class Lead(SQLModel, table=True):
     response_warn_at: datetime = instant(nullable=False)
     accept_due_at: datetime = instant(nullable=False)
     accept_warn_at: datetime = instant(nullable=False)
-    recycle_at: datetime = instant(nullable=False)
     stage: str = Field(default="new", max_length=16)
-    is_open: bool = True
-    due_at: datetime | None = instant()  # the current stage's window: due...
-    warn_at: datetime | None = instant()  # ...and warning instants (none once closed)
     first_touch_at: datetime | None = instant()
     attempts: int = 0
     decided_at: datetime | None = instant()
     reject_reason: str | None = Field(default=None, max_length=2000)
-    closed_at: datetime | None = instant(index=True)
-    created_at: datetime = instant(nullable=False)
-    updated_at: datetime = instant(nullable=False)
+    item: Item = Relationship(sa_relationship_kwargs={"lazy": "joined", "innerjoin": True})
 
     @property
     def ref(self) -> str:
         return ref_of(self.id)
 
+    @property
+    def owner_id(self) -> str:
+        return self.item.owner_id
 
-REF_BASE = 1000
+    @property
+    def is_open(self) -> bool:
+        return self.item.is_open
+
+    @property
+    def due_at(self) -> datetime | None:
+        return self.item.due_at
+
+    @property
+    def warn_at(self) -> datetime | None:
+        return self.item.warn_at
+
+    @property
+    def recycle_at(self) -> datetime:
+        assert self.item.lapse_at is not None
+        return self.item.lapse_at
+
+    @property
+    def closed_at(self) -> datetime | None:
+        return self.item.closed_at
+
+    @property
+    def created_at(self) -> datetime:
+        return self.item.created_at
+
+    @property
+    def updated_at(self) -> datetime:
+        return self.item.updated_at
 
 
-class LeadTimer(SQLModel, table=True):
-    """When to look at a lead next: "at `at`, see which of its thresholds have come".
+class ItemTimer(SQLModel, table=True):
+    """When to look at an item next: "at `at`, see which of its thresholds have come".
 
-    The sweep takes the timers that have come, in order, and replaces each with the lead's
+    The sweep takes the timers that have come, in order, and replaces each with the item's
     next one. Stored in time order (a clustered key on SQLite), so a pass reads and writes a
-    few neighbouring pages however many leads are open, and never rewrites a lead's row. A
-    change of stage replaces the lead's timers; a timer left behind all the same (a change
-    racing a pass) is harmless: looking at the lead again owes nothing new, since every
+    few neighbouring pages however many items are open, and never rewrites an item's row. A
+    change of window replaces the item's timers; a timer left behind all the same (a change
+    racing a pass) is harmless: looking at the item again owes nothing new, since every
     message is keyed.
     """
 
-    __tablename__ = "lead_timers"
+    __tablename__ = "item_timers"
     __table_args__ = {"sqlite_with_rowid": False}
 
     at: datetime = Field(sa_type=UTCDateTime(), primary_key=True)
-    lead_id: int = Field(foreign_key="leads.id", primary_key=True)
+    item_id: int = Field(foreign_key="items.id", primary_key=True)
 
 
-def ref_of(lead_id: int | None) -> str:
-    if lead_id is None:
-        raise ValueError("a lead has no ref before it is stored")
-    return f"L-{REF_BASE + lead_id}"
+class ItemEvent(SQLModel, table=True):
+    """What happened to an item, once: `key` makes a repeated action (a double click) a
+    no-op."""
 
-
-class LeadEvent(SQLModel, table=True):
-    """What happened to a lead, once: `key` makes a repeated action (a double click) a no-op."""
-
-    __tablename__ = "lead_events"
-    __table_args__ = (sa.UniqueConstraint("lead_id", "key", name="uq_lead_events_lead_key"),)
+    __tablename__ = "item_events"
+    __table_args__ = (sa.UniqueConstraint("item_id", "key", name="uq_item_events_item_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    lead_id: int = Field(foreign_key="leads.id", index=True)
-    kind: str = Field(max_length=24)
+    item_id: int = Field(foreign_key="items.id", index=True)
+    action: str = Field(max_length=24)
     actor: str = Field(max_length=40)
     at: datetime = instant(nullable=False)
     key: str = Field(max_length=200)
@@ -180,7 +242,7 @@ class OutboxMessage(SQLModel, table=True):
     key: str = Field(max_length=300, unique=True)
     target: str = Field(max_length=80)
     topic: str = Field(default="notice", max_length=16)
-    lead_id: int | None = None
+    item_id: int | None = None
     replaces_key: str | None = Field(default=None, max_length=300)
     clock: str | None = Field(default=None, max_length=16)
     batch: str | None = Field(default=None, max_length=64)

@@ -101,7 +101,7 @@ def test_a_failing_pass_is_logged_and_the_next_pass_runs_and_counts(
         outcome = outcomes.pop(0)
         if outcome is not None:
             raise outcome
-        return SweepReport(leads=1)
+        return SweepReport(items=1)
 
     monkeypatch.setattr(server, "sweep", sweep)
     heartbeat = Heartbeat()
@@ -112,7 +112,7 @@ def test_a_failing_pass_is_logged_and_the_next_pass_runs_and_counts(
         server.sweep_pass(c, heartbeat)
     assert (heartbeat.passes, heartbeat.failures) == (1, 1)
     assert heartbeat.last_pass_at == clock.now()
-    assert "sweep: 1 leads due" in caplog.text
+    assert "sweep: 1 items due" in caplog.text
 
 
 def test_a_quiet_pass_logs_nothing(

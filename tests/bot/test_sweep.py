@@ -21,7 +21,7 @@ from slaengine import leadwork
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement
 from slaengine.handoffs import hand_off, parse_handoff
-from slaengine.persistence import leads as lead_repo
+from slaengine.persistence import items as item_repo
 from slaengine.persistence import outbox
 from slaengine.persistence.db import make_engine, unit_of_work
 from slaengine.persistence.tables import Lead, OutboxMessage
@@ -247,7 +247,7 @@ def test_a_lead_without_progress_is_recycled_to_marketing_and_leaves_the_reps_li
         assert leadwork.mine(session, c.agreement, "U0ALICE", clock.now()) == []
         stored = session.get(Lead, lead.id)
         assert stored is not None and stored.stage == "recycled" and not stored.is_open
-        assert lead_repo.timers_of(session, lead.id or 0) == []
+        assert item_repo.timers_of(session, lead.id or 0) == []
 
 
 def test_the_daily_digest_lists_overdue_and_at_risk_items_once_a_day(
@@ -382,7 +382,7 @@ def test_a_pass_looks_at_each_lead_once_even_when_its_breach_is_exactly_now(
     sweep(c, deliver=False)  # the warnings
     clock.set(leads[0].response_due_at)  # every window ends now: not yet breached
     report = sweep(c, deliver=False)
-    assert (report.leads, report.breaches) == (7, 0)
+    assert (report.items, report.breaches) == (7, 0)
     clock.set(leads[0].response_due_at + timedelta(seconds=1))
     assert sweep(c, deliver=False).breaches == 7
 
@@ -432,7 +432,7 @@ def test_a_pass_rewrites_no_lead_only_the_timer_of_each_lead_it_looked_at(
     after = reload(c, lead)
     assert after.model_dump() == before.model_dump()
     with Session(c.engine) as session:
-        assert lead_repo.timers_of(session, after.id or 0) == [ny(23, 13, 0)]
+        assert item_repo.timers_of(session, after.id or 0) == [ny(23, 13, 0)]
 
 
 def test_a_first_touch_replaces_the_leads_timer_with_its_accept_windows(
@@ -445,10 +445,10 @@ def test_a_first_touch_replaces_the_leads_timer_with_its_accept_windows(
             session, c.agreement, name=lead.ref, actor="U0ALICE", now=clock.now(), key="t"
         )
     with Session(c.engine) as session:
-        assert lead_repo.timers_of(session, lead.id or 0) == [ny(24, 16, 0)]  # accept warning
+        assert item_repo.timers_of(session, lead.id or 0) == [ny(24, 16, 0)]  # accept warning
     clock.set(ny(23, 12, 0))
     report = sweep(c)
-    assert (report.leads, report.warnings, report.delivery.sent) == (0, 0, 0)
+    assert (report.items, report.warnings, report.delivery.sent) == (0, 0, 0)
 
 
 def test_a_timer_left_behind_by_a_change_racing_a_pass_owes_nothing_and_is_cleared(
@@ -458,12 +458,12 @@ def test_a_timer_left_behind_by_a_change_racing_a_pass_owes_nothing_and_is_clear
     clock.set(ny(23, 12, 0))
     assert sweep(c).warnings == 1
     with unit_of_work(c.engine) as session:  # the spent warning timer, back again
-        lead_repo.schedule(session, [lead_repo.Timer(ny(23, 12, 0), lead.id or 0)])
+        item_repo.schedule(session, [item_repo.Timer(ny(23, 12, 0), lead.id or 0)])
     clock.set(ny(23, 12, 30))
     report = sweep(c)
-    assert (report.leads, report.warnings, report.delivery.sent) == (1, 0, 0)
+    assert (report.items, report.warnings, report.delivery.sent) == (1, 0, 0)
     with Session(c.engine) as session:
-        assert lead_repo.timers_of(session, lead.id or 0) == [ny(23, 13, 0)]
+        assert item_repo.timers_of(session, lead.id or 0) == [ny(23, 13, 0)]
     assert len(posts_to(fake_slack, "U0ALICE")) == 1
 
 
@@ -482,10 +482,10 @@ def test_closing_a_lead_removes_its_timers_and_the_pass_owes_nothing(
             reason="no budget",
         )
     with Session(c.engine) as session:
-        assert lead_repo.timers_of(session, lead.id or 0) == []
+        assert item_repo.timers_of(session, lead.id or 0) == []
     clock.set(ny(23, 12, 0))
     report = sweep(c)
-    assert (report.leads, report.warnings) == (0, 0)
+    assert (report.items, report.warnings) == (0, 0)
     assert posts_to(fake_slack, "U0ALICE") == []
 
 
@@ -549,7 +549,7 @@ def test_an_owed_row_with_a_topic_nothing_draws_still_goes_out_naming_its_lead(
             target="U0ALICE",
             text="",
             topic="notice",
-            lead_id=lead.id,
+            item_id=lead.id,
             clock="response",
             now=clock.now(),
         )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -11,9 +12,18 @@ from alembic.script import ScriptDirectory
 from sqlmodel import Session, SQLModel, select
 
 import slaengine.persistence.tables  # noqa: F401  (registers the tables)
+from bot.directory import StaticDirectory
 from migrations.runner import alembic_config, downgrade, upgrade
-from slaengine.persistence.db import make_engine
-from slaengine.persistence.tables import Lead, LeadTimer
+from slaengine.config import Agreement
+from slaengine.handoffs import find_lead, hand_off, parse_handoff
+from slaengine.persistence.db import make_engine, unit_of_work
+from slaengine.persistence.tables import (
+    Item,
+    ItemEvent,
+    ItemTimer,
+    OutboxMessage,
+    UTCDateTime,
+)
 
 
 def test_upgrading_an_empty_database_to_head_gives_exactly_the_models(database_url: str) -> None:
@@ -33,7 +43,7 @@ def test_the_migrations_go_down_to_an_empty_database_and_up_again(database_url: 
     assert tables == set()
     upgrade(database_url)
     engine = sa.create_engine(database_url)
-    assert {"leads", "outbox", "lead_events"} <= set(sa.inspect(engine).get_table_names())
+    assert {"items", "leads", "outbox", "item_events"} <= set(sa.inspect(engine).get_table_names())
     engine.dispose()
 
 
@@ -75,13 +85,19 @@ def test_each_open_leads_next_instant_becomes_its_timer_and_comes_back_on_downgr
                 {"x": external_id, "t": stored, "stage": stage, "open": is_open, "next": next_at},
             )
     engine.dispose()
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    with Session(engine) as session:
-        timers = session.exec(select(LeadTimer)).all()
-        (lead,) = session.exec(select(Lead).where(Lead.external_id == "open-1")).all()
-        assert [(t.lead_id, t.at) for t in timers] == [(lead.id, at)]
+    upgrade(database_url, "0004")
+    engine = sa.create_engine(database_url)
+    with engine.connect() as connection:
+        timers = connection.execute(
+            sa.text("SELECT lead_id, at FROM lead_timers").columns(
+                sa.column("lead_id", sa.Integer()), sa.column("at", UTCDateTime())
+            )
+        ).all()
+        lead_id = connection.execute(
+            sa.text("SELECT id FROM leads WHERE external_id = 'open-1'")
+        ).scalar()
     engine.dispose()
+    assert [(i, a) for i, a in timers] == [(lead_id, at)]
     downgrade(database_url, "0003")
     engine = sa.create_engine(database_url)
     with engine.connect() as connection:
@@ -90,3 +106,131 @@ def test_each_open_leads_next_instant_becomes_its_timer_and_comes_back_on_downgr
         ).all()
     engine.dispose()
     assert [(x, n is not None) for x, n in rows] == [("closed-1", False), ("open-1", True)]
+
+
+def _at_0007(database_url: str) -> sa.Engine:
+    """A database at revision 0007 holding an open lead (with a timer, an event and an owed
+    message), an accepted lead and a recycled one."""
+    downgrade(database_url, "0007")
+    engine = sa.create_engine(database_url)
+    t = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+
+    def stored(at: datetime) -> Any:
+        return at.replace(tzinfo=None) if engine.dialect.name == "sqlite" else at
+
+    columns = (
+        "id, external_id, name, company, email, fit, interest, marketing_status, via_campaign, "
+        "owner_id, contact_id, source, handed_off_at, response_due_at, response_warn_at, "
+        "accept_due_at, accept_warn_at, recycle_at, stage, is_open, due_at, warn_at, "
+        "first_touch_at, attempts, decided_at, closed_at, created_at, updated_at"
+    )
+    values = ", ".join(f":{c.strip()}" for c in columns.split(","))
+    base = {
+        "email": "", "fit": "good", "interest": "high", "marketing_status": "good_fit_interested",
+        "via_campaign": False, "contact_id": "U0CAROL", "source": "webhook",
+        "handed_off_at": stored(t), "response_due_at": stored(t + timedelta(hours=4)),
+        "response_warn_at": stored(t + timedelta(hours=3)),
+        "accept_due_at": stored(t + timedelta(days=2)),
+        "accept_warn_at": stored(t + timedelta(days=2, hours=-1)),
+        "recycle_at": stored(t + timedelta(days=60)), "attempts": 0,
+        "created_at": stored(t), "updated_at": stored(t),
+    }  # fmt: skip
+    leads = [
+        {**base, "id": 41, "external_id": "open-1", "name": "Dana", "company": "Acme",
+         "owner_id": "U0ALICE", "stage": "new", "is_open": True,
+         "due_at": base["response_due_at"], "warn_at": base["response_warn_at"],
+         "first_touch_at": None, "decided_at": None, "closed_at": None},
+        {**base, "id": 42, "external_id": "won-1", "name": "", "company": "",
+         "owner_id": "U0BOB", "stage": "accepted", "is_open": False, "due_at": None,
+         "warn_at": None, "first_touch_at": stored(t + timedelta(hours=1)),
+         "decided_at": stored(t + timedelta(hours=2)),
+         "closed_at": stored(t + timedelta(hours=2))},
+        {**base, "id": 43, "external_id": "cold-1", "name": "Fox", "company": "",
+         "owner_id": "U0BOB", "stage": "recycled", "is_open": False, "due_at": None,
+         "warn_at": None, "first_touch_at": None, "decided_at": None,
+         "closed_at": stored(t + timedelta(days=60))},
+    ]  # fmt: skip
+    with engine.begin() as connection:
+        for lead in leads:
+            connection.execute(sa.text(f"INSERT INTO leads ({columns}) VALUES ({values})"), lead)
+        connection.execute(
+            sa.text("INSERT INTO lead_timers (at, lead_id) VALUES (:at, 41)"),
+            {"at": base["response_warn_at"]},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO lead_events (lead_id, kind, actor, at, key, detail) "
+                "VALUES (42, 'accept', 'U0BOB', :at, 'accept', '')"
+            ),
+            {"at": stored(t)},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO outbox (key, target, topic, lead_id, clock, text, status, attempts, "
+                "not_before, created_at) VALUES ('lead:41:U0ALICE:warn:response', 'U0ALICE', "
+                "'warn', 41, 'response', '', 'pending', 0, :at, :at)"
+            ),
+            {"at": stored(t)},
+        )
+    return engine
+
+
+def test_upgrading_to_items_keeps_every_lead_its_id_timer_events_and_owed_messages(
+    database_url: str, agreement: Agreement
+) -> None:
+    engine = _at_0007(database_url)
+    engine.dispose()
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    t = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+    with Session(engine) as session:
+        items = {i.id: i for i in session.exec(select(Item)).all()}
+        assert set(items) == {41, 42, 43}
+        open_, won, cold = items[41], items[42], items[43]
+        assert (open_.kind, open_.natural_key, open_.owner_id) == ("lead", "lead:open-1", "U0ALICE")
+        assert (open_.title, open_.clock, open_.is_open) == ("Dana (Acme)", "response", True)
+        assert (open_.warn_at, open_.due_at) == (t + timedelta(hours=3), t + timedelta(hours=4))
+        assert open_.lapse_at == t + timedelta(days=60) and open_.outcome is None
+        assert (won.title, won.is_open, won.outcome, won.clock) == ("won-1", False, "met", None)
+        assert (cold.outcome, cold.closed_at) == ("missed", t + timedelta(days=60))
+        lead = find_lead(session, "L-1041")
+        assert lead is not None and lead.owner_id == "U0ALICE" and lead.ref == "L-1041"
+        timers = session.exec(select(ItemTimer)).all()
+        assert [(x.item_id, x.at) for x in timers] == [(41, t + timedelta(hours=3))]
+        (event,) = session.exec(select(ItemEvent)).all()
+        assert (event.item_id, event.action, event.key) == (42, "accept", "accept")
+        (owed,) = session.exec(select(OutboxMessage)).all()
+        assert (owed.item_id, owed.key) == (41, "lead:41:U0ALICE:warn:response")
+    with unit_of_work(engine) as session:  # a new lead takes an id after the moved ones
+        new = hand_off(
+            parse_handoff(
+                {"external_id": "new-1", "fit": "good", "interest": "high", "owner": "U0ALICE"}
+            ),
+            session=session,
+            agreement=agreement,
+            directory=StaticDirectory(),
+            now=t,
+            source="webhook",
+        ).lead
+        assert new.id is not None and new.id > 43
+    engine.dispose()
+
+    downgrade(database_url, "0007")
+    engine = sa.create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT id, owner_id, is_open, stage FROM leads ORDER BY id")
+        ).all()
+        timers = connection.execute(sa.text("SELECT lead_id FROM lead_timers")).all()
+        owed = connection.execute(sa.text("SELECT lead_id FROM outbox")).all()
+        events = connection.execute(sa.text("SELECT lead_id, kind FROM lead_events")).all()
+    engine.dispose()
+    assert [(i, o, bool(b), s) for i, o, b, s in rows][:3] == [
+        (41, "U0ALICE", True, "new"),
+        (42, "U0BOB", False, "accepted"),
+        (43, "U0BOB", False, "recycled"),
+    ]
+    assert sorted(x for (x,) in timers)[0] == 41
+    assert [x for (x,) in owed] == [41]
+    assert events == [(42, "accept")]
+    upgrade(database_url)  # and up again

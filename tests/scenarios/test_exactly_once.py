@@ -230,7 +230,7 @@ def test_two_running_instances_and_a_cron_sweep_at_the_same_time_send_each_messa
     for every in ("2", "3"):
         log = (tmp_path / f"run-{every}s.log").read_text()
         assert "sweep pass failed" not in log and "Traceback" not in log, log
-        worked = re.findall(r"sweep: ([1-9]\d*) leads due", log)
+        worked = re.findall(r"sweep: ([1-9]\d*) items due", log)
         assert worked, f"the instance sweeping every {every} s found no due lead:\n{log}"
     assert cron_sweeps >= 2
 

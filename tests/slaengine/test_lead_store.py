@@ -18,9 +18,9 @@ from slaengine.clock import FixedClock
 from slaengine.config import Agreement
 from slaengine.handoffs import Handoff, IntakeError, hand_off, parse_handoff
 from slaengine.leadwork import Refusal
-from slaengine.persistence import leads as lead_repo
+from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import Absence, Lead, LeadEvent, RoutingCursor
+from slaengine.persistence.tables import Absence, ItemEvent, Lead, RoutingCursor
 from slaengine.states import State
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -59,7 +59,7 @@ def reload(engine: Engine, lead_id: int | None) -> Lead:
 def timers(engine: Engine, lead_id: int | None) -> list[datetime]:
     assert lead_id is not None
     with Session(engine) as session:
-        return lead_repo.timers_of(session, lead_id)
+        return item_repo.timers_of(session, lead_id)
 
 
 def act(engine: Engine, agreement: Agreement, verb: str, **kwargs: Any) -> leadwork.Outcome:
@@ -146,7 +146,7 @@ def test_a_bad_fit_not_interested_lead_is_refused_with_422_and_nothing_is_stored
     assert refused.value.status == 422
     assert refused.value.field == "fit"
     assert count(engine, Lead) == 0
-    assert count(engine, LeadEvent) == 0
+    assert count(engine, ItemEvent) == 0
     # the refusal did not move the rotation either
     assert take(engine, agreement, clock.now(), external_id="crm-2").lead.owner_id == "U0ALICE"
 
@@ -214,7 +214,7 @@ def test_a_rep_cannot_touch_another_reps_lead_and_nothing_changes(
     assert stored.attempts == 0
     assert stored.stage == "new"
     assert stored.first_touch_at is None
-    assert count(engine, LeadEvent) == 0
+    assert count(engine, ItemEvent) == 0
 
 
 @pytest.mark.parametrize("verb", ["accept", "reject"])
@@ -342,7 +342,7 @@ def test_attempts_are_counted_up_to_max_attempts_then_refused(
             key="k7",
         )
     assert reload(engine, lead.id).attempts == 6
-    assert count(engine, LeadEvent) == 6
+    assert count(engine, ItemEvent) == 6
 
 
 def test_the_same_touch_key_twice_logs_one_touch(
@@ -365,7 +365,7 @@ def test_the_same_touch_key_twice_logs_one_touch(
     assert second.changed is False
     assert "already logged" in second.message
     assert reload(engine, lead.id).attempts == 1
-    assert count(engine, LeadEvent) == 1
+    assert count(engine, ItemEvent) == 1
 
 
 # ------------------------------------------------------------------ decisions
@@ -444,7 +444,7 @@ def test_accepting_an_accepted_lead_changes_nothing(
     after = reload(engine, lead.id)
     assert after.decided_at == before.decided_at == ny(11, 23, 10)
     assert after.updated_at == before.updated_at
-    assert count(engine, LeadEvent) == 1
+    assert count(engine, ItemEvent) == 1
 
 
 def test_a_closed_lead_cannot_be_touched_or_rejected(

@@ -12,7 +12,7 @@ from slaengine import leadwork
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement
 from slaengine.handoffs import hand_off, parse_handoff
-from slaengine.persistence import leads as lead_repo
+from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
 from slaengine.states import State
 
@@ -94,7 +94,7 @@ def test_the_team_counts_agree_with_the_rules_for_every_owner(
     for hours in range(0, 24 * 7, 7):
         now = clock.now() + timedelta(hours=hours)
         with Session(engine) as session:
-            counted = lead_repo.open_counts_by_owner(session, now)
+            counted = item_repo.open_counts_by_owner(session, now)
             expected = []
             for owner in ("U0ALICE", "U0BOB"):
                 full = leadwork.mine(session, agreement, owner, now)
