@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from slaengine.clock import Clock
+from slaengine.persistence import people
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import SlackUser
 
@@ -37,12 +38,14 @@ class SlackDirectory:
             raise
         user = answer["user"]
         with unit_of_work(self.engine) as session:
-            row = session.get(SlackUser, user["id"]) or SlackUser(
-                user_id=user["id"], fetched_at=now
+            people.remember(
+                session,
+                str(user["id"]),
+                tz=user.get("tz"),
+                name=user.get("real_name"),
+                email=email,
+                now=now,
             )
-            row.email, row.name, row.tz = email, user.get("real_name"), user.get("tz")
-            row.fetched_at = now
-            session.add(row)
         return str(user["id"])
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from slaengine.calendar import BusinessCalendar
 from slaengine.config import Agreement
+from slaengine.persistence import people
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import SlackUser
 
@@ -56,13 +57,16 @@ class People:
                 exc.response.get("error"),
             )
             return _zone(cached.tz if cached else None, fallback)
+        email = (user.get("profile") or {}).get("email")
         with unit_of_work(self.engine) as session:
-            row = session.get(SlackUser, user_id) or SlackUser(user_id=user_id, fetched_at=now)
-            row.tz, row.name, row.fetched_at = user.get("tz"), user.get("real_name"), now
-            email = (user.get("profile") or {}).get("email")
-            if email:
-                row.email = str(email).lower()
-            session.add(row)
+            people.remember(
+                session,
+                user_id,
+                tz=user.get("tz"),
+                name=user.get("real_name"),
+                email=str(email).lower() if email else None,
+                now=now,
+            )
         return _zone(user.get("tz"), fallback)
 
     def known_zones(self) -> set[ZoneInfo]:
