@@ -21,16 +21,21 @@ from sqlmodel import Session
 from bot.clock import FileClock, SystemClock
 from bot.delivery import Deliverer, Pacer
 from bot.directory import SlackDirectory
-from bot.owed import drawer, relevance
+from bot.kinds import drawer
+from bot.owed import LeadUI
 from bot.people import People
 from bot.settings import Settings
 from slaengine.clock import Clock
 from slaengine.config import Agreement, load_agreement
 from slaengine.handoffs import Directory
+from slaengine.leadwork import LeadObligations
 from slaengine.persistence import outbox
 from slaengine.persistence.db import make_engine
 
 log = logging.getLogger(__name__)
+
+#: the kinds of obligation this app tracks, each registered with the engine and the UI
+KNOWN_KINDS = (LeadObligations, LeadUI)
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -147,7 +152,6 @@ def build(
             engine,
             client,
             clock,
-            relevance=relevance,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
             draw=drawer(agreement),
             quiet=people.quiet_until,

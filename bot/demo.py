@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.blocks import leads as lead_blocks
+from bot import kinds
 from bot.container import Container, build
 from bot.delivery import Pacer
 from bot.directory import StaticDirectory
@@ -131,10 +131,8 @@ class Demo:
 
     def mine(self, user: str) -> None:
         with Session(self.c.engine) as session:
-            page = leadwork.mine_page(
-                session, self.c.agreement, user, self.clock.now(), lead_blocks.MAX_LISTED
-            )
-        text = blocks_to_text(lead_blocks.mine(page, self.zone))
+            _page, blocks = kinds.mine(session, self.c.agreement, user, self.clock.now())
+        text = blocks_to_text(blocks)
         self.out.write("\n".join(f"    {line}" for line in text.splitlines()) + "\n")
 
     def run(self) -> None:

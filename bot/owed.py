@@ -21,32 +21,16 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot import kinds
 from bot.blocks import MAX_BLOCKS, Block, escape, reminders, section
 from bot.blocks import leads as lead_blocks
-from bot.delivery import Draw, item_relevance
 from slaengine.config import Agreement
 from slaengine.kinds.lead import Stage
 from slaengine.leadwork import LeadView, view
-from slaengine.persistence.outbox import needs_drawing
-from slaengine.persistence.tables import Lead, OutboxMessage, ref_of
+from slaengine.persistence import leads as lead_repo
+from slaengine.persistence.tables import Item, Lead, OutboxMessage, ref_of
 
 log = logging.getLogger(__name__)
-
-
-def warn_key(item_id: int | None, owner_id: str, clock: str) -> str:
-    return f"lead:{item_id}:{owner_id}:warn:{clock}"
-
-
-def breach_key(item_id: int | None, owner_id: str, clock: str) -> str:
-    return f"lead:{item_id}:{owner_id}:breach:{clock}"
-
-
-def escalation_key(item_id: int | None, target: str, clock: str) -> str:
-    return f"lead:{item_id}:{target}:escalate:{clock}"
-
-
-def recycle_key(item_id: int | None, contact_id: str) -> str:
-    return f"lead:{item_id}:{contact_id}:recycle"
 
 
 #: the topics of the notices that a lead is someone's now
@@ -135,21 +119,26 @@ def listed_together(notices: Sequence[OutboxMessage]) -> bool:
     return 1 + 2 * len(notices) > MAX_BLOCKS or len(leads) < len(notices)
 
 
-def drawer(agreement: Agreement) -> Draw:
-    """The delivery path's `draw`: reminders and notices drawn from their leads, which are
-    loaded together."""
+class LeadUI:
+    """Leads in Slack: reminders and notices drawn from their leads, which are loaded
+    together, and each lead in `/sla mine` with its buttons."""
 
-    def draw(session: Session, rows: Sequence[OutboxMessage], now: datetime) -> None:
-        listed = listed_together(
-            [row for row in rows if row.topic in NOTICES and needs_drawing(row)]
-        )
+    name = "lead"
+
+    def draw(
+        self,
+        session: Session,
+        rows: Sequence[OutboxMessage],
+        items: dict[int, Item],
+        agreement: Agreement,
+        now: datetime,
+    ) -> None:
+        leads = {lead.id: lead for lead in lead_repo.of_items(session, list(items))}
+        listed = listed_together([row for row in rows if row.topic in NOTICES])
         for row in rows:
-            if not needs_drawing(row):
-                continue
-            lead = session.get(Lead, row.item_id) if row.item_id is not None else None
+            lead = leads.get(row.item_id)
             if lead is None:
-                ref = ref_of(row.item_id) if row.item_id else row.key
-                row.text = f"{ref}: this lead no longer exists"
+                row.text = f"{ref_of(row.item_id)}: this lead no longer exists"
                 row.blocks = json.dumps([section(row.text)])
                 continue
             shown = view(lead, agreement, now)
@@ -159,18 +148,18 @@ def drawer(agreement: Agreement) -> Draw:
             due = _clock_due(lead, row.clock or "")
             draw_row(row, replace(shown, due_at=due) if due else shown, agreement)
 
-    return draw
+    def listed(
+        self, session: Session, items: Sequence[Item], agreement: Agreement, now: datetime
+    ) -> dict[int, list[Block]]:
+        leads = lead_repo.of_items(session, [item.id for item in items])
+        return {
+            lead.id: lead_blocks.listed_in_mine(view(lead, agreement, now), agreement.zone)
+            for lead in leads
+            if lead.id is not None
+        }
+
+    def also(self, session: Session, user: str, agreement: Agreement, now: datetime) -> list[Block]:
+        return []
 
 
-def relevance(session: Session, row: OutboxMessage, now: datetime) -> str | None:
-    """Why a row about a lead no longer matters, or None: a notice that a lead is the
-    recipient's is dropped once the lead is closed or someone else's; reminders as
-    `item_relevance` says."""
-    if row.topic not in NOTICES or row.item_id is None:
-        return item_relevance(session, row, now)
-    lead = session.get(Lead, row.item_id)
-    if lead is None or not lead.is_open:
-        return "the lead is closed"
-    if lead.owner_id != row.target:
-        return "the lead has another owner now"
-    return None
+kinds.register(LeadUI())

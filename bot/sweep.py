@@ -40,6 +40,7 @@ DIGEST_ITEMS = 25
 @dataclass
 class SweepReport:
     items: int = 0
+    opened: int = 0
     warnings: int = 0
     breaches: int = 0
     escalations: int = 0
@@ -55,9 +56,10 @@ class SweepReport:
 
     def line(self) -> str:
         return (
-            f"sweep: {self.items} items due, {self.warnings} warnings, {self.breaches} breaches, "
-            f"{self.escalations} escalations, {self.recycled} recycled, {self.handed_on} handed on "
-            f"from reps away, {self.digests} digests; {self.delivery.line()}"
+            f"sweep: {self.items} items due, {self.opened} opened, {self.warnings} warnings, "
+            f"{self.breaches} breaches, {self.escalations} escalations, {self.recycled} lapsed, "
+            f"{self.handed_on} handed on from reps away, {self.digests} digests; "
+            f"{self.delivery.line()}"
         )
 
 
@@ -84,6 +86,8 @@ def sweep(c: Container, *, deliver: bool = True) -> SweepReport:
     # in UTC, as instants come back from the database: comparing datetimes in one zone is
     # several times cheaper than across zones, and a pass compares thousands
     now = c.clock.now().astimezone(UTC)
+    with unit_of_work(c.engine) as session:
+        report.opened = obligations.open_due(session, c.agreement, now)
     after: Timer | None = None
     while True:
         with unit_of_work(c.engine) as session:
@@ -163,7 +167,7 @@ def _digests(c: Container, now: datetime, report: SweepReport) -> None:
         with unit_of_work(c.engine) as session:
             if outbox.by_key(session, key) is not None:
                 continue
-            page = leadwork.mine_page(session, c.agreement, owner, now, DIGEST_ITEMS)
+            page = obligations.mine_page(session, owner, now, DIGEST_ITEMS)
             if not page.overdue + page.at_risk:
                 outbox.enqueue(
                     session,
@@ -175,7 +179,8 @@ def _digests(c: Container, now: datetime, report: SweepReport) -> None:
                     status=outbox.DROPPED,
                 )
                 continue
-            urgent = [i for i in page.items if i.state in (State.OVERDUE, State.AT_RISK)]
+            views = [obligations.view(item, now) for item in page.items]
+            urgent = [v for v in views if v.state in (State.OVERDUE, State.AT_RISK)]
             text, blocks = reminders.digest(urgent, page.overdue, page.at_risk, c.agreement.zone)
             c.notify(session, key=key, target=owner, text=text, blocks=blocks, topic="digest")
             report.digests += 1

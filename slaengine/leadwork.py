@@ -103,29 +103,6 @@ def mine(session: Session, agreement: Agreement, user_id: str, now: datetime) ->
     )
 
 
-@dataclass(frozen=True)
-class MinePage:
-    """What `/sla mine` shows: the most urgent open leads, and counts of them all."""
-
-    items: list[LeadView]
-    open: int
-    overdue: int
-    at_risk: int
-
-    @property
-    def more(self) -> int:
-        return self.open - len(self.items)
-
-
-def mine_page(
-    session: Session, agreement: Agreement, user_id: str, now: datetime, limit: int
-) -> MinePage:
-    (open_, overdue, at_risk), shown = item_repo.open_summary(session, user_id, now, limit)
-    leads = {lead.id: lead for lead in lead_repo.of_items(session, [i.id for i in shown])}
-    items = [view(leads[item.id], agreement, now) for item in shown if item.id in leads]
-    return MinePage(items, open_, overdue, at_risk)
-
-
 def get(session: Session, name: str) -> Lead:
     lead = find_lead(session, name)
     if lead is None:
@@ -377,6 +354,18 @@ class LeadObligations:
     the lapse means (no progress by `recycle_after`: back to marketing)."""
 
     name = "lead"
+    prefix = "L"
+
+    def openings(self, agreement: Agreement, now: datetime) -> list[Item]:
+        return []  # leads are handed over, never opened by the clock
+
+    def opened(self, session: Session, agreement: Agreement, item: Item) -> None:
+        return None
+
+    def breached(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> list[Owed]:
+        return []  # a lead stays open after its breach, until decided or recycled
 
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
         targets: list[str] = []

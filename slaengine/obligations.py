@@ -8,6 +8,7 @@ means for it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +18,8 @@ from typing import Any, NamedTuple, Protocol
 from sqlmodel import Session
 
 from slaengine.config import Agreement
-from slaengine.persistence.tables import Item, OutboxMessage
+from slaengine.persistence import items as item_repo
+from slaengine.persistence.tables import PREFIXES, REF_BASE, Item, OutboxMessage
 from slaengine.states import State
 
 
@@ -153,9 +155,23 @@ class Kind(Protocol):
     """What the engine asks of a kind of obligation."""
 
     name: str
+    prefix: str  # the letter its refs start with (`L-1042`)
+
+    def openings(self, agreement: Agreement, now: datetime) -> list[Item]:
+        """Items of this kind that should exist at `now` (a period's cycle, a week's report),
+        unsaved; each pass opens those not open yet, once, by natural key."""
+
+    def opened(self, session: Session, agreement: Agreement, item: Item) -> None:
+        """An item from `openings` was just stored: add the kind's own details."""
 
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
         """Who hears of a breach besides the owner, in order (people, channels)."""
+
+    def breached(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> list[Owed]:
+        """The item's window lapsed (after its breach notice and escalations were owed):
+        what else that means for the kind (a period's cycle closes as missed, say)."""
 
     def lapse(
         self, session: Session, agreement: Agreement, item: Item, now: datetime
@@ -172,7 +188,41 @@ KINDS: dict[str, Kind] = {}
 
 def register(kind: Kind) -> Kind:
     KINDS[kind.name] = kind
+    PREFIXES[kind.name] = kind.prefix
     return kind
+
+
+_REF = re.compile(r"^([A-Za-z])-(\d{1,12})$")
+
+
+def find_item(session: Session, ref: str) -> Item | None:
+    """An item by its ref (`L-1042`, `C-1051`): the letter must be its kind's."""
+    match = _REF.match(ref.strip())
+    if match is None:
+        return None
+    item_id = int(match.group(2)) - REF_BASE
+    if not 0 < item_id <= MAX_ID:
+        return None
+    item = session.get(Item, item_id)
+    if item is None or PREFIXES.get(item.kind, "").upper() != match.group(1).upper():
+        return None
+    return item
+
+
+def open_due(session: Session, agreement: Agreement, now: datetime) -> int:
+    """Open every item the kinds say should exist by now and does not yet (a new period's
+    cycle): one insert that does nothing on a natural key already taken, so passes running
+    at the same time open each once. Returns how many were opened."""
+    opened = 0
+    for kind in KINDS.values():
+        for item in kind.openings(agreement, now):
+            if item_repo.insert_new(session, item):
+                kind.opened(session, agreement, item)
+                at = next_action(ItemClock.of(item))
+                if at is not None and item.id is not None:
+                    item_repo.schedule(session, [item_repo.Timer(at, item.id)])
+                opened += 1
+    return opened
 
 
 @dataclass
@@ -228,6 +278,7 @@ def advance(
                         "topic": "escalate",
                     }
                 )
+            result.owed += kind.breached(session, agreement, item, now)
         else:
             result.owed += kind.lapse(session, agreement, item, now)
             result.lapsed = True
@@ -236,8 +287,21 @@ def advance(
     return result
 
 
+MAX_ID = 2**31 - 1
+
+#: notices that an item is the recipient's now (handed to them, passed on to them)
+YOURS = frozenset({"assigned", "reassigned"})
+
+
 def relevance(item: Item | None, row: OutboxMessage, now: datetime) -> str | None:
-    """Why a warning about an item no longer matters when it is delivered, or None."""
+    """Why a warning about an item, or a notice that it is the recipient's, no longer
+    matters when it is delivered; None while it does."""
+    if row.topic in YOURS:
+        if item is None or not item.is_open:
+            return "the item is closed"
+        if item.owner_id != row.target:
+            return "the item has another owner now"
+        return None
     if row.topic != Step.WARN.value:
         return None
     if item is None or not item.is_open:
@@ -260,3 +324,49 @@ def state_of(item: Item, now: datetime) -> State:
     if item.warn_at is not None and now >= item.warn_at:
         return State.AT_RISK
     return State.ON_TRACK
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """An item as lists show it, whatever its kind: plain values."""
+
+    id: int
+    kind: str
+    ref: str
+    title: str
+    owner_id: str
+    state: State
+    due_at: datetime | None
+
+
+def view(item: Item, now: datetime) -> ItemView:
+    assert item.id is not None
+    return ItemView(
+        item.id,
+        item.kind,
+        item.ref,
+        item.title,
+        item.owner_id,
+        state_of(item, now),
+        item.due_at if item.is_open else None,
+    )
+
+
+@dataclass(frozen=True)
+class ItemsPage:
+    """What `/sla mine` shows: someone's most urgent open items of every kind, in one order
+    (overdue, at risk, by due instant), and counts of them all."""
+
+    items: list[Item]
+    open: int
+    overdue: int
+    at_risk: int
+
+    @property
+    def more(self) -> int:
+        return self.open - len(self.items)
+
+
+def mine_page(session: Session, owner: str, now: datetime, limit: int) -> ItemsPage:
+    (open_, overdue, at_risk), shown = item_repo.open_summary(session, owner, now, limit)
+    return ItemsPage(list(shown), open_, overdue, at_risk)

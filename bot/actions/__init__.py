@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from sqlmodel import Session
 
-from bot.blocks import leads as lead_blocks
+from bot import kinds
 from bot.blocks import slack_date
 from bot.blocks.modals import reassign_modal, reject_modal
 from bot.container import Container
@@ -67,16 +67,10 @@ class Reply:
                 f":white_check_mark: {outcome.message}" if outcome.changed else outcome.message
             )
             return
-        with unit_of_work(c.engine) as session:
-            page = leadwork.mine_page(
-                session, c.agreement, self.user, c.clock.now(), lead_blocks.MAX_LISTED
-            )
         note = f":white_check_mark: {outcome.message}"
-        self.respond(
-            replace_original=True,
-            text=outcome.message,
-            blocks=lead_blocks.mine(page, c.agreement.zone, note=note),
-        )
+        with unit_of_work(c.engine) as session:
+            _page, blocks = kinds.mine(session, c.agreement, self.user, c.clock.now(), note)
+        self.respond(replace_original=True, text=outcome.message, blocks=blocks)
 
 
 def register(app: App, container: Container) -> None:

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.blocks import Block, actions, button, context, divider, escape, header, section, slack_date
-from slaengine.leadwork import LeadView, MinePage
+from bot.blocks import Block, actions, button, context, escape, header, section, slack_date
+from slaengine.leadwork import LeadView
 from slaengine.states import State
 
 ICON = {
@@ -18,8 +18,6 @@ ICON = {
     State.MISSED: ":x:",
 }
 
-#: each listed lead takes two blocks; leave room for the header and the footer
-MAX_LISTED = 20
 
 
 def lead_line(lead: LeadView, zone: ZoneInfo) -> str:
@@ -47,22 +45,9 @@ def lead_buttons(lead: LeadView) -> Block:
     return actions(f"lead:{lead.ref}", *elements)
 
 
-def mine(page: MinePage, zone: ZoneInfo, note: str = "") -> list[Block]:
-    blocks: list[Block] = [header("Your open SLA items")]
-    if note:
-        blocks.append(context(note))
-    if not page.open:
-        blocks.append(section("Nothing open. :tada: New handoffs will show up here."))
-        return blocks
-    blocks.append(context(f"{page.open} open · {page.overdue} overdue · {page.at_risk} at risk"))
-    for lead in page.items[:MAX_LISTED]:
-        blocks.append(section(lead_line(lead, zone)))
-        blocks.append(lead_buttons(lead))
-    rest = page.open - len(page.items[:MAX_LISTED])
-    if rest > 0:
-        blocks.append(divider())
-        blocks.append(context(f"…and {rest} more, each due later than those above."))
-    return blocks
+def listed_in_mine(lead: LeadView, zone: ZoneInfo) -> list[Block]:
+    """A lead in `/sla mine` and App Home: what it is and when it is due, and its buttons."""
+    return [section(lead_line(lead, zone)), lead_buttons(lead)]
 
 
 def team(rows: Sequence[tuple[str, int, int, int]]) -> list[Block]:

@@ -7,11 +7,14 @@ message under a header (see bot.delivery.compose).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.blocks import Block, actions, button, context, escape, section, slack_date
 from bot.blocks.leads import ICON
 from slaengine.leadwork import LeadView
+from slaengine.states import State
 
 WHAT = {"response": "first touch", "accept": "accept or reject"}
 
@@ -88,8 +91,21 @@ def recycled(lead: LeadView, zone: ZoneInfo) -> tuple[str, list[Block]]:
 LINES_PER_SECTION = 12
 
 
+class Listed(Protocol):
+    """An item as a list shows it, whatever its kind."""
+
+    @property
+    def ref(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def state(self) -> State: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+
+
 def digest(
-    items: Sequence[LeadView], overdue: int, at_risk: int, zone: ZoneInfo
+    items: Sequence[Listed], overdue: int, at_risk: int, zone: ZoneInfo
 ) -> tuple[str, list[Block]]:
     """The start-of-day DM: the counts, the most urgent items, and how many more there are."""
     summary = f"Good morning: {overdue} overdue and {at_risk} at-risk SLA items"

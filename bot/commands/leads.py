@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Respond
 
+from bot import kinds
 from bot.blocks import leads as lead_blocks
 from bot.blocks.agreement import agreement_blocks
 from bot.blocks.modals import handoff_modal
@@ -25,8 +26,7 @@ def _say(respond: Respond, text: str) -> None:
 def mine(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
     user = command["user_id"]
     with unit_of_work(c.engine) as session:
-        page = leadwork.mine_page(session, c.agreement, user, c.clock.now(), lead_blocks.MAX_LISTED)
-    blocks = lead_blocks.mine(page, c.agreement.zone)
+        page, blocks = kinds.mine(session, c.agreement, user, c.clock.now())
     respond(response_type="ephemeral", text=f"You have {page.open} open SLA items.", blocks=blocks)
 
 

@@ -6,17 +6,15 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.blocks import leads as lead_blocks
+from bot import kinds
 from bot.blocks.help import help_blocks
 from bot.container import Container
-from slaengine import leadwork
 from slaengine.persistence.db import unit_of_work
 
 
 def home_view(c: Container, user: str) -> dict[str, Any]:
     with unit_of_work(c.engine) as session:
-        page = leadwork.mine_page(session, c.agreement, user, c.clock.now(), lead_blocks.MAX_LISTED)
-    blocks = lead_blocks.mine(page, c.agreement.zone)
+        _page, blocks = kinds.mine(session, c.agreement, user, c.clock.now())
     blocks = [*blocks, {"type": "divider"}, *help_blocks()[1:]]
     return {"type": "home", "blocks": blocks[:100]}
 

@@ -178,3 +178,21 @@ def open_summary(
         select(Item).where(*theirs).order_by(urgency, due, col(Item.id)).limit(limit)
     ).all()
     return (int(counts[0]), int(counts[1]), int(counts[2])), shown
+
+
+def insert_new(session: Session, item: Item) -> bool:
+    """Store `item` unless an item with its natural key exists; True (and `item.id` set)
+    when this call stored it. One statement, safe with concurrent callers."""
+    table = Item.__table__  # type: ignore[attr-defined]
+    values = {c.name: getattr(item, c.name) for c in table.columns if c.name != "id"}
+    statement = (
+        upsert_insert(session.get_bind().dialect)(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["natural_key"])
+        .returning(table.c.id)
+    )
+    new_id = session.execute(statement).scalar()
+    if new_id is None:
+        return False
+    item.id = int(new_id)
+    return True

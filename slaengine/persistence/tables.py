@@ -55,8 +55,9 @@ def instant(*, nullable: bool = True, index: bool = False) -> Any:
 
 REF_BASE = 1000
 
-#: the letter each kind's refs start with (`L-1042`); a ref names its kind
-PREFIXES: dict[str, str] = {}
+#: the letter each kind's refs start with (`L-1042`), filled as kinds register; a ref
+#: names its kind
+PREFIXES: dict[str, str] = {"lead": "L"}
 
 
 def ref_of(item_id: int | None, kind: str = "lead") -> str:

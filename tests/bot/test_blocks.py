@@ -13,12 +13,14 @@ from bot.blocks import leads as lead_blocks
 from bot.blocks import reminders, slack_date
 from bot.blocks.agreement import agreement_blocks
 from bot.blocks.help import help_blocks
+from bot.blocks.mine import MAX_LISTED, mine
 from bot.blocks.modals import handoff_modal, reassign_modal, reject_modal
 from bot.delivery import chunks, compose
 from slaengine.config import Agreement
 from slaengine.kinds.lead import MarketingStatus, Stage
-from slaengine.leadwork import LeadView, MinePage
-from slaengine.persistence.tables import OutboxMessage
+from slaengine.leadwork import LeadView
+from slaengine.obligations import ItemsPage
+from slaengine.persistence.tables import Item, OutboxMessage
 from slaengine.states import State
 from tests.conftest import NEW_YORK
 from tests.fakeslack import block_errors
@@ -51,17 +53,40 @@ def test_a_slack_date_shows_in_the_viewers_zone_with_a_fallback_in_the_agreement
     )
 
 
+def page_of(leads: list[LeadView], count: int) -> tuple[ItemsPage, dict[int, list[Any]]]:
+    """`/sla mine`'s page of these leads' items, and each as the lead kind lists it."""
+    items = [
+        Item(
+            id=v.id,
+            kind="lead",
+            natural_key=f"lead:{v.external_id}",
+            team="sales",
+            owner_id=v.owner_id,
+            title=v.title,
+            clock="response",
+            start_at=v.handed_off_at,
+            due_at=v.due_at,
+            warn_at=v.due_at,
+            created_at=DUE,
+            updated_at=DUE,
+        )
+        for v in leads
+    ]
+    shown = {v.id: lead_blocks.listed_in_mine(v, NEW_YORK) for v in leads}
+    return ItemsPage(items, count, 0, count), shown
+
+
 @pytest.mark.parametrize("count", [0, 1, 20, 21, 500])
 def test_sla_mine_fits_in_one_message_whatever_the_number_of_items(count: int) -> None:
-    items = [lead(n) for n in range(min(count, lead_blocks.MAX_LISTED))]
-    blocks = lead_blocks.mine(MinePage(items, count, 0, count), NEW_YORK)
+    page, shown = page_of([lead(n) for n in range(min(count, MAX_LISTED))], count)
+    blocks = mine(page, shown)
     assert block_errors(blocks) == []
-    if count > lead_blocks.MAX_LISTED:
-        assert f"{count - lead_blocks.MAX_LISTED} more" in str(blocks[-1])
+    if count > MAX_LISTED:
+        assert f"{count - MAX_LISTED} more" in str(blocks[-1])
 
 
 def test_each_listed_lead_has_contacted_accept_and_reject_buttons() -> None:
-    blocks = lead_blocks.mine(MinePage([lead(1)], 1, 0, 1), NEW_YORK)
+    blocks = mine(*page_of([lead(1)], 1))
     actions = [b for b in blocks if b["type"] == "actions"]
     assert [e["action_id"] for e in actions[0]["elements"]] == [
         "lead_touch",
@@ -119,9 +144,16 @@ def test_leads_listed_together_stay_within_slacks_limits_however_long_their_name
         text, blocks = item(replace(long, id=n, ref=f"L-{1000 + n}"), NEW_YORK, "U0ERIN")
         assert len(blocks) == 1
         rows.append(
-            OutboxMessage(key=f"k{n}", target="U0ALICE", text=text, topic="assigned",
-                          blocks=json.dumps(blocks), not_before=DUE, created_at=DUE)
-        )  # fmt: skip
+            OutboxMessage(
+                key=f"k{n}",
+                target="U0ALICE",
+                text=text,
+                topic="assigned",
+                blocks=json.dumps(blocks),
+                not_before=DUE,
+                created_at=DUE,
+            )
+        )
     messages = [compose(group) for group in chunks(rows)]
     assert all(blocks is not None and block_errors(blocks) == [] for _, blocks in messages)
     assert sum(len(blocks or []) - 1 for _, blocks in messages) == 120

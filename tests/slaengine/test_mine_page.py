@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.directory import StaticDirectory
-from slaengine import leadwork
+from slaengine import leadwork, obligations
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement
 from slaengine.handoffs import hand_off, parse_handoff
@@ -57,7 +57,7 @@ def test_the_page_agrees_with_the_rules_at_every_moment_of_the_week(
         now = start + timedelta(hours=hours)
         with Session(engine) as session:
             full = leadwork.mine(session, agreement, "U0ALICE", now)
-            page = leadwork.mine_page(session, agreement, "U0ALICE", now, 7)
+            page = obligations.mine_page(session, "U0ALICE", now, 7)
         assert page.open == len(full)
         assert page.overdue == sum(v.state is State.OVERDUE for v in full)
         assert page.at_risk == sum(v.state is State.AT_RISK for v in full)
@@ -81,8 +81,8 @@ def test_a_lead_is_not_counted_overdue_at_the_very_instant_it_falls_due(
         session.flush()
         due = lead.response_due_at
     with Session(engine) as session:
-        at_due = leadwork.mine_page(session, agreement, "U0ALICE", due, 5)
-        after = leadwork.mine_page(session, agreement, "U0ALICE", due + timedelta(seconds=1), 5)
+        at_due = obligations.mine_page(session, "U0ALICE", due, 5)
+        after = obligations.mine_page(session, "U0ALICE", due + timedelta(seconds=1), 5)
     assert (at_due.overdue, at_due.at_risk) == (0, 1)
     assert (after.overdue, after.at_risk) == (1, 0)
 
