@@ -270,6 +270,18 @@ def seed(
     weights = list(STATUS_WEIGHTS.values())
     bound = UTCDateTime().bind_processor(engine.dialect)
     bind: Callable[[datetime | None], Any] = bound if bound is not None else (lambda v: v)
+    # the instants as the driver takes them, once per window set (a row binds only its own)
+    stored = {
+        key: {
+            "at": bind(key[0]),
+            "response_due_at": bind(w.response_due_at),
+            "response_warn_at": bind(w.response_warn_at),
+            "accept_due_at": bind(w.accept_due_at),
+            "accept_warn_at": bind(w.accept_warn_at),
+            "recycle_at": bind(w.recycle_at),
+        }
+        for key, w in windows.items()
+    }
 
     items: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
@@ -282,6 +294,7 @@ def seed(
         campaign = rng.choice(CAMPAIGNS) if rng.random() < 0.3 else None
         at = rng.choice(open_at if is_open else closed_at)
         w = windows[at, status, campaign is not None]
+        b = stored[at, status, campaign is not None]
         first, last, company = rng.choice(FIRST), rng.choice(LAST), rng.choice(COMPANIES)
         name, firm, external_id = f"{first} {last}", f"{company} {i % 97}", f"bench-{i:07d}"
         owner = rng.choice(reps)
@@ -300,11 +313,11 @@ def seed(
             "contact_id": contact,
             "source": source,
             "handed_off_by": None,
-            "handed_off_at": at,
-            "response_due_at": w.response_due_at,
-            "response_warn_at": w.response_warn_at,
-            "accept_due_at": w.accept_due_at,
-            "accept_warn_at": w.accept_warn_at,
+            "handed_off_at": b["at"],
+            "response_due_at": b["response_due_at"],
+            "response_warn_at": b["response_warn_at"],
+            "accept_due_at": b["accept_due_at"],
+            "accept_warn_at": b["accept_warn_at"],
             "first_touch_at": None,
             "attempts": 0,
             "decided_at": None,
@@ -318,29 +331,31 @@ def seed(
             "team": "sales",
             "owner_id": owner,
             "title": lead_title(name, firm, external_id),
-            "start_at": at,
-            "lapse_at": w.recycle_at,
-            "created_at": at,
+            "start_at": b["at"],
+            "lapse_at": b["recycle_at"],
+            "created_at": b["at"],
         }
         if is_open:
             working = rng.random() < 0.4
             touched = min(at + timedelta(minutes=rng.randint(5, 600)), now)
+            touched_at = bind(touched) if working else None
             stage = Stage.WORKING if working else Stage.NEW
             lead.update(
                 stage=stage.value,
-                first_touch_at=touched if working else None,
+                first_touch_at=touched_at,
                 attempts=rng.randint(1, 3) if working else 0,
             )
             warn_at = w.accept_warn_at if working else w.response_warn_at
             due_at = w.accept_due_at if working else w.response_due_at
+            window = "accept" if working else "response"
             item.update(
                 clock=stage.clock,
                 is_open=True,
-                warn_at=warn_at,
-                due_at=due_at,
+                warn_at=b[f"{window}_warn_at"],
+                due_at=b[f"{window}_due_at"],
                 outcome=None,
                 closed_at=None,
-                updated_at=touched if working else at,
+                updated_at=touched_at if working else b["at"],
             )
             clock = ItemClock("lead", stage.clock, warn_at, due_at, w.recycle_at)
             next_at = due_steps(clock, None, now).next_action_at
@@ -351,11 +366,12 @@ def seed(
             touched = at + timedelta(minutes=rng.choice((15, 45, 120, 600, 2000)))
             decided = touched + timedelta(hours=rng.randint(1, 60))
             stage = Stage.ACCEPTED if accepted else Stage.REJECTED
+            decided_at = bind(decided)
             lead.update(
                 stage=stage.value,
-                first_touch_at=touched,
+                first_touch_at=bind(touched),
                 attempts=rng.randint(1, 6),
-                decided_at=decided,
+                decided_at=decided_at,
                 reject_reason=None if accepted else rng.choice(REASONS),
             )
             facts = LeadFacts(stage, at, w.response_due_at, w.response_warn_at,
@@ -366,13 +382,9 @@ def seed(
                 warn_at=None,
                 due_at=None,
                 outcome=LEADS.state(facts, decided).value,
-                closed_at=decided,
-                updated_at=decided,
+                closed_at=decided_at,
+                updated_at=decided_at,
             )
-        for values in (lead, item):
-            for key, value in values.items():
-                if isinstance(value, datetime):
-                    values[key] = bind(value)
         rows.append(lead)
         items.append(item)
 
