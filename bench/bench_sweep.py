@@ -553,6 +553,7 @@ def seed(
     due_rows = set(lead_rows[every // 2 :: every][:due])
     n_due = 0
     n_other = 0
+    n_lead = 0  # leads so far: with no other kinds, the item's index
     kinds: dict[str, int] = {}
     by_kind: dict[str, int] = {}
 
@@ -561,9 +562,10 @@ def seed(
     timers: list[dict[str, Any]] = []
 
     def make(i: int) -> None:
-        nonlocal n_due, n_other
+        nonlocal n_due, n_other, n_lead
         if other[i]:
             kind, code, base, at, what = others[n_other % len(others)]
+            owner = marketers[n_other % len(marketers)]
             n_other += 1
             kinds[what] = kinds.get(what, 0) + 1
             by_kind[kind] = by_kind.get(kind, 0) + 1
@@ -573,7 +575,7 @@ def seed(
                     **base,
                     "id": i + 1,
                     "natural_key": f"{kind}:{code}-{i:07d}",
-                    "owner_id": marketers[i % len(marketers)],
+                    "owner_id": owner,
                     "title": f"{topic[0].upper()}{topic[1:]} {code}-{i:07d}",
                 }
             )
@@ -585,9 +587,10 @@ def seed(
             n_due += 1
             kinds["due now (warning)"] = kinds.get("due now (warning)", 0) + 1
         else:
-            item, lead, at, what = templates[i % len(templates)]
-            owner = reps[i % REPS]
+            item, lead, at, what = templates[n_lead % len(templates)]
+            owner = reps[n_lead % REPS]
             kinds[what] = kinds.get(what, 0) + 1
+        n_lead += 1
         by_kind["lead"] = by_kind.get("lead", 0) + 1
         first, last, company = FIRST[i % 9], LAST[i % 8], COMPANIES[i % 8]
         name, firm, external_id = f"{first} {last}", f"{company} {i % 97}", f"bench-{i:07d}"
