@@ -213,7 +213,9 @@ def leads_of(url: str) -> dict[str, str]:
     """ref -> owner of every stored lead."""
     engine = sa.create_engine(url)
     with engine.connect() as connection:
-        rows = connection.execute(sa.text("SELECT id, owner_id FROM leads")).all()
+        rows = connection.execute(
+            sa.text("SELECT leads.id, items.owner_id FROM leads JOIN items ON items.id = leads.id")
+        ).all()
     engine.dispose()
     return {f"L-{1000 + lead_id}": owner for lead_id, owner in rows}
 

@@ -14,8 +14,13 @@ What is timed is server-side work in this process, not Slack's network:
   Baseline: a bare Bolt app (same signing secret, same mode) whose `/sla` only acks.
 * The same in production mode (`bot.app.build_app` as is): the time until Bolt returns the
   ack, which is what Slack waits for; the listener then finishes on Bolt's thread pool.
-* The handler's parts without Bolt: the query alone, `leadwork.mine_page` (query + views),
-  `bot.blocks.leads.mine`, and `respond()` (an HTTP POST to the in-process FakeSlack).
+* The handler's parts without Bolt: the query alone (`slaengine.persistence.items.
+  open_summary`: the owner's counts and 20 most urgent items), `leadwork.mine_page` (that,
+  the shown items' leads, and the views), `bot.blocks.leads.mine`, and `respond()` (an HTTP
+  POST to the in-process FakeSlack).
+
+The data: leads bulk-inserted as the product stores them, each an `items` row and a `leads`
+row under the same id, an open one with its timer in `item_timers`.
 * Webhook intake: `bot.webhook.handle(container, body, signature)` for distinct signed bodies
   (the whole webhook path minus HTTP), against a bare verify-HMAC-and-parse-JSON function;
   optionally the same over HTTP through `bot.web.build_web` with Starlette's TestClient.
@@ -59,6 +64,7 @@ from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine, make_url
 
+from bench.bench_sweep import bulk_insert
 from bot import actions, commands, events, views, webhook
 from bot.app import build_app
 from bot.blocks import leads as lead_blocks
@@ -69,10 +75,21 @@ from migrations.runner import upgrade
 from slaengine import leadwork
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement, load_agreement, reference_agreement_path
-from slaengine.kinds.lead import Fit, Interest, LeadWindows, MarketingStatus, plan_windows
-from slaengine.persistence import leads as lead_repo
+from slaengine.handoffs import lead_title
+from slaengine.kinds.lead import (
+    LEADS,
+    Fit,
+    Interest,
+    LeadFacts,
+    LeadWindows,
+    MarketingStatus,
+    Stage,
+    plan_windows,
+)
+from slaengine.obligations import ItemClock, due_steps
+from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import make_engine, unit_of_work
-from slaengine.persistence.tables import Lead, OutboxMessage
+from slaengine.persistence.tables import Item, ItemTimer, Lead, OutboxMessage, UTCDateTime
 from tests.fakeslack import FakeSlack
 from tests.slack_requests import sign, webhook_signature
 
@@ -230,7 +247,9 @@ def seed(
     rng: random.Random,
     chunk: int = 5000,
 ) -> SeedReport:
-    """Bulk-insert `leads` leads with windows from the real rules (`plan_windows`).
+    """Bulk-insert `leads` leads with windows from the real rules (`plan_windows`): each an
+    `items` row and a `leads` row under the same id, and an open lead's timer in
+    `item_timers` (its first threshold still ahead, as earlier passes would have left it).
 
     Closed leads (accepted or rejected) were handed off 5 to 200 days ago; open ones (new or
     working) in the last 4 days, so at `now` they are on track, at risk or overdue.
@@ -249,85 +268,154 @@ def seed(
                 )
     statuses = list(STATUS_WEIGHTS)
     weights = list(STATUS_WEIGHTS.values())
+    bound = UTCDateTime().bind_processor(engine.dialect)
+    bind: Callable[[datetime | None], Any] = bound if bound is not None else (lambda v: v)
+    # the instants as the driver takes them, once per window set (a row binds only its own)
+    stored = {
+        key: {
+            "at": bind(key[0]),
+            "response_due_at": bind(w.response_due_at),
+            "response_warn_at": bind(w.response_warn_at),
+            "accept_due_at": bind(w.accept_due_at),
+            "accept_warn_at": bind(w.accept_warn_at),
+            "recycle_at": bind(w.recycle_at),
+        }
+        for key, w in windows.items()
+    }
 
-    def make(i: int) -> dict[str, Any]:
+    items: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    timers: list[dict[str, Any]] = []
+
+    def make(i: int) -> None:
         is_open = rng.random() < open_share
         status = rng.choices(statuses, weights)[0]
         fit, interest = FIT_INTEREST[status]
         campaign = rng.choice(CAMPAIGNS) if rng.random() < 0.3 else None
         at = rng.choice(open_at if is_open else closed_at)
         w = windows[at, status, campaign is not None]
+        b = stored[at, status, campaign is not None]
         first, last, company = rng.choice(FIRST), rng.choice(LAST), rng.choice(COMPANIES)
-        values: dict[str, Any] = {
-            "external_id": f"bench-{i:07d}",
-            "name": f"{first} {last}",
-            "company": f"{company} {i % 97}",
+        name, firm, external_id = f"{first} {last}", f"{company} {i % 97}", f"bench-{i:07d}"
+        owner = rng.choice(reps)
+        source = rng.choice(("webhook", "webhook", "webhook", "csv", "slack"))
+        lead: dict[str, Any] = {
+            "id": i + 1,
+            "external_id": external_id,
+            "name": name,
+            "company": firm,
             "email": f"{first.lower()}.{last.lower()}{i}@{company.lower()}.example",
             "fit": fit.value,
             "interest": interest.value,
             "marketing_status": status.value,
             "campaign": campaign,
             "via_campaign": w.via_campaign,
-            "owner_id": rng.choice(reps),
             "contact_id": contact,
-            "source": rng.choice(("webhook", "webhook", "webhook", "csv", "slack")),
+            "source": source,
             "handed_off_by": None,
-            "handed_off_at": at,
-            "response_due_at": w.response_due_at,
-            "response_warn_at": w.response_warn_at,
-            "accept_due_at": w.accept_due_at,
-            "accept_warn_at": w.accept_warn_at,
-            "recycle_at": w.recycle_at,
+            "handed_off_at": b["at"],
+            "response_due_at": b["response_due_at"],
+            "response_warn_at": b["response_warn_at"],
+            "accept_due_at": b["accept_due_at"],
+            "accept_warn_at": b["accept_warn_at"],
             "first_touch_at": None,
             "attempts": 0,
             "decided_at": None,
             "reject_reason": None,
-            "closed_at": None,
-            "created_at": at,
-            "updated_at": at,
+        }
+        item: dict[str, Any] = {
+            "id": i + 1,
+            "kind": "lead",
+            "natural_key": f"lead:{external_id}",
+            "parent_id": None,
+            "team": "sales",
+            "owner_id": owner,
+            "title": lead_title(name, firm, external_id),
+            "start_at": b["at"],
+            "lapse_at": b["recycle_at"],
+            "created_at": b["at"],
         }
         if is_open:
             working = rng.random() < 0.4
             touched = min(at + timedelta(minutes=rng.randint(5, 600)), now)
-            values.update(
-                stage="working" if working else "new",
-                is_open=True,
-                due_at=w.accept_due_at if working else w.response_due_at,
-                warn_at=w.accept_warn_at if working else w.response_warn_at,
-                first_touch_at=touched if working else None,
+            touched_at = bind(touched) if working else None
+            stage = Stage.WORKING if working else Stage.NEW
+            lead.update(
+                stage=stage.value,
+                first_touch_at=touched_at,
                 attempts=rng.randint(1, 3) if working else 0,
-                updated_at=touched if working else at,
             )
+            warn_at = w.accept_warn_at if working else w.response_warn_at
+            due_at = w.accept_due_at if working else w.response_due_at
+            window = "accept" if working else "response"
+            item.update(
+                clock=stage.clock,
+                is_open=True,
+                warn_at=b[f"{window}_warn_at"],
+                due_at=b[f"{window}_due_at"],
+                outcome=None,
+                closed_at=None,
+                updated_at=touched_at if working else b["at"],
+            )
+            clock = ItemClock("lead", stage.clock, warn_at, due_at, w.recycle_at)
+            next_at = due_steps(clock, None, now).next_action_at
+            if next_at is not None:
+                timers.append({"at": bind(next_at), "item_id": i + 1})
         else:
             accepted = rng.random() < 0.7
             touched = at + timedelta(minutes=rng.choice((15, 45, 120, 600, 2000)))
             decided = touched + timedelta(hours=rng.randint(1, 60))
-            values.update(
-                stage="accepted" if accepted else "rejected",
-                is_open=False,
-                due_at=None,
-                warn_at=None,
-                first_touch_at=touched,
+            stage = Stage.ACCEPTED if accepted else Stage.REJECTED
+            decided_at = bind(decided)
+            lead.update(
+                stage=stage.value,
+                first_touch_at=bind(touched),
                 attempts=rng.randint(1, 6),
-                decided_at=decided,
+                decided_at=decided_at,
                 reject_reason=None if accepted else rng.choice(REASONS),
-                closed_at=decided,
-                updated_at=decided,
             )
-        return values
+            facts = LeadFacts(stage, at, w.response_due_at, w.response_warn_at,
+                              w.accept_due_at, w.accept_warn_at, touched, decided)  # fmt: skip
+            item.update(
+                clock=None,
+                is_open=False,
+                warn_at=None,
+                due_at=None,
+                outcome=LEADS.state(facts, decided).value,
+                closed_at=decided_at,
+                updated_at=decided_at,
+            )
+        rows.append(lead)
+        items.append(item)
 
-    insert = sa.insert(Lead.__table__)  # type: ignore[attr-defined]
+    item_table = Item.__table__  # type: ignore[attr-defined]
+    lead_table = Lead.__table__  # type: ignore[attr-defined]
+    timer_table = ItemTimer.__table__  # type: ignore[attr-defined]
     with engine.begin() as connection:
         for begin in range(0, leads, chunk):
-            connection.execute(insert, [make(i) for i in range(begin, min(leads, begin + chunk))])
+            for i in range(begin, min(leads, begin + chunk)):
+                make(i)
+            bulk_insert(connection, item_table, items)
+            bulk_insert(connection, lead_table, rows)
+            bulk_insert(connection, timer_table, timers)
+            items.clear()
+            rows.clear()
+            timers.clear()
     if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:  # what autovacuum would soon do after a bulk load
-            connection.execute(sa.text("ANALYZE leads"))
+        with engine.begin() as connection:  # ids were given: the sequence goes on after them
+            connection.execute(
+                sa.text(
+                    "SELECT setval(pg_get_serial_sequence('items', 'id'), "
+                    "COALESCE((SELECT max(id) FROM items), 0) + 1, false)"
+                )
+            )
+            for table in ("items", "leads", "item_timers"):  # what autovacuum would soon do
+                connection.execute(sa.text(f"ANALYZE {table}"))
     seconds = time.perf_counter() - start
     with engine.connect() as connection:
         counts = dict(
             connection.execute(
-                sa.text("SELECT owner_id, COUNT(*) FROM leads WHERE is_open GROUP BY owner_id")
+                sa.text("SELECT owner_id, COUNT(*) FROM items WHERE is_open GROUP BY owner_id")
             ).all()
         )
     per_rep = sorted(counts.get(rep, 0) for rep in reps)
@@ -335,26 +423,31 @@ def seed(
 
 
 def query_plan(engine: Engine, owner: str) -> list[str]:
-    """How the database answers `/sla mine`: EXPLAIN of the very SQL `open_for_owner` sends."""
+    """How the database answers `/sla mine`: EXPLAIN of every SELECT `leadwork.mine_page`
+    sends (the counts and the most urgent items from `item_repo.open_summary`, then those
+    items' leads), each as `n: plan`."""
     sent: list[tuple[str, Any]] = []
 
     def grab(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        sent.append((statement, parameters))
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, parameters))
 
+    agreement = load_agreement(reference_agreement_path())
     sa.event.listen(engine, "before_cursor_execute", grab)
     try:
         with unit_of_work(engine) as session:
-            lead_repo.open_for_owner(session, owner)
+            leadwork.mine_page(session, agreement, owner, NOW, lead_blocks.MAX_LISTED)
     finally:
         sa.event.remove(engine, "before_cursor_execute", grab)
-    statement, parameters = next(
-        (sql, params) for sql, params in sent if sql.lstrip().upper().startswith("SELECT")
-    )
     sqlite = engine.dialect.name == "sqlite"
     prefix = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+    plans = []
     with engine.connect() as connection:
-        rows = connection.exec_driver_sql(prefix + statement, parameters).all()
-    return [str(r[-1]) if sqlite else str(r[0]).strip() for r in rows]
+        for n, (statement, parameters) in enumerate(sent, 1):
+            found = connection.exec_driver_sql(prefix + statement, parameters).all()
+            steps = [str(r[-1]) if sqlite else str(r[0]).strip() for r in found]
+            plans.append(f"{n}: {' / '.join(steps)}")
+    return plans
 
 
 # --------------------------------------------------------------------------- Slack side
@@ -556,7 +649,7 @@ def measure_mine(
 
         def only_query(user: str = user, now: datetime = now) -> int:
             with unit_of_work(engine) as session:
-                _counts, shown = lead_repo.open_summary(session, user, now, lead_blocks.MAX_LISTED)
+                _counts, shown = item_repo.open_summary(session, user, now, lead_blocks.MAX_LISTED)
                 return len(shown)
 
         def db_and_views(user: str = user, now: datetime = now) -> leadwork.MinePage:

@@ -1,7 +1,8 @@
-"""Benchmark one sweep pass over many open leads of which a few are due, against its own query.
+"""Benchmark one sweep pass over many open items of which a few are due, against its own query.
 
     .venv/bin/python -m bench.bench_sweep                      # 1,000,000 open, 1,000 due
     .venv/bin/python -m bench.bench_sweep --quick              # 100,000 open, 1,000 due (smoke)
+    .venv/bin/python -m bench.bench_sweep --kinds              # half the open items other kinds
     .venv/bin/python -m bench.bench_sweep --open 200000 --due 500 --rounds 3
     .venv/bin/python -m bench.bench_sweep --database-url postgresql+psycopg://user@host/db
 
@@ -10,19 +11,29 @@ reports its time against the same query alone on the same database, in the same 
 within 2x of that query and under 1 second on SQLite; peak memory stays flat as open
 items grow (shown at open/10 and open).
 
+The data: open leads (stage new), each an `items` row and a `leads` row under the same id
+and its timer in `item_timers`, bulk-inserted as the product would have left them. With
+`--kinds [SHARE]` (0.5 if no share is given), SHARE of the open items are of other kinds
+(`deliverable`, `content_request`, `campaigns`: natural keys of their own, owned by
+marketing people, with warning and due instants and a timer ahead), interleaved with the
+leads. Those kinds are not registered in `slaengine.obligations.KINDS` yet, so none of them
+is due at the benchmark's clock (the sweep could not advance one): only leads come due,
+and the pass's query runs over timers and items of every kind.
+
 What is timed (wall clock, `time.perf_counter`, this process, connection already open):
 
-* query alone: the statement `slaengine.persistence.leads.due_for_action(session, now, 500)`
+* query alone: the statement `slaengine.persistence.items.due_for_action(session, now, 500)`
   builds, run page by page in its own unit of work like the sweep's loop does, until a page
-  comes back short, loading the due leads as ORM objects (with their timers). Each page
+  comes back short, loading the due items as ORM objects (with their timers). Each page
   starts after the last timer of the one before, exactly as in the sweep: the same
   statements, the same rows (500, 500, 0 for 1,000 due).
   Also: the same count in SQL (no objects), and the two other queries the sweep runs on
-  every pass: `owners_with_open` (for the digest) and `away_with_open_leads` (absences).
+  every pass: `items.owners_with_open` (for the digest) and `leads.away_with_open_leads`
+  (absences).
 * sweep, enqueue only: `bot.sweep.sweep(c, deliver=False)`: the due query, one warning per
-  due lead written to the outbox (what is owed; the message is drawn at delivery),
-  next-action instants moved, then the absence and digest steps (at 14:00 neither has
-  anything to do). It looks up no time zones: quiet hours are applied at delivery.
+  due item written to the outbox (what is owed; the message is drawn at delivery),
+  timers moved, then the absence and digest steps (at 14:00 neither has anything to do).
+  It looks up no time zones: quiet hours are applied at delivery.
 * sweep + delivery: `sweep(c)` with a `FakeSlack`-backed WebClient and `Pacer(interval=0)`:
   each warning drawn from its lead, one chat.postMessage per rep over local HTTP, with the
   container's `People` zone cache filled by a warm-up pass as in the long-running scheduler
@@ -31,7 +42,7 @@ What is timed (wall clock, `time.perf_counter`, this process, connection already
 
 Memory: one enqueue-only pass in a fresh child process on a fresh copy, at open/10 and at
 open: tracemalloc's peak during the pass, and the child's peak RSS. Informative: the same
-at 09:10, the first working hour, when the sweep also writes each rep's digest. A failing
+at 09:10, the first working hour, when the sweep also writes each owner's digest. A failing
 target gets a cProfile of one pass.
 
 Each round starts from the seeded state: the seeded SQLite file is copied to a fresh file
@@ -72,7 +83,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import col, select
+from sqlmodel import col
 
 from bot.container import Container, build, make_client
 from bot.delivery import Pacer
@@ -83,19 +94,20 @@ from bot.sweep import BATCH, SweepReport, sweep
 from migrations.runner import upgrade
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement, load_agreement, reference_agreement_path
-from slaengine.kinds.lead import (
-    Fit,
-    Interest,
-    LeadFacts,
-    LeadWindows,
-    MarketingStatus,
-    Stage,
-    due_steps,
-    plan_windows,
-)
+from slaengine.handoffs import lead_title
+from slaengine.kinds.lead import Fit, Interest, LeadWindows, MarketingStatus, Stage, plan_windows
+from slaengine.obligations import ItemClock, due_steps
+from slaengine.persistence import items as item_repo
 from slaengine.persistence import leads as lead_repo
-from slaengine.persistence.db import make_engine, unit_of_work
-from slaengine.persistence.tables import Absence, Lead, LeadTimer, OutboxMessage, SlackUser
+from slaengine.persistence.db import make_engine, prepare, unit_of_work
+from slaengine.persistence.tables import (
+    Item,
+    ItemTimer,
+    Lead,
+    OutboxMessage,
+    SlackUser,
+    UTCDateTime,
+)
 from tests.fakeslack import FakeSlack
 
 BOT_TOKEN = "xoxb-bench"
@@ -154,6 +166,15 @@ def revision() -> str:
 
 def say(line: str = "") -> None:
     print(line, flush=True)
+
+
+def load() -> str:
+    """The machine's load average (other work on it skews the times)."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "load average unknown"
+    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min)"
 
 
 def rep_ids(count: int = REPS) -> list[str]:
@@ -304,19 +325,17 @@ class ServerSchema(Database):
             engine = make_engine(self.url)
             with engine.begin() as connection:
                 connection.execute(sa.delete(OutboxMessage.__table__))  # type: ignore[arg-type]
-                leads = Lead.__table__  # type: ignore[attr-defined]
-                timers = LeadTimer.__table__  # type: ignore[attr-defined]
-                connection.execute(sa.delete(timers).where(timers.c.lead_id.in_(due_ids)))
+                items = Item.__table__  # type: ignore[attr-defined]
+                timers = ItemTimer.__table__  # type: ignore[attr-defined]
+                connection.execute(sa.delete(timers).where(timers.c.item_id.in_(due_ids)))
                 connection.execute(
                     sa.insert(timers).from_select(
-                        ["at", "lead_id"],
-                        sa.select(leads.c.response_warn_at, leads.c.id).where(
-                            leads.c.id.in_(due_ids)
-                        ),
+                        ["at", "item_id"],
+                        sa.select(items.c.warn_at, items.c.id).where(items.c.id.in_(due_ids)),
                     )
                 )
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.execute(sa.text("VACUUM ANALYZE lead_timers"))
+                connection.execute(sa.text("VACUUM ANALYZE item_timers"))
                 connection.execute(sa.text("VACUUM ANALYZE outbox"))
             engine.dispose()
 
@@ -328,15 +347,36 @@ class ServerSchema(Database):
 
 @dataclass
 class Seeded:
-    open_leads: int
+    open_leads: int  # open items: leads, and with --kinds items of other kinds too
     due: int
     seconds: float
     window_sets: int
     due_ids: list[int]
     next_action_kinds: dict[str, int]
+    open_by_kind: dict[str, int] = field(default_factory=dict)
 
 
 Handoff = tuple[datetime, MarketingStatus, str | None, LeadWindows]
+
+#: `--kinds`: obligations of other kinds among the open items. They are not registered in
+#: `slaengine.obligations.KINDS` yet, so none of them comes due in the pass (the sweep could
+#: not advance one); each has a warning and a due instant and a timer still ahead.
+#: (kind, ref code, its clock, due this long after it starts, warned this long before)
+OTHER_KINDS = (
+    ("deliverable", "D", "delivery", timedelta(days=60), timedelta(days=14)),
+    ("content_request", "CR", "response", timedelta(days=50), timedelta(days=10)),
+    ("campaigns", "C", "follow_up", timedelta(days=75), timedelta(days=30)),
+)
+TOPICS = ("launch deck", "case study", "webinar", "pricing page", "newsletter", "one-pager")
+MARKETERS = 20
+
+
+def marketer_ids(agreement: Agreement) -> list[str]:
+    """The marketing people who own the other kinds: the agreement's marketing members, and
+    made-up ones up to `MARKETERS`."""
+    people = list(dict.fromkeys(agreement.marketing.members))
+    people += [f"UM{n:07d}" for n in range(1, MARKETERS - len(people) + 1)]
+    return people
 
 
 def due_handoffs(agreement: Agreement, now: datetime) -> list[Handoff]:
@@ -363,22 +403,30 @@ def earlier_handoffs(agreement: Agreement, now: datetime) -> list[Handoff]:
     return found
 
 
-def facts_of(at: datetime, w: LeadWindows) -> LeadFacts:
-    return LeadFacts(
-        stage=Stage.NEW,
-        handed_off_at=at,
-        response_due_at=w.response_due_at,
-        response_warn_at=w.response_warn_at,
-        accept_due_at=w.accept_due_at,
-        accept_warn_at=w.accept_warn_at,
-    )
+Bind = Callable[[datetime | None], Any]
 
 
-def template(handoff: Handoff, contact: str) -> dict[str, Any]:
-    """The columns of an open, untouched lead from one handoff (all but who and what)."""
+def lead_template(handoff: Handoff, contact: str, bind: Bind) -> tuple[dict[str, Any], ...]:
+    """The columns of an open, untouched lead from one handoff (all but who and what): its
+    item's and its own, instants already as the driver takes them."""
     at, status, campaign, w = handoff
     fit, interest = FIT_INTEREST[status]
-    return {
+    item = {
+        "kind": "lead",
+        "parent_id": None,
+        "team": "sales",
+        "clock": Stage.NEW.clock,
+        "is_open": True,
+        "start_at": bind(at),
+        "warn_at": bind(w.response_warn_at),
+        "due_at": bind(w.response_due_at),
+        "lapse_at": bind(w.recycle_at),
+        "outcome": None,
+        "closed_at": None,
+        "created_at": bind(at),
+        "updated_at": bind(at),
+    }
+    lead = {
         "fit": fit.value,
         "interest": interest.value,
         "marketing_status": status.value,
@@ -387,129 +435,242 @@ def template(handoff: Handoff, contact: str) -> dict[str, Any]:
         "contact_id": contact,
         "source": "webhook",
         "handed_off_by": None,
-        "handed_off_at": at,
-        "response_due_at": w.response_due_at,
-        "response_warn_at": w.response_warn_at,
-        "accept_due_at": w.accept_due_at,
-        "accept_warn_at": w.accept_warn_at,
-        "recycle_at": w.recycle_at,
+        "handed_off_at": bind(at),
+        "response_due_at": bind(w.response_due_at),
+        "response_warn_at": bind(w.response_warn_at),
+        "accept_due_at": bind(w.accept_due_at),
+        "accept_warn_at": bind(w.accept_warn_at),
         "stage": Stage.NEW.value,
-        "is_open": True,
-        "due_at": w.response_due_at,
-        "warn_at": w.response_warn_at,
         "first_touch_at": None,
         "attempts": 0,
         "decided_at": None,
         "reject_reason": None,
-        "closed_at": None,
-        "created_at": at,
-        "updated_at": at,
     }
+    return item, lead
+
+
+def other_templates(now: datetime, bind: Bind) -> list[tuple[str, str, dict[str, Any], Any, str]]:
+    """Open items of the other kinds, started every 113 minutes over the last ~47 days:
+    (kind, code, item columns, bound timer instant, what the timer is). None is due at `now`."""
+    found = []
+    for k in range(600):
+        at = now - timedelta(minutes=11 + 113 * k)
+        for kind, code, clock, due_after, warn_before in OTHER_KINDS:
+            due_at = at + due_after
+            warn_at = due_at - warn_before
+            ahead = due_steps(ItemClock(kind, clock, warn_at, due_at, None), None, now)
+            next_at = ahead.next_action_at
+            assert next_at is not None and next_at > now, "an item of another kind is due"
+            item = {
+                "kind": kind,
+                "parent_id": None,
+                "team": "marketing",
+                "clock": clock,
+                "is_open": True,
+                "start_at": bind(at),
+                "warn_at": bind(warn_at),
+                "due_at": bind(due_at),
+                "lapse_at": None,
+                "outcome": None,
+                "closed_at": None,
+                "created_at": bind(at),
+                "updated_at": bind(at),
+            }
+            what = f"{kind} {'warn' if next_at == warn_at else 'due'}"
+            found.append((kind, code, item, bind(next_at), what))
+    return found
+
+
+def bulk_insert(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows whose values are already what the driver takes, in one driver call (as
+    the sweep's own writes do, `slaengine.persistence.db.write_many`): SQLAlchemy's
+    executemany would run every value through its bind processing again."""
+    if not rows:
+        return
+    write = prepare(sa.insert(table), connection.dialect, list(rows[0]))
+    params: list[Any] = (
+        [tuple(row[name] for name in write.names) for row in rows]
+        if write.names is not None
+        else rows
+    )
+    connection.exec_driver_sql(write.sql, params)
 
 
 def seed(
-    engine: Engine, agreement: Agreement, *, open_leads: int, due: int, now: datetime
+    engine: Engine,
+    agreement: Agreement,
+    *,
+    open_leads: int,
+    due: int,
+    now: datetime,
+    other_share: float = 0.0,
 ) -> Seeded:
-    """Insert `open_leads` open leads (stage new), `due` of them due at `now`, in one transaction.
+    """Insert `open_leads` open items (leads, stage new, unless `other_share` of them are of
+    other kinds), `due` leads of them due at `now`, in one transaction: each lead is an
+    `items` row and a `leads` row under the same id, with its `item_timers` row.
 
     Windows come from the real rules (`plan_windows`), computed once per handoff instant and
     reused. The due leads are spread evenly through the table (ids), a pessimistic layout for
-    both the query and the sweep; each rep (of 200) owns due/200 of them.
+    both the query and the sweep; each rep (of 200) owns due/200 of them. Items of other
+    kinds, if any, are interleaved evenly with the leads (ids) and owned by marketing people.
     """
     start = time.perf_counter()
     reps = rep_ids()
+    marketers = marketer_ids(agreement)
     contact = agreement.marketing.contact
-    templates: list[tuple[dict[str, Any], datetime, str]] = []
+    bound = UTCDateTime().bind_processor(engine.dialect)
+    bind: Bind = bound if bound is not None else (lambda value: value)
+    templates: list[tuple[dict[str, Any], dict[str, Any], Any, str]] = []
     for handoff in earlier_handoffs(agreement, now):
         w = handoff[3]
+        clock = ItemClock("lead", Stage.NEW.clock, w.response_warn_at, w.response_due_at,
+                          w.recycle_at)  # fmt: skip
         # the next-action instant an earlier pass left: the first threshold still ahead
-        owed = due_steps(facts_of(handoff[0], w), w.recycle_at, None, now)
-        if owed.next_action_at is None or owed.next_action_at <= now:
+        next_at = due_steps(clock, None, now).next_action_at
+        if next_at is None or next_at <= now:
             continue
         kind = (
             "warn"
-            if owed.next_action_at == w.response_warn_at
+            if next_at == w.response_warn_at
             else "due"
-            if owed.next_action_at == w.response_due_at
+            if next_at == w.response_due_at
             else "recycle"
         )
-        templates.append((template(handoff, contact), owed.next_action_at, kind))
+        templates.append((*lead_template(handoff, contact, bind), bind(next_at), kind))
     due_templates = [
-        (template(h, contact), h[3].response_warn_at) for h in due_handoffs(agreement, now)
+        (*lead_template(h, contact, bind), bind(h[3].response_warn_at))
+        for h in due_handoffs(agreement, now)
     ]
-    kinds: dict[str, int] = {}
-    if not 0 < due <= open_leads:
-        raise SystemExit("--due must be at least 1 and at most --open")
-    every = open_leads // due
-    due_rows = set(list(range(every // 2, open_leads, every))[:due])
+    others = other_templates(now, bind) if other_share > 0 else []
+    if not 0 <= other_share < 1:
+        raise SystemExit("--kinds takes the share of other kinds, from 0 up to (not) 1")
+    # item i is of another kind when the running count of them steps up: evenly interleaved
+    other = [int((i + 1) * other_share) > int(i * other_share) for i in range(open_leads)]
+    lead_rows = [i for i in range(open_leads) if not other[i]]
+    if not 0 < due <= len(lead_rows):
+        raise SystemExit("--due must be at least 1 and at most the open leads")
+    every = len(lead_rows) // due
+    due_rows = set(lead_rows[every // 2 :: every][:due])
     n_due = 0
+    n_other = 0
+    n_lead = 0  # leads so far: with no other kinds, the item's index
+    kinds: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
 
-    timer_rows: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    leads: list[dict[str, Any]] = []
+    timers: list[dict[str, Any]] = []
 
-    def make(i: int) -> dict[str, Any]:
-        nonlocal n_due
+    def make(i: int) -> None:
+        nonlocal n_due, n_other, n_lead
+        if other[i]:
+            kind, code, base, at, what = others[n_other % len(others)]
+            owner = marketers[n_other % len(marketers)]
+            n_other += 1
+            kinds[what] = kinds.get(what, 0) + 1
+            by_kind[kind] = by_kind.get(kind, 0) + 1
+            topic = TOPICS[i % len(TOPICS)]
+            items.append(
+                {
+                    **base,
+                    "id": i + 1,
+                    "natural_key": f"{kind}:{code}-{i:07d}",
+                    "owner_id": owner,
+                    "title": f"{topic[0].upper()}{topic[1:]} {code}-{i:07d}",
+                }
+            )
+            timers.append({"at": at, "item_id": i + 1})
+            return
         if i in due_rows:
-            base, at = due_templates[n_due % len(due_templates)]
+            item, lead, at = due_templates[n_due % len(due_templates)]
             owner = reps[n_due % REPS]
             n_due += 1
             kinds["due now (warning)"] = kinds.get("due now (warning)", 0) + 1
         else:
-            base, at, kind = templates[i % len(templates)]
-            owner = reps[i % REPS]
-            kinds[kind] = kinds.get(kind, 0) + 1
-        timer_rows.append({"at": at, "lead_id": i + 1})
+            item, lead, at, what = templates[n_lead % len(templates)]
+            owner = reps[n_lead % REPS]
+            kinds[what] = kinds.get(what, 0) + 1
+        n_lead += 1
+        by_kind["lead"] = by_kind.get("lead", 0) + 1
         first, last, company = FIRST[i % 9], LAST[i % 8], COMPANIES[i % 8]
-        return {
-            **base,
-            "id": i + 1,
-            "external_id": f"bench-{i:07d}",
-            "name": f"{first} {last}",
-            "company": f"{company} {i % 97}",
-            "email": f"{first.lower()}.{last.lower()}{i}@{company.lower()}.example",
-            "owner_id": owner,
-        }
+        name, firm, external_id = f"{first} {last}", f"{company} {i % 97}", f"bench-{i:07d}"
+        items.append(
+            {
+                **item,
+                "id": i + 1,
+                "natural_key": f"lead:{external_id}",
+                "owner_id": owner,
+                "title": lead_title(name, firm, external_id),
+            }
+        )
+        leads.append(
+            {
+                **lead,
+                "id": i + 1,
+                "external_id": external_id,
+                "name": name,
+                "company": firm,
+                "email": f"{first.lower()}.{last.lower()}{i}@{company.lower()}.example",
+            }
+        )
+        timers.append({"at": at, "item_id": i + 1})
 
-    insert = sa.insert(Lead.__table__)  # type: ignore[attr-defined]
-    users = sa.insert(SlackUser.__table__)  # type: ignore[attr-defined]
-    timer_insert = sa.insert(LeadTimer.__table__)  # type: ignore[attr-defined]
+    item_table = Item.__table__  # type: ignore[attr-defined]
+    lead_table = Lead.__table__  # type: ignore[attr-defined]
+    timer_table = ItemTimer.__table__  # type: ignore[attr-defined]
+    users = SlackUser.__table__  # type: ignore[attr-defined]
     with engine.begin() as connection:
         for begin in range(0, open_leads, CHUNK):
-            connection.execute(
-                insert, [make(i) for i in range(begin, min(open_leads, begin + CHUNK))]
-            )
-            connection.execute(timer_insert, timer_rows)
-            timer_rows.clear()
-        # what earlier passes today left: each rep's Slack time zone, looked up 2 hours ago
-        connection.execute(
+            for i in range(begin, min(open_leads, begin + CHUNK)):
+                make(i)
+            bulk_insert(connection, item_table, items)
+            bulk_insert(connection, lead_table, leads)
+            bulk_insert(connection, timer_table, timers)
+            items.clear()
+            leads.clear()
+            timers.clear()
+        # what earlier passes today left: each owner's Slack time zone, looked up 2 hours ago
+        owners = reps + (marketers if others else [])
+        bulk_insert(
+            connection,
             users,
             [
                 {
                     "user_id": u,
+                    "email": None,
                     "tz": "America/New_York",
                     "name": u,
-                    "fetched_at": now - timedelta(hours=2),
+                    "fetched_at": bind(now - timedelta(hours=2)),
                 }
-                for u in reps
+                for u in owners
             ],
         )
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(sa.text("VACUUM ANALYZE leads"))
-            connection.execute(sa.text("VACUUM ANALYZE lead_timers"))
+            for table in ("items", "leads", "item_timers"):
+                connection.execute(sa.text(f"VACUUM ANALYZE {table}"))
     seconds = time.perf_counter() - start
-    leads = Lead.__table__  # type: ignore[attr-defined]
     with engine.connect() as connection:
-        timers = LeadTimer.__table__  # type: ignore[attr-defined]
         due_ids = list(
             connection.execute(
-                sa.select(timers.c.lead_id).where(timers.c.at <= now).order_by(timers.c.lead_id)
+                sa.select(timer_table.c.item_id)
+                .where(timer_table.c.at <= now)
+                .order_by(timer_table.c.item_id)
             ).scalars()
         )
         total = connection.execute(
-            sa.select(sa.func.count()).select_from(leads).where(leads.c.is_open.is_(True))
+            sa.select(sa.func.count()).select_from(item_table).where(item_table.c.is_open.is_(True))
         ).scalar_one()
     assert total == open_leads and len(due_ids) == due, (total, len(due_ids))
-    return Seeded(open_leads, due, seconds, len(templates) + len(due_templates), due_ids, kinds)
+    return Seeded(
+        open_leads,
+        due,
+        seconds,
+        len(templates) + len(due_templates) + len(others),
+        due_ids,
+        kinds,
+        dict(sorted(by_kind.items())),
+    )
 
 
 # --------------------------------------------------------------------------- the app
@@ -547,14 +708,14 @@ class Harness:
 
 def make_harness(agreement: Agreement) -> Harness:
     fake = FakeSlack().start()
-    for rep in rep_ids():
-        fake.add_user(rep, tz="America/New_York")
+    for person in rep_ids() + marketer_ids(agreement):
+        fake.add_user(person, tz="America/New_York")
     settings = Settings(bot_token=BOT_TOKEN, api_url=fake.url)
     return Harness(agreement, fake, make_client(settings))
 
 
-def due_statement(engine: Engine, now: datetime) -> Any:
-    """The exact statement `lead_repo.due_for_action(session, now, BATCH)` runs."""
+def captured(engine: Engine, query: Callable[[Any], Any]) -> Any:
+    """The statement a repository function runs (its first), captured instead of run."""
 
     class Capture:
         statement: Any = None
@@ -563,23 +724,29 @@ def due_statement(engine: Engine, now: datetime) -> Any:
             return engine
 
         def exec(self, statement: Any) -> Any:
-            self.statement = statement
+            if self.statement is None:
+                self.statement = statement
             return type("Empty", (), {"all": staticmethod(list)})()
 
     capture = Capture()
-    lead_repo.due_for_action(capture, now, BATCH)  # type: ignore[arg-type]
+    query(capture)
     return capture.statement
+
+
+def due_statement(engine: Engine, now: datetime) -> Any:
+    """The exact statement `item_repo.due_for_action(session, now, BATCH)` runs."""
+    return captured(engine, lambda session: item_repo.due_for_action(session, now, BATCH))
 
 
 def query_alone(engine: Engine, now: datetime) -> int:
     """The sweep's due query, page by page in its own unit of work, rows as ORM objects:
-    the very calls the sweep makes (`due_for_action` after the last timer of the page
-    before), so the same statements read the same rows."""
+    the very calls the sweep makes (`item_repo.due_for_action` after the last timer of the
+    page before), so the same statements read the same rows."""
     fetched = 0
-    after: lead_repo.Timer | None = None
+    after: item_repo.Timer | None = None
     while True:
         with unit_of_work(engine) as session:
-            page = lead_repo.due_for_action(session, now, BATCH, after)
+            page = item_repo.due_for_action(session, now, BATCH, after)
         fetched += len(page)
         if len(page) < BATCH:
             return fetched
@@ -587,14 +754,14 @@ def query_alone(engine: Engine, now: datetime) -> int:
 
 
 def count_due(engine: Engine, now: datetime) -> int:
-    query = sa.select(sa.func.count()).select_from(LeadTimer).where(col(LeadTimer.at) <= now)
+    query = sa.select(sa.func.count()).select_from(ItemTimer).where(col(ItemTimer.at) <= now)
     with engine.connect() as connection:
         return int(connection.execute(query).scalar_one())
 
 
 def owners_alone(engine: Engine) -> int:
     with unit_of_work(engine) as session:
-        return len(lead_repo.owners_with_open(session))
+        return len(item_repo.owners_with_open(session))
 
 
 def away_alone(engine: Engine, now: datetime, agreement: Agreement) -> int:
@@ -603,18 +770,14 @@ def away_alone(engine: Engine, now: datetime, agreement: Agreement) -> int:
         return len(lead_repo.away_with_open_leads(session, day))
 
 
-def query_plans(engine: Engine, now: datetime) -> list[str]:
+def query_plans(engine: Engine, now: datetime, agreement: Agreement) -> list[str]:
+    day = now.astimezone(agreement.zone).date()
     statements = {
         "due_for_action": due_statement(engine, now),
-        "owners_with_open": select(Lead.owner_id).where(col(Lead.is_open).is_(True)).distinct(),
-        "away_with_open_leads": select(Absence.user_id)
-        .join(Lead, col(Lead.owner_id) == col(Absence.user_id))
-        .where(
-            Absence.starts_on <= now.date(),
-            Absence.ends_on >= now.date(),
-            col(Lead.is_open).is_(True),
-        )
-        .distinct(),
+        "owners_with_open": captured(engine, item_repo.owners_with_open),
+        "away_with_open_leads": captured(
+            engine, lambda session: lead_repo.away_with_open_leads(session, day)
+        ),
     }
     lines = []
     for name, statement in statements.items():
@@ -636,7 +799,7 @@ def check_swept(engine: Engine, now: datetime, due: int, report: SweepReport) ->
                 sa.select(OutboxMessage.topic, sa.func.count()).group_by(OutboxMessage.topic)
             ).all()
         )
-    ok = report.leads == due and report.warnings == due and left == 0 and rows.get("warn") == due
+    ok = report.items == due and report.warnings == due and left == 0 and rows.get("warn") == due
     return "ok" if ok else f"UNEXPECTED: {report.line()}; still due {left}; outbox {rows}"
 
 
@@ -665,18 +828,21 @@ def measure_size(
     due: int,
     rounds: int,
     digest_hour: bool,
+    other_share: float = 0.0,
 ) -> SizeResult:
     say(f"-- {open_leads:,} open, {due:,} due: seeding {db.description}")
     upgrade(db.url)
     engine = make_engine(db.url)
-    seeded = seed(engine, harness.agreement, open_leads=open_leads, due=due, now=NOW)
-    plans = query_plans(engine, NOW)
+    seeded = seed(
+        engine, harness.agreement, open_leads=open_leads, due=due, now=NOW, other_share=other_share
+    )
+    plans = query_plans(engine, NOW, harness.agreement)
     engine.dispose()
     if isinstance(db, SQLiteFiles):
         db.seal()
     say(
         f"   seeded in {seeded.seconds:.1f} s ({db.size() or 'server'}); "
-        f"timers {seeded.next_action_kinds}"
+        f"open {seeded.open_by_kind}; timers {seeded.next_action_kinds}"
     )
 
     names = {
@@ -807,7 +973,7 @@ def child(mode: str, url: str, slack_url: str, at: datetime) -> None:
         before = peak_rss_mib()
         report = sweep(c, deliver=False)
         out = {"rss_before_mib": before, "rss_peak_mib": peak_rss_mib()}
-    out["leads"] = report.leads
+    out["items"] = report.items
     c.close()
     print(json.dumps(out))
 
@@ -863,6 +1029,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="100,000 open, fewer rounds")
     parser.add_argument("--profile", action="store_true", help="cProfile a pass even on PASS")
     parser.add_argument("--no-digest-hour", action="store_true", help="skip the 09:10 pass")
+    parser.add_argument(
+        "--kinds",
+        type=float,
+        nargs="?",
+        const=0.5,
+        default=0.0,
+        metavar="SHARE",
+        help="make SHARE of the open items (0.5 if not given) other kinds than leads "
+        "(deliverable, content_request, campaigns; owned by marketing people; none due)",
+    )
     parser.add_argument("--child", choices=("tracemalloc", "rss"), help=argparse.SUPPRESS)
     parser.add_argument("--slack-url", help=argparse.SUPPRESS)
     parser.add_argument("--now", help=argparse.SUPPRESS)
@@ -875,7 +1051,9 @@ def main(argv: list[str] | None = None) -> int:
 
     open_leads = args.open or (100_000 if args.quick else 1_000_000)
     rounds = args.rounds or (3 if args.quick else 5)
-    small = max(args.due * 10, open_leads // 10)
+    if not 0 <= args.kinds < 1:
+        parser.error("--kinds takes a share from 0 up to (not including) 1")
+    small = max(int(args.due * 10 / (1 - args.kinds)), open_leads // 10)
     sizes = [small, open_leads] if small < open_leads else [open_leads]
     agreement = load_agreement(reference_agreement_path())
 
@@ -883,7 +1061,16 @@ def main(argv: list[str] | None = None) -> int:
     say(f"bench_sweep: {' '.join(sys.argv[1:]) or '(defaults)'}; product code at {at_start}")
     say(
         f"python {platform.python_version()}, SQLAlchemy {sa.__version__}, "
-        f"{platform.platform()}, {os.cpu_count()} CPUs"
+        f"{platform.platform()}, {os.cpu_count()} CPUs; {load()} at start"
+    )
+    say(
+        "open items: "
+        + (
+            f"{args.kinds:.0%} of other kinds ({', '.join(k for k, *_ in OTHER_KINDS)}; not in "
+            "slaengine.obligations.KINDS, so none due: only leads come due), the rest leads"
+            if args.kinds
+            else "leads only"
+        )
     )
     say(
         f"now = {NOW.isoformat()} (Tue, working hours, past the digest hour); {REPS} reps; "
@@ -920,6 +1107,7 @@ def main(argv: list[str] | None = None) -> int:
                     due=args.due,
                     rounds=rounds if size == open_leads else max(2, rounds - 2),
                     digest_hour=not args.no_digest_hour,
+                    other_share=args.kinds,
                 )
                 results.append(result)
                 if size == open_leads:
@@ -936,7 +1124,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         say(
             f"  {r.open_leads:,} open: seeded in {r.seed.seconds:.1f} s, {r.db_size or 'server'}, "
-            f"{r.seed.window_sets} window sets from plan_windows; timers "
+            f"{r.seed.window_sets} window sets; open {r.seed.open_by_kind}; timers "
             + ", ".join(f"{k} {v:,}" for k, v in sorted(r.seed.next_action_kinds.items()))
         )
     say("query plans (seeded database):")
@@ -1022,7 +1210,7 @@ def main(argv: list[str] | None = None) -> int:
     at_end = revision()
     if at_end != at_start:
         say(f"WARNING: the product code changed during the run ({at_start} -> {at_end})")
-    say(f"whole run: {time.perf_counter() - started:.0f} s")
+    say(f"whole run: {time.perf_counter() - started:.0f} s; {load()} at the end")
     return 0
 
 
