@@ -65,9 +65,9 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine, make_url
 
 from bench.bench_sweep import bulk_insert
-from bot import actions, commands, events, views, webhook
+from bot import actions, commands, events, kinds, views, webhook
 from bot.app import build_app
-from bot.blocks import leads as lead_blocks
+from bot.blocks.mine import MAX_LISTED
 from bot.container import Container, build
 from bot.directory import StaticDirectory
 from bot.settings import Settings
@@ -86,7 +86,7 @@ from slaengine.kinds.lead import (
     Stage,
     plan_windows,
 )
-from slaengine.obligations import ItemClock, due_steps
+from slaengine.obligations import ItemClock, ItemsPage, due_steps
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import make_engine, unit_of_work
 from slaengine.persistence.tables import Item, ItemTimer, Lead, OutboxMessage, UTCDateTime
@@ -423,9 +423,9 @@ def seed(
 
 
 def query_plan(engine: Engine, owner: str) -> list[str]:
-    """How the database answers `/sla mine`: EXPLAIN of every SELECT `leadwork.mine_page`
-    sends (the counts and the most urgent items from `item_repo.open_summary`, then those
-    items' leads), each as `n: plan`."""
+    """How the database answers `/sla mine`: EXPLAIN of every SELECT `bot.kinds.mine` sends
+    (the counts and the most urgent items from `item_repo.open_summary`, then those items'
+    leads), each as `n: plan`."""
     sent: list[tuple[str, Any]] = []
 
     def grab(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
@@ -436,7 +436,7 @@ def query_plan(engine: Engine, owner: str) -> list[str]:
     sa.event.listen(engine, "before_cursor_execute", grab)
     try:
         with unit_of_work(engine) as session:
-            leadwork.mine_page(session, agreement, owner, NOW, lead_blocks.MAX_LISTED)
+            kinds.mine(session, agreement, owner, NOW)
     finally:
         sa.event.remove(engine, "before_cursor_execute", grab)
     sqlite = engine.dialect.name == "sqlite"
@@ -572,7 +572,7 @@ class MineResults:
     ack_bare: Timings | None = None
 
 
-def check_same(full: list[leadwork.LeadView], page: leadwork.MinePage) -> None:
+def check_same(full: list[leadwork.LeadView], page: ItemsPage) -> None:
     """The page must show what the rules say: counts, and the 20 most urgent in order."""
     from slaengine.states import State
 
@@ -580,7 +580,7 @@ def check_same(full: list[leadwork.LeadView], page: leadwork.MinePage) -> None:
         len(full),
         sum(1 for v in full if v.state is State.OVERDUE),
         sum(1 for v in full if v.state is State.AT_RISK),
-        [v.ref for v in full[: lead_blocks.MAX_LISTED]],
+        [v.ref for v in full[:MAX_LISTED]],
     )
     got = (page.open, page.overdue, page.at_risk, [v.ref for v in page.items])
     if expected != got:
@@ -640,7 +640,7 @@ def measure_mine(
     what_if_t = Timings("what-if")
     items: list[int] = []
     reply = Respond(response_url=fake.response_url("bench-parts"))
-    agreement, zone, engine = container.agreement, container.agreement.zone, container.engine
+    agreement, engine = container.agreement, container.engine
     for i in range(warmup + requests):
         user = rng.choice(reps)
         measured = i >= warmup
@@ -649,25 +649,27 @@ def measure_mine(
 
         def only_query(user: str = user, now: datetime = now) -> int:
             with unit_of_work(engine) as session:
-                _counts, shown = item_repo.open_summary(session, user, now, lead_blocks.MAX_LISTED)
+                _counts, shown = item_repo.open_summary(session, user, now, MAX_LISTED)
                 return len(shown)
 
-        def db_and_views(user: str = user, now: datetime = now) -> leadwork.MinePage:
+        def db_and_views(
+            user: str = user, now: datetime = now
+        ) -> tuple[ItemsPage, list[dict[str, Any]]]:
             with unit_of_work(engine) as session:
-                return leadwork.mine_page(session, agreement, user, now, lead_blocks.MAX_LISTED)
+                return kinds.mine(session, agreement, user, now)
 
         def every_open_lead(user: str = user, now: datetime = now) -> list[leadwork.LeadView]:
             with unit_of_work(engine) as session:
                 return leadwork.mine(session, agreement, user, now)
 
         t_query, _ = timed(only_query)
-        t_views, page = timed(db_and_views)
+        t_views, (page, drawn) = timed(db_and_views)
         if what_if:
             t_what_if, full = timed(every_open_lead)
             check_same(full, page)
             if measured:
                 what_if_t.add(t_what_if)
-        t_blocks, blocks = timed(lambda page=page: lead_blocks.mine(page, zone))
+        t_blocks, blocks = timed(lambda drawn=drawn: list(drawn))
         t_respond, _ = timed(
             lambda page=page, blocks=blocks: reply(
                 response_type="ephemeral",
@@ -1098,7 +1100,7 @@ def main(argv: list[str] | None = None) -> int:
     say(row(mine.mine, "/sla mine through Bolt (whole handling)"))
     say("  the handler's parts, without Bolt:")
     say(row(mine.query, "  query only (open_summary: SQL counts + 20 most urgent rows)"))
-    say(row(mine.views, "  leadwork.mine_page (query + views)"))
+    say(row(mine.views, "  bot.kinds.mine (query + blocks)"))
     say(row(mine.blocks, "  bot.blocks.leads.mine"))
     say(row(mine.respond, "  respond() POST to the fake response URL"))
     say(row(mine.handler, "  sum: db + blocks + respond"))

@@ -213,7 +213,7 @@ class Deliverer:
         until = self.quiet(target, now) if self.quiet is not None and holdable else now
         with unit_of_work(self.engine) as session:
             live: list[OutboxMessage] = []
-            rows, _leads = outbox.claimed(session, ids, batch)  # held: found by session.get
+            rows, _held = outbox.claimed(session, ids, batch)  # held: found by session.get
             for row in rows:
                 why = self.relevance(session, row, now)
                 if why:

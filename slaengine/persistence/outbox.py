@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from slaengine.persistence.db import (
     BulkWrite,
@@ -190,10 +190,10 @@ def claim_for(
 
 def claimed(
     session: Session, ids: Sequence[int], batch: str
-) -> tuple[list[OutboxMessage], list[Item]]:
+) -> tuple[list[OutboxMessage], list[SQLModel]]:
     """The rows of `ids` still claimed for `batch`, in id order, and the items they are
-    about: while the caller holds those, checking and drawing the rows asks nothing more
-    of the database."""
+    about (with their details): while the caller holds those, checking and drawing the rows
+    asks nothing more of the database."""
     query = (
         select(OutboxMessage)
         .where(
@@ -205,12 +205,16 @@ def claimed(
     )
     rows = list(session.exec(query).all())
     about = sorted({row.item_id for row in rows if row.item_id is not None})
-    items = list(session.exec(select(Item).where(col(Item.id).in_(about))).all()) if about else []
-    # the details of the leads among them too: drawing a lead's reminder needs them
-    leads = [i.id for i in items if i.kind == "lead"]
-    if leads:
-        session.exec(select(Lead).where(col(Lead.id).in_(leads))).all()
-    return rows, items
+    held: list[SQLModel] = []
+    if about:
+        items = list(session.exec(select(Item).where(col(Item.id).in_(about))).all())
+        held += items
+        # the details of the leads among them too: drawing a lead's reminder needs them
+        # (held here, or the session would forget them and load each again)
+        leads = [i.id for i in items if i.kind == "lead"]
+        if leads:
+            held += session.exec(select(Lead).where(col(Lead.id).in_(leads))).all()
+    return rows, held
 
 
 def by_key(session: Session, key: str) -> OutboxMessage | None:
