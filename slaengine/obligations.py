@@ -80,7 +80,9 @@ def thresholds(c: ItemClock) -> list[Threshold]:
         points.append(Threshold(c.due_at, Step.BREACH, c.clock))
     if c.lapse_at is not None:
         points.append(Threshold(c.lapse_at, Step.LAPSE, c.kind))
-    points.sort(key=_in_order)
+    # appended in step order, so already in order unless an instant comes before the last
+    if any(points[i].at > points[i + 1].at for i in range(len(points) - 1)):
+        points.sort(key=_in_order)
     return points
 
 
@@ -250,18 +252,25 @@ def advance(
     kind = KINDS[item.kind]
     due = due_steps(ItemClock.of(item), since, now)
     result = Advance()
+    owed = result.owed
     for threshold in due.steps:
         clock = threshold.clock
-        row = {"item_id": item.id, "clock": clock}
         if threshold.step is Step.WARN:
-            result.owed.append(
-                {**row, "key": warn_key(item, clock), "target": item.owner_id, "topic": "warn"}
+            owed.append(
+                {
+                    "item_id": item.id,
+                    "clock": clock,
+                    "key": warn_key(item, clock),
+                    "target": item.owner_id,
+                    "topic": "warn",
+                }
             )
             result.warnings += 1
         elif threshold.step is Step.BREACH:
-            result.owed.append(
+            owed.append(
                 {
-                    **row,
+                    "item_id": item.id,
+                    "clock": clock,
                     "key": breach_key(item, clock),
                     "target": item.owner_id,
                     "topic": "breach",
@@ -270,17 +279,18 @@ def advance(
             )
             result.breaches += 1
             for target in dict.fromkeys(resolve(t) for t in kind.ladder(agreement, item)):
-                result.owed.append(
+                owed.append(
                     {
-                        **row,
+                        "item_id": item.id,
+                        "clock": clock,
                         "key": escalation_key(item, target, clock),
                         "target": target,
                         "topic": "escalate",
                     }
                 )
-            result.owed += kind.breached(session, agreement, item, now)
+            owed += kind.breached(session, agreement, item, now)
         else:
-            result.owed += kind.lapse(session, agreement, item, now)
+            owed += kind.lapse(session, agreement, item, now)
             result.lapsed = True
             return result  # the lapse closed the item and removed its timers
     result.next_at = due.next_action_at if item.is_open else None
