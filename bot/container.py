@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import FileClock, SystemClock
-from bot.content import DeliverableUI
+from bot.content import DeliverableUI, RequestUI
 from bot.delivery import Deliverer, Pacer
 from bot.directory import SlackDirectory
 from bot.kinds import drawer
@@ -33,6 +33,7 @@ from slaengine.handoffs import Directory
 from slaengine.leadwork import LeadObligations
 from slaengine.persistence import outbox
 from slaengine.persistence.db import make_engine
+from slaengine.requests import RequestObligations
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ KNOWN_KINDS: tuple[type, ...] = (
     LeadUI,
     DeliverableObligations,
     DeliverableUI,
+    RequestObligations,
+    RequestUI,
 )
 
 

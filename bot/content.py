@@ -16,13 +16,13 @@ from sqlmodel import Session
 from bot import kinds
 from bot.blocks import Block, escape, section
 from bot.blocks import content as blocks
-from slaengine import content, obligations
+from slaengine import content, obligations, requests
 from slaengine.config import Agreement
 from slaengine.content import DELIVERABLES, CycleObligations, Logged
 from slaengine.periods import pace, parse_period
 from slaengine.persistence import content as content_repo
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import Cycle, Item, OutboxMessage
+from slaengine.persistence.tables import ContentRequest, Cycle, Item, OutboxMessage
 
 if TYPE_CHECKING:  # the container lists this module's kinds: imported for types only
     from bot.container import Container
@@ -147,6 +147,59 @@ def _what(agreement: Agreement, source: str) -> str:
 kinds.register(DeliverableUI())
 
 
+def request_view(item: Item, request: ContentRequest, now: datetime) -> blocks.RequestView:
+    return blocks.RequestView(
+        ref=item.ref,
+        title=item.title,
+        owner_id=item.owner_id,
+        requester_id=request.requester_id,
+        state=obligations.state_of(item, now),
+        due_at=item.due_at,
+        link=request.link,
+    )
+
+
+class RequestUI:
+    """Content requests: reminders and `/sla mine` with a *Delivered* button."""
+
+    name = "content_request"
+
+    def draw(
+        self,
+        session: Session,
+        rows: Sequence[OutboxMessage],
+        items: dict[int, Item],
+        agreement: Agreement,
+        now: datetime,
+    ) -> None:
+        found = requests.of_items(session, list(items))
+        for row in rows:
+            item, request = items.get(row.item_id or 0), found.get(row.item_id or 0)
+            if item is None or request is None:
+                row.text = "This content request no longer exists."
+                row.blocks = json.dumps([section(row.text)])
+                continue
+            text, drawn = blocks.request_reminder(
+                request_view(item, request, now), row.topic, agreement.zone
+            )
+            row.text, row.blocks = text, json.dumps(drawn)
+
+    def listed(
+        self, session: Session, items: Sequence[Item], agreement: Agreement, now: datetime
+    ) -> dict[int, list[Block]]:
+        found = requests.of_items(session, [item.id for item in items])
+        return {
+            item.id: blocks.request_listed(request_view(item, found[item.id], now), agreement.zone)
+            for item in items
+            if item.id is not None and item.id in found
+        }
+
+    def also(self, session: Session, user: str, agreement: Agreement, now: datetime) -> list[Block]:
+        return []
+
+
+kinds.register(RequestUI())
+
 
 # -- use cases -------------------------------------------------------------------------------
 
@@ -205,3 +258,44 @@ def use_piece(c: Container, *, piece_id: int, user: str) -> str:
         return f"Noted: you used “{escape(title)}”. Thanks!"
     return f"You had already marked “{escape(title)}” as used."
 
+
+def request_content(c: Container, *, text: str, actor: str, request: str) -> requests.Requested:
+    """`/sla request <title> by <date>`: open the request and tell its owner."""
+    now = c.clock.now()
+    with unit_of_work(c.engine) as session:
+        opened = requests.open_request(
+            session, c.agreement, text=text, actor=actor, now=now, key=request
+        )
+        if opened.created:
+            shown = request_view(opened.item, opened.request, now)
+            note, drawn = blocks.request_opened(shown, c.agreement.zone)
+            c.notify(
+                session,
+                key=f"content_request:{opened.item.id}:{opened.item.owner_id}:opened",
+                target=opened.item.owner_id,
+                text=note,
+                blocks=drawn,
+                item_id=opened.item.id,
+            )
+    c.kick()
+    return opened
+
+
+def deliver_request(c: Container, *, ref: str, link: str | None, actor: str) -> str:
+    """`/sla done request <ref> [link]` and the *Delivered* button: close the request and DM
+    the requester with the link."""
+    now = c.clock.now()
+    with unit_of_work(c.engine) as session:
+        done = requests.deliver(session, c.agreement, ref=ref, link=link, actor=actor, now=now)
+        shown = request_view(done.item, done.request, now)
+        note, drawn = blocks.request_delivered(shown, actor, done.item.outcome == "met")
+        c.notify(
+            session,
+            key=f"content_request:{done.item.id}:{done.request.requester_id}:delivered",
+            target=done.request.requester_id,
+            text=note,
+            blocks=drawn,
+            item_id=done.item.id,
+        )
+    c.kick()
+    return done.message

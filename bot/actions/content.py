@@ -1,5 +1,5 @@
-"""The *Used it* button on a piece of content announced in the channel or listed in
-`/sla mine`."""
+"""Buttons on marketing's content: *Used it* on a piece announced in the channel or listed in
+`/sla mine`, and *Delivered* on a content request."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot import content, kinds
-from bot.blocks.content import USED_IT
+from bot.blocks.content import REQUEST_DONE, USED_IT
 from bot.container import Container
 from bot.events import home_view
 from slaengine.leadwork import Refusal
@@ -57,3 +57,14 @@ def register(app: App, container: Container) -> None:
             return
         _answered(c, body, respond, client, message)
 
+    @app.action(REQUEST_DONE)
+    def delivered(ack: Ack, body: dict[str, Any], respond: Respond, client: Any) -> None:
+        ack()
+        try:
+            message = content.deliver_request(
+                c, ref=body["actions"][0]["value"], link=None, actor=body["user"]["id"]
+            )
+        except Refusal as refusal:
+            _say(body, respond, client, f":no_entry: {refusal}")
+            return
+        _answered(c, body, respond, client, message)

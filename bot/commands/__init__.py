@@ -27,6 +27,7 @@ VERBS: dict[str, Handler] = {
     "away": leads.away,
     "show": leads.show,
     "done": content.done,
+    "request": content.request,
 }
 
 

@@ -204,6 +204,19 @@ class PieceUse(SQLModel, table=True):
     used_at: datetime = instant(nullable=False)
 
 
+class ContentRequest(SQLModel, table=True):
+    """A piece sales asked marketing for by a date: its details under its item's id."""
+
+    __tablename__ = "content_requests"
+
+    id: int | None = Field(default=None, primary_key=True, foreign_key="items.id")
+    requester_id: str = Field(max_length=40, index=True)
+    due_on: date
+    link: str | None = Field(default=None, max_length=1000)
+    delivered_by: str | None = Field(default=None, max_length=40)
+    delivered_at: datetime | None = instant()
+
+
 class ItemTimer(SQLModel, table=True):
     """When to look at an item next: "at `at`, see which of its thresholds have come".
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from bot.directory import StaticDirectory
 from migrations.runner import downgrade, upgrade
-from slaengine import content, obligations
+from slaengine import content, obligations, requests
 from slaengine.config import Agreement
 from slaengine.handoffs import hand_off, parse_handoff
 from slaengine.persistence import outbox
@@ -79,4 +79,36 @@ def test_downgrading_0009_drops_the_content_tables_and_cycles_and_keeps_the_lead
         assert len(session.exec(select(Cycle)).all()) == 3
         assert len(session.exec(select(Item)).all()) == 4
         assert session.exec(select(OutboxMessage)).first() is not None
+    engine.dispose()
+
+
+def test_downgrading_0010_drops_the_requests_and_keeps_the_cycles(
+    database_url: str, agreement: Agreement
+) -> None:
+    engine = make_engine(database_url)
+    with unit_of_work(engine) as session:
+        obligations.open_due(session, agreement, DEC_1)
+        requests.open_request(
+            session, agreement, text="Deck by 2026-12-04", actor="U0ALICE", now=DEC_1, key="k"
+        )
+    engine.dispose()
+
+    downgrade(database_url, "0009")
+    raw = sa.create_engine(database_url)
+    with raw.connect() as connection:
+        tables = set(sa.inspect(connection).get_table_names())
+        kinds = connection.execute(sa.text("SELECT DISTINCT kind FROM items")).scalars().all()
+        timers = connection.execute(sa.text("SELECT count(*) FROM item_timers")).scalar()
+    raw.dispose()
+    assert "content_requests" not in tables and "cycles" in tables
+    assert kinds == ["deliverable"]
+    assert timers == 3
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    with unit_of_work(engine) as session:
+        again = requests.open_request(
+            session, agreement, text="Deck by 2026-12-04", actor="U0ALICE", now=DEC_1, key="k"
+        )
+        assert again.created
     engine.dispose()

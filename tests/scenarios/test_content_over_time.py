@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -206,3 +207,85 @@ def test_deliverable_cycles_open_warn_once_breach_escalate_and_reopen_each_month
     assert fake_slack.violations == []
     assert "sweep pass failed" not in bot.log()
 
+
+#: Monday 30 November 2026, 10:00 EST
+NOV_30 = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+REQUEST_REF = re.compile(r"\*(R-\d+)\*")
+
+
+def test_a_content_request_delivered_in_time_is_met_and_one_delivered_late_is_missed(
+    fake_slack: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    clock_file = tmp_path / "clock"
+    set_clock_file(clock_file, NOV_30)
+    env = bot_env(
+        fake_slack,
+        database_url,
+        SLA_CONFIG=str(reference_agreement_path()),
+        SLABOT_CLOCK_FILE=str(clock_file),
+        SLABOT_SWEEP_SECONDS="1",
+        SLABOT_DELIVER_SECONDS="1",
+    )
+    bot = launch(env, tmp_path)
+    try:
+        answer = sla(bot, fake_slack, "request Deck by 2026-12-05", "U0ALICE", "sat")
+        assert "not a working day; the next working day is 2026-12-07" in answer
+        answer = sla(bot, fake_slack, "request Deck by 2026-11-27", "U0ALICE", "past")
+        assert "in the past; the next working day is 2026-11-30" in answer
+        assert "not a date" in sla(bot, fake_slack, "request Deck by friday", "U0ALICE", "word")
+        assert "sales team" in sla(bot, fake_slack, "request Deck by 2026-12-02", "U0ERIN", "mk")
+
+        answer = sla(bot, fake_slack, "request ROI one-pager by 2026-12-02", "U0ALICE", "a")
+        early = answer.split()[1]
+        assert early.startswith("R-") and "<@U0CAROL> owes it" in answer
+        late = sla(bot, fake_slack, "request Case deck by 2026-12-01", "U0BOB", "b").split()[1]
+        wait_until(
+            "the owner's notices",
+            lambda: (
+                sum(
+                    str(c.args.get("blocks")).count("New content request")
+                    for c in fake_slack.calls("chat.postMessage", ok=True)
+                )
+                == 2
+            ),
+        )
+
+        answer = sla(
+            bot, fake_slack, f"done request {early} https://acme.example/roi", "U0ERIN", "d1"
+        )
+        assert f"{early} delivered in time" in answer
+        wait_until(
+            "the requester's link",
+            lambda: any(
+                "https://acme.example/roi" in str(c.args.get("blocks"))
+                for c in fake_slack.calls("chat.postMessage", ok=True)
+            ),
+        )
+        assert "marketing team's" in sla(bot, fake_slack, f"done request {late}", "U0BOB", "d2")
+
+        # the late one: warned at once (less than 2 business days ahead), then breached
+        set_clock_file(clock_file, datetime(2026, 12, 1, 22, 0, 30, tzinfo=UTC))
+        owed = Counter(
+            {
+                ("U0CAROL", "warn", late): 1,
+                ("U0CAROL", "breach", late): 1,
+                (CHANNEL, "escalate", late): 1,
+            }
+        )
+        wait_until("the breach", lambda: arrivals(fake_slack, REQUEST_REF) == owed)
+        answer = sla(bot, fake_slack, f"done request {late}", "U0CAROL", "d3")
+        assert f"{late} delivered late" in answer
+        wait_for_passes(bot, 2)
+        rows = status(bot, tmp_path, clock_file)
+    finally:
+        stop(bot)
+    assert arrivals(fake_slack, REQUEST_REF) == owed
+    met, missed = rows[early], rows[late]
+    assert (met["kind"], met["state"], met["requester"], met["link"]) == (
+        "content_request",
+        "met",
+        "U0ALICE",
+        "https://acme.example/roi",
+    )
+    assert (missed["state"], missed["requester"], missed["link"]) == ("missed", "U0BOB", None)
+    assert fake_slack.violations == []
