@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import FileClock, SystemClock
-from bot.content import DeliverableUI, RequestUI
+from bot.content import CampaignUI, DeliverableUI, RequestUI
 from bot.delivery import Deliverer, Pacer
 from bot.directory import SlackDirectory
 from bot.kinds import drawer
@@ -28,7 +28,7 @@ from bot.people import People
 from bot.settings import Settings
 from slaengine.clock import Clock
 from slaengine.config import Agreement, load_agreement
-from slaengine.content import DeliverableObligations
+from slaengine.content import CampaignObligations, DeliverableObligations
 from slaengine.handoffs import Directory
 from slaengine.leadwork import LeadObligations
 from slaengine.persistence import outbox
@@ -45,6 +45,8 @@ KNOWN_KINDS: tuple[type, ...] = (
     DeliverableUI,
     RequestObligations,
     RequestUI,
+    CampaignObligations,
+    CampaignUI,
 )
 
 

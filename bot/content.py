@@ -18,7 +18,7 @@ from bot.blocks import Block, escape, section
 from bot.blocks import content as blocks
 from slaengine import content, obligations, requests
 from slaengine.config import Agreement
-from slaengine.content import DELIVERABLES, CycleObligations, Logged
+from slaengine.content import CAMPAIGNS, DELIVERABLES, CycleObligations, Logged
 from slaengine.periods import pace, parse_period
 from slaengine.persistence import content as content_repo
 from slaengine.persistence.db import unit_of_work
@@ -145,6 +145,19 @@ def _what(agreement: Agreement, source: str) -> str:
 
 
 kinds.register(DeliverableUI())
+
+
+class CampaignUI(CycleUI):
+    """A quarter's campaign launches."""
+
+    name = "campaigns"
+    obligations = CAMPAIGNS
+
+    def hint(self, cycle: Cycle) -> str:
+        return "/sla campaign <title> [link]"
+
+
+kinds.register(CampaignUI())
 
 
 def request_view(item: Item, request: ContentRequest, now: datetime) -> blocks.RequestView:
@@ -299,3 +312,32 @@ def deliver_request(c: Container, *, ref: str, link: str | None, actor: str) -> 
         )
     c.kick()
     return done.message
+
+
+def log_campaign(c: Container, *, words: str, actor: str, request: str) -> Logged:
+    """`/sla campaign <title> [link]`: count the launch and announce it in the channel."""
+    with unit_of_work(c.engine) as session:
+        logged = content.log_campaign(
+            session, c.agreement, words=words, actor=actor, now=c.clock.now(), request_key=request
+        )
+        piece = logged.piece
+        if piece is not None and piece.id is not None:
+            text, drawn = blocks.launch_announced(
+                title=piece.title,
+                link=piece.link,
+                by=piece.logged_by,
+                ref=logged.item.ref,
+                done=logged.cycle.done,
+                target=logged.cycle.target,
+                period=logged.cycle.period,
+            )
+            c.notify(
+                session,
+                key=f"piece:{piece.id}:announce",
+                target=c.agreement.agreement.scorecard_channel,
+                text=text,
+                blocks=drawn,
+                item_id=logged.item.id,
+            )
+    c.kick()
+    return logged

@@ -207,6 +207,27 @@ DELIVERABLES = DeliverableObligations()
 obligations.register(DELIVERABLES)
 
 
+class CampaignObligations(CycleObligations):
+    """`[campaigns]`: with `per_quarter` set, each quarter's launches are a cycle."""
+
+    name = "campaigns"
+    prefix = "K"
+    title = "Campaign launches"
+
+    def specs(self, agreement: Agreement) -> list[CycleSpec]:
+        campaigns = agreement.campaigns
+        if campaigns is None or not campaigns.per_quarter:
+            return []
+        return [CycleSpec(self.name, self.title, campaigns.owner, campaigns.per_quarter, "quarter")]
+
+    def natural_key(self, spec: CycleSpec, period: Period) -> str:
+        return f"campaigns:{period.key}"
+
+
+CAMPAIGNS = CampaignObligations()
+obligations.register(CAMPAIGNS)
+
+
 # -- the verbs -------------------------------------------------------------------------------
 
 
@@ -305,6 +326,35 @@ def log_deliverable(
         session,
         agreement,
         DELIVERABLES,
+        spec,
+        title=title,
+        link=check_link(link),
+        actor=actor,
+        now=now,
+        key=request_key,
+    )
+
+
+def log_campaign(
+    session: Session,
+    agreement: Agreement,
+    *,
+    words: str,
+    actor: str,
+    now: datetime,
+    request_key: str,
+) -> Logged:
+    """`/sla campaign <title> [link]`: a launch, counted in the quarter's cycle."""
+    usage = "/sla campaign <title> [link]"
+    spec = CAMPAIGNS.spec_of(agreement, CAMPAIGNS.name)
+    if spec is None:
+        raise Refusal("The agreement counts no campaign launches (set `campaigns.per_quarter`).")
+    text, link = split_link(words)
+    title = check_title(text, usage)
+    return log_piece(
+        session,
+        agreement,
+        CAMPAIGNS,
         spec,
         title=title,
         link=check_link(link),

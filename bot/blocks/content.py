@@ -117,10 +117,11 @@ def piece_announced(
 
 
 def launch_announced(
-    *, title: str, link: str | None, by: str, ref: str | None, done: int, target: int, period: str
+    *, title: str, link: str | None, by: str, ref: str, done: int, target: int, period: str
 ) -> tuple[str, list[Block]]:
+    """A campaign launch, told in the scorecard channel."""
     text = f"Campaign launched: {escape(title)} (by {by})"
-    tally = f" · {ref} {done}/{target} for {period}" if ref else ""
+    tally = f" · {ref} {done}/{target} for {period}"
     return text, [
         section(f":rocket: *Campaign launched*: {_titled(title, link)}\nby <@{by}>{tally}"),
     ]

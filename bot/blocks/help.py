@@ -15,6 +15,7 @@ USAGE = [
     ("done <deliverable> <title> [link]", "log a piece of content (marketing), e.g. `done blog …`"),
     ("request <title> by <date>", "ask marketing for a piece by a working day (sales)"),
     ("done request <ref> [link]", "deliver a requested piece; the requester gets the link"),
+    ("campaign <title> [link]", "log a campaign launch (marketing); counted per quarter"),
     ("show", "the agreement: windows, hours, teams"),
     ("help", "this list"),
 ]

@@ -28,6 +28,7 @@ VERBS: dict[str, Handler] = {
     "show": leads.show,
     "done": content.done,
     "request": content.request,
+    "campaign": content.campaign,
 }
 
 

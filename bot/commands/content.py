@@ -49,3 +49,14 @@ def request(
         f":memo: {item.ref} requested: {item.title}, due {opened.request.due_on}; "
         f"<@{item.owner_id}> owes it.",
     )
+
+
+def campaign(
+    c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any
+) -> None:
+    """`/sla campaign <title> [link]`."""
+    logged = content_cases.log_campaign(
+        c, words=rest, actor=command["user_id"], request=_request_key(command)
+    )
+    mark = ":rocket: " if logged.piece is not None else ""
+    _say(respond, f"{mark}{logged.item.ref} {logged.message}")

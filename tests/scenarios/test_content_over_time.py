@@ -101,7 +101,7 @@ def clock_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_deliverable_cycles_open_warn_once_breach_escalate_and_reopen_each_month_by_themselves(
+def test_content_and_campaign_cycles_open_warn_once_breach_escalate_and_reopen_by_themselves(
     fake_slack: FakeSlack, database_url: str, tmp_path: Path, clock_file: Path
 ) -> None:
     env = bot_env(
@@ -128,6 +128,9 @@ def test_deliverable_cycles_open_warn_once_breach_escalate_and_reopen_each_month
         assert datetime.fromisoformat(blog["due_at"]) == MARCH_DUE  # 17:00 EDT, after the change
         refs = {blog["ref"]: "blog", paper["ref"]: "whitepaper", study["ref"]: "case-study"}
         assert all(ref.startswith("C-") for ref in refs)
+        quarter = march["campaigns:campaigns:2026-Q1"]
+        assert (quarter["count"], quarter["target"], quarter["ref"][:2]) == (0, 3, "K-")
+        assert datetime.fromisoformat(quarter["due_at"]) == MARCH_DUE  # the quarter's end too
 
         # bad input is answered privately and changes nothing
         answer = sla(bot, fake_slack, "done podcast Episode 1", "U0ERIN", "unknown")
@@ -152,14 +155,21 @@ def test_deliverable_cycles_open_warn_once_breach_escalate_and_reopen_each_month
         )
         for n in range(2):  # the white papers are met: no warning, no breach
             sla(bot, fake_slack, f"done whitepaper Paper {n}", "U0ERIN", f"w{n}")
-        wait_for_passes(bot, 2)
-        assert arrivals(fake_slack, ANY_REF) == Counter(), (
-            "nothing is owed before the pace falls behind"
+
+        # a campaign launch is counted in the quarter's cycle, which is behind its pace
+        assert "marketing team" in sla(bot, fake_slack, "campaign Mine", "U0ALICE", "k0")
+        answer = sla(
+            bot, fake_slack, "campaign Spring webinar https://acme.example/s", "U0CAROL", "k1"
         )
+        assert f"{quarter['ref']} Logged: 1/3 for 2026-Q1." in answer
+        warned = Counter({("U0CAROL", "warn", quarter["ref"]): 1})
+        wait_until("the quarter's warning", lambda: arrivals(fake_slack, ANY_REF) == warned)
+        wait_for_passes(bot, 2)
+        assert arrivals(fake_slack, ANY_REF) == warned, "nothing else before the pace falls behind"
 
         # the pace falls behind at the quarter mark, after the DST change: warned once
         set_clock_file(clock_file, MARCH_9_1300 + timedelta(seconds=30))
-        warned = Counter(
+        warned += Counter(
             {("U0CAROL", "warn", blog["ref"]): 1, ("U0CAROL", "warn", study["ref"]): 1}
         )
         wait_until("the warnings", lambda: arrivals(fake_slack, ANY_REF) == warned)
@@ -175,8 +185,10 @@ def test_deliverable_cycles_open_warn_once_breach_escalate_and_reopen_each_month
             {
                 ("U0CAROL", "breach", blog["ref"]): 1,
                 ("U0CAROL", "breach", study["ref"]): 1,
+                ("U0CAROL", "breach", quarter["ref"]): 1,
                 (CHANNEL, "escalate", blog["ref"]): 1,
                 (CHANNEL, "escalate", study["ref"]): 1,
+                (CHANNEL, "escalate", quarter["ref"]): 1,
             }
         )
         wait_until("the breaches", lambda: arrivals(fake_slack, ANY_REF) == owed)
@@ -201,6 +213,10 @@ def test_deliverable_cycles_open_warn_once_breach_escalate_and_reopen_each_month
         "deliverable:whitepaper:2026-03": ("met", 2),
         "deliverable:case-study:2026-03": ("missed", 0),
     }
+    q1, q2 = april["campaigns:campaigns:2026-Q1"], april["campaigns:campaigns:2026-Q2"]
+    assert (q1["state"], q1["count"], q1["target"]) == ("missed", 1, 3)
+    assert (q2["state"], q2["count"], q2["target"]) == ("on_track", 0, 3)
+    assert datetime.fromisoformat(q2["due_at"]) == datetime(2026, 6, 30, 21, 0, tzinfo=UTC)
     new = april["deliverable:blog:2026-04"]
     assert (new["state"], new["count"], new["target"]) == ("on_track", 0, 4)
     assert datetime.fromisoformat(new["due_at"]) == datetime(2026, 4, 30, 21, 0, tzinfo=UTC)
