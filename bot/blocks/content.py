@@ -31,7 +31,8 @@ class CycleView:
 
 
 def _tally(cycle: CycleView) -> str:
-    pace = "" if cycle.done >= cycle.target else f" · on pace for {cycle.pace:.1f}"
+    behind = 0 < cycle.done < cycle.target  # with none done yet there is no rate to show
+    pace = f" · on pace for {cycle.pace:.1f}" if behind else ""
     return f"{cycle.done}/{cycle.target} done{pace}"
 
 
