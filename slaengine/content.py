@@ -58,7 +58,7 @@ def check_link(link: str | None) -> str | None:
         return None
     link = link.strip().removeprefix("<").removesuffix(">").split("|")[0]  # Slack's <url|text>
     parts = urlsplit(link)
-    if parts.scheme not in ("http", "https") or not parts.netloc or " " in link:
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c in link for c in " <>"):
         raise Refusal(f"{link!r} is not a link: it must start with http:// or https://.")
     if len(link) > MAX_LINK:
         raise Refusal(f"The link is {len(link)} characters long; at most {MAX_LINK}.")

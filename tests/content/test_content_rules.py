@@ -57,7 +57,14 @@ def test_a_title_is_trimmed_and_refused_when_empty_or_longer_than_a_block_kit_ti
 
 
 @pytest.mark.parametrize(
-    "link", ["ftp://x.example/a", "example.com/post", "https://", "javascript:alert(1)"]
+    "link",
+    [
+        "ftp://x.example/a",
+        "example.com/post",
+        "https://",
+        "javascript:alert(1)",
+        "https://a.example/x>y",  # would end Slack's <link|title> early
+    ],
 )
 def test_a_link_must_be_http_or_https_with_a_host(link: str) -> None:
     with pytest.raises(Refusal, match="http:// or https://"):
