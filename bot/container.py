@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import FileClock, SystemClock
+from bot.content import CampaignUI, DeliverableUI, RequestUI
 from bot.delivery import Deliverer, Pacer
 from bot.directory import SlackDirectory
 from bot.kinds import drawer
@@ -27,15 +28,26 @@ from bot.people import People
 from bot.settings import Settings
 from slaengine.clock import Clock
 from slaengine.config import Agreement, load_agreement
+from slaengine.content import CampaignObligations, DeliverableObligations
 from slaengine.handoffs import Directory
 from slaengine.leadwork import LeadObligations
 from slaengine.persistence import outbox
 from slaengine.persistence.db import make_engine
+from slaengine.requests import RequestObligations
 
 log = logging.getLogger(__name__)
 
 #: the kinds of obligation this app tracks, each registered with the engine and the UI
-KNOWN_KINDS = (LeadObligations, LeadUI)
+KNOWN_KINDS: tuple[type, ...] = (
+    LeadObligations,
+    LeadUI,
+    DeliverableObligations,
+    DeliverableUI,
+    RequestObligations,
+    RequestUI,
+    CampaignObligations,
+    CampaignUI,
+)
 
 
 def make_client(settings: Settings) -> WebClient:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import kinds
+from bot import content, kinds
 from bot.container import Container, build
 from bot.delivery import Pacer
 from bot.directory import StaticDirectory
@@ -129,6 +129,16 @@ class Demo:
         self.out.write(f"  bot answers privately: {inline(outcome.message)}\n")
         self.deliver()
 
+    def content(self, step: Any) -> None:
+        """A content verb (`bot.content`): its private answer, then what it owes is delivered."""
+        try:
+            answer = step()
+        except Refusal as refusal:
+            self.out.write(f"  bot answers privately: {inline(str(refusal))}\n")
+            return
+        self.out.write(f"  bot answers privately: {inline(str(answer))}\n")
+        self.deliver()
+
     def mine(self, user: str) -> None:
         with Session(self.c.engine) as session:
             _page, blocks = kinds.mine(session, self.c.agreement, user, self.clock.now())
@@ -188,6 +198,45 @@ class Demo:
         self.act("touch", name=dana, actor="U0ALICE", key="demo-1")
         self.say("Erin (marketing) tries to accept Alice's lead")
         self.act("accept", name=dana, actor="U0ERIN", key="accept")
+        self.at(0, 11, 15)
+        self.say(
+            "Erin logs a blog post: `/sla done blog Answer every lead within the hour "
+            "https://acme.example/blog/hour`"
+        )
+        post = content.log_deliverable(
+            self.c,
+            key="blog",
+            words="Answer every lead within the hour https://acme.example/blog/hour",
+            actor="U0ERIN",
+            request="demo-blog-1",
+        )
+        self.out.write(f"  bot answers privately: {post.message}\n")
+        self.deliver()
+        piece = post.piece.id if post.piece and post.piece.id else 0
+        self.say("Alice clicks *Used it* on the post in the channel")
+        self.content(lambda: content.use_piece(self.c, piece_id=piece, user="U0ALICE"))
+        self.at(0, 11, 30)
+        self.say("Alice asks marketing for a piece: `/sla request ROI one-pager by 2026-11-26`")
+        self.content(
+            lambda: content.request_content(
+                self.c, text="ROI one-pager by 2026-11-26", actor="U0ALICE", request="d1"
+            )
+        )
+        self.say("She asks for Monday instead: `/sla request ROI one-pager by 2026-11-30`")
+        request = content.request_content(
+            self.c, text="ROI one-pager by 2026-11-30", actor="U0ALICE", request="d2"
+        )
+        self.out.write(f"  bot answers privately: {request.item.ref} requested, due Mon 30 Nov\n")
+        self.deliver()
+        self.at(0, 12, 0)
+        self.say("Carol logs a campaign launch: `/sla campaign Winter webinar`")
+        self.content(
+            lambda: (
+                content.log_campaign(
+                    self.c, words="Winter webinar", actor="U0CAROL", request="demo-k1"
+                ).message
+            )
+        )
         self.at(0, 13, 30)
         self.say("The scheduler's pass: Bob's lead enters its warning window")
         self.deliver()
@@ -218,21 +267,50 @@ class Demo:
             fit="good",
             interest="high",
         )
+        self.at(3, 10, 0)
+        self.say(
+            f"Erin delivers the one-pager: `/sla done request {request.item.ref} "
+            "https://acme.example/roi`"
+        )
+        self.content(
+            lambda: content.deliver_request(
+                self.c, ref=request.item.ref, link="https://acme.example/roi", actor="U0ERIN"
+            )
+        )
+        self.at(3, 11, 0)
+        self.say("Erin logs a case study: `/sla done case-study Globex cut response time 80%`")
+        self.content(
+            lambda: (
+                content.log_deliverable(
+                    self.c,
+                    key="case-study",
+                    words="Globex cut response time 80%",
+                    actor="U0ERIN",
+                    request="demo-case-1",
+                ).message
+            )
+        )
         self.at(4, 9, 30)
         self.say("Alice rejects Fox: `/sla reject " + (fox or "") + " no budget until 2028`")
         self.act("reject", name=fox, actor="U0ALICE", reason="no budget until 2028")
         self.at(4, 15, 0)
         self.say("Alice types `/sla mine`")
         self.mine("U0ALICE")
+        self.say("Carol types `/sla mine`: marketing's cycles and requests")
+        self.mine("U0CAROL")
         with Session(self.c.engine) as session:
+            items = item_repo.recent(session, self.clock.now() - timedelta(days=30))
             states = [
                 obligations.state_of(item, self.clock.now())
-                for item in item_repo.recent(session, self.clock.now() - timedelta(days=30))
+                for item in items
+                if item.kind == "lead"
             ]
+            others = len(items) - len(states)
         met = sum(s is State.MET for s in states)
         self.out.write(
             f"\nEnd of the week: {len(states)} leads handed over, {met} closed within "
-            f"their windows, {self.slack.count} messages posted.\n"
+            f"their windows; {others} content items (cycles, requests); "
+            f"{self.slack.count} messages posted.\n"
         )
 
 

@@ -199,12 +199,47 @@ class LeadsConfig(_Model):
     response: ResponseWindows
 
 
+def _escalation_step(value: Any) -> str:
+    """One rung of a content escalation ladder: 'manager' (the owning team's manager, when it
+    has one), 'channel' (the scorecard channel), a person or a channel."""
+    if value in ("manager", "channel"):
+        return str(value)
+    if isinstance(value, str) and (
+        SLACK_USER.match(value) or EMAIL.match(value) or SLACK_CHANNEL.match(value)
+    ):
+        return value
+    raise ValueError(
+        f"{value!r} is not 'manager', 'channel', a Slack user ID or e-mail, or a channel"
+    )
+
+
+EscalationStep = Annotated[str, BeforeValidator(_escalation_step)]
+
+#: what a content breach escalates to when nothing else is said: the owning team's manager
+#: (if it has one), then the scorecard channel
+CONTENT_ESCALATE: tuple[str, ...] = ("manager", "channel")
+
+
+class Content(_Model):
+    """Settings shared by marketing's content obligations (deliverables, requests, campaigns)."""
+
+    escalate: tuple[EscalationStep, ...] = CONTENT_ESCALATE
+
+
 class Deliverable(_Model):
-    key: str = Field(pattern=r"^[a-z0-9][a-z0-9\-_]*$")
-    title: str = Field(min_length=1)
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9\-_]*$", max_length=40)
+    title: str = Field(min_length=1, max_length=150)
     owner: str
-    count: int = Field(ge=1)
+    count: int = Field(ge=1, le=1000)
     per: Literal["week", "month", "quarter"]
+    escalate: tuple[EscalationStep, ...] | None = None  # None: `[content].escalate`
+
+    @field_validator("key")
+    @classmethod
+    def _not_a_verb(cls, value: str) -> str:
+        if value == "request":
+            raise ValueError("'request' is taken by `/sla done request <ref>`; choose another key")
+        return value
 
 
 class ContentRequests(_Model):
@@ -254,6 +289,7 @@ class Agreement(_Model):
     deliverables: tuple[Deliverable, ...] = ()
     content_requests: ContentRequests | None = None
     campaigns: Campaigns | None = None
+    content: Content = Content()
     reports: Reports | None = None
     training: Training | None = None
     funnel: Funnel | None = None
@@ -292,6 +328,25 @@ class Agreement(_Model):
 
     def may_oversee(self, user_id: str) -> bool:
         return self.is_admin(user_id) or self.is_manager(user_id)
+
+    def deliverable(self, key: str) -> Deliverable | None:
+        return next((d for d in self.deliverables if d.key == key), None)
+
+    def content_ladder(self, team: str, escalate: tuple[str, ...] | None = None) -> list[str]:
+        """Who hears of a breach of `team`'s content obligation besides its owner, in order:
+        `escalate` (else `[content].escalate`) with 'manager' the team's manager, skipped
+        when it has none, and 'channel' the scorecard channel."""
+        targets: list[str] = []
+        owning = self.teams.get(team)
+        for step in self.content.escalate if escalate is None else escalate:
+            if step == "manager":
+                if owning is not None and owning.manager:
+                    targets.append(owning.manager)
+            elif step == "channel":
+                targets.append(self.agreement.scorecard_channel)
+            else:
+                targets.append(step)
+        return targets
 
 
 class AgreementError(Exception):

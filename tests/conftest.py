@@ -4,6 +4,8 @@ then it must be reachable), the reference agreement, a fixed clock and the fake 
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -16,7 +18,12 @@ from sqlalchemy.engine import Engine, make_url
 
 from migrations.runner import upgrade
 from slaengine.clock import FixedClock
-from slaengine.config import Agreement, load_agreement, reference_agreement_path
+from slaengine.config import (
+    Agreement,
+    load_agreement,
+    parse_agreement,
+    reference_agreement_path,
+)
 from slaengine.persistence.db import make_engine
 from tests.fakeslack import FakeSlack
 
@@ -124,6 +131,35 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def agreement() -> Agreement:
     return load_agreement(reference_agreement_path())
+
+
+def leads_only(text: str) -> str:
+    """An agreement's text without marketing's recurring content commitments (its
+    `[[deliverables]]` and campaigns per quarter), whose cycles the engine opens by itself:
+    for tests about leads, which count every message and item a pass owes."""
+    text = re.sub(r"\[\[deliverables\]\]\n(?:[a-z_]+ = .*\n)+\n?", "", text)
+    return re.sub(r"(?m)^per_quarter = \d+", "per_quarter = 0", text)
+
+
+LEADS_ONLY = leads_only(reference_agreement_path().read_text(encoding="utf-8"))
+_leads_only_file: list[Path] = []
+
+
+def leads_only_path() -> Path:
+    """The reference agreement without its recurring content (`leads_only`), as a file."""
+    if not _leads_only_file:
+        path = Path(tempfile.mkdtemp(prefix="slabot-")) / "sla.leads-only.toml"
+        path.write_text(LEADS_ONLY, encoding="utf-8")
+        _leads_only_file.append(path)
+    return _leads_only_file[0]
+
+
+@pytest.fixture(scope="session")
+def leads_agreement() -> Agreement:
+    """The reference agreement without its recurring content (see `leads_only`)."""
+    agreement = parse_agreement(LEADS_ONLY)
+    assert not agreement.deliverables
+    return agreement
 
 
 @pytest.fixture

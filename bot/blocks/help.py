@@ -12,6 +12,10 @@ USAGE = [
     ("accept <lead>", "accept a lead"),
     ("reject <lead> <reason>", "reject a lead; marketing's contact is told why"),
     ("away <from> <to>", "mark yourself away (dates like 2026-12-01); your open leads pass on"),
+    ("done <deliverable> <title> [link]", "log a piece of content (marketing), e.g. `done blog …`"),
+    ("request <title> by <date>", "ask marketing for a piece by a working day (sales)"),
+    ("done request <ref> [link]", "deliver a requested piece; the requester gets the link"),
+    ("campaign <title> [link]", "log a campaign launch (marketing); counted per quarter"),
     ("show", "the agreement: windows, hours, teams"),
     ("help", "this list"),
 ]
@@ -23,7 +27,12 @@ def help_blocks(note: str = "") -> list[Block]:
     if note:
         blocks.append(section(note))
     blocks.append(section(lines))
-    blocks.append(context("A lead is named by its ref (e.g. `L-1042`) or its external ID."))
+    blocks.append(
+        context(
+            "A lead is named by its ref (e.g. `L-1042`) or its external ID; a content request "
+            "by its ref (`R-1042`). Dates are like 2026-12-15."
+        )
+    )
     return blocks
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.blocks.help import help_blocks, help_text
-from bot.commands import leads
+from bot.commands import content, leads
 from bot.container import Container
 from slaengine.leadwork import Refusal
 
@@ -26,6 +26,9 @@ VERBS: dict[str, Handler] = {
     "reject": leads.reject,
     "away": leads.away,
     "show": leads.show,
+    "done": content.done,
+    "request": content.request,
+    "campaign": content.campaign,
 }
 
 

@@ -166,6 +166,57 @@ class Lead(SQLModel, table=True):
         return self.item.updated_at
 
 
+class Cycle(SQLModel, table=True):
+    """One period of a recurring commitment (a deliverable's month, the campaigns of a
+    quarter): its details under its item's id. `done` counts the pieces logged in it."""
+
+    __tablename__ = "cycles"
+
+    id: int | None = Field(default=None, primary_key=True, foreign_key="items.id")
+    source: str = Field(max_length=40)  # the deliverable's key, or "campaigns"
+    period: str = Field(max_length=10)  # "2026-12", "2026-W49", "2026-Q4"
+    target: int
+    done: int = 0
+
+
+class ContentPiece(SQLModel, table=True):
+    """A piece of content (or a campaign launch) logged against its period's cycle."""
+
+    __tablename__ = "content_pieces"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="items.id", index=True)
+    title: str = Field(max_length=500)
+    link: str | None = Field(default=None, max_length=1000)
+    logged_by: str = Field(max_length=40)
+    logged_at: datetime = instant(nullable=False, index=True)
+
+
+class PieceUse(SQLModel, table=True):
+    """A sales rep used a piece of content: once per piece and person."""
+
+    __tablename__ = "piece_uses"
+    __table_args__ = (sa.UniqueConstraint("piece_id", "user_id", name="uq_piece_uses_piece_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    piece_id: int = Field(foreign_key="content_pieces.id")
+    user_id: str = Field(max_length=40, index=True)
+    used_at: datetime = instant(nullable=False)
+
+
+class ContentRequest(SQLModel, table=True):
+    """A piece sales asked marketing for by a date: its details under its item's id."""
+
+    __tablename__ = "content_requests"
+
+    id: int | None = Field(default=None, primary_key=True, foreign_key="items.id")
+    requester_id: str = Field(max_length=40, index=True)
+    due_on: date
+    link: str | None = Field(default=None, max_length=1000)
+    delivered_by: str | None = Field(default=None, max_length=40)
+    delivered_at: datetime | None = instant()
+
+
 class ItemTimer(SQLModel, table=True):
     """When to look at an item next: "at `at`, see which of its thresholds have come".
 

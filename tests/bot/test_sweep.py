@@ -33,14 +33,14 @@ from tests.scenarios.tally import shown
 @pytest.fixture
 def c(
     database_url: str,
-    agreement: Agreement,
+    leads_agreement: Agreement,
     clock: FixedClock,
     fake_slack: FakeSlack,
     engine: Engine,
 ) -> Iterator[Container]:
     container = build(
         Settings(database_url=database_url, webhook_secret="s"),
-        agreement=agreement,
+        agreement=leads_agreement,
         clock=clock,
         client=make_client(Settings(bot_token="xoxb-test", api_url=fake_slack.url)),
         directory=StaticDirectory(),

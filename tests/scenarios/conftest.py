@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from slaengine.config import reference_agreement_path
+from tests.conftest import leads_only_path
 from tests.fakeslack import FakeSlack
 
 SIGNING_SECRET = "scenario-signing-secret"
@@ -47,7 +47,7 @@ def bot_env(fake_slack: FakeSlack, database_url: str, **extra: str) -> dict[str,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake_slack.url,
         "DATABASE_URL": database_url,
-        "SLA_CONFIG": str(reference_agreement_path()),
+        "SLA_CONFIG": str(leads_only_path()),  # content scenarios pass the reference
         "SLABOT_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "TZ": "Asia/Kolkata",  # the process zone must not matter
         **extra,

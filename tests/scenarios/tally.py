@@ -13,7 +13,9 @@ from typing import Any
 
 from tests.fakeslack import DEFAULT_CHANNEL_ID, DEFAULT_CHANNEL_NAME, FakeSlack
 
+#: a lead's ref in a section; other kinds' refs are counted when asked for (`ANY_REF`)
 REF = re.compile(r"\*(L-\d+)\*")
+ANY_REF = re.compile(r"\*([A-Z]-\d+)\*")
 #: the kind of reminder a section shows, by what only that kind's section says
 KINDS = (
     ("warn", ":hourglass_flowing_sand:"),
@@ -25,17 +27,17 @@ KINDS = (
 Arrival = tuple[str, str, str]  # (recipient, kind, lead ref)
 
 
-def shown(blocks: Any) -> set[tuple[str, str]]:
+def shown(blocks: Any, refs: re.Pattern[str] = REF) -> set[tuple[str, str]]:
     """(kind, ref) of each reminder section in a message's blocks."""
     items: set[tuple[str, str]] = set()
     for block in blocks or []:
         if block.get("type") != "section":
             continue
         text = str((block.get("text") or {}).get("text", ""))
-        refs = REF.findall(text)
+        found = refs.findall(text)
         for kind, mark in KINDS:
-            if mark in text and refs:
-                items.add((kind, refs[0]))
+            if mark in text and found:
+                items.add((kind, found[0]))
     return items
 
 
@@ -45,19 +47,19 @@ def recipient(channel: str) -> str:
     return channel[1:] if channel.startswith("D") else channel
 
 
-def arrivals(fake: FakeSlack) -> Counter[Arrival]:
+def arrivals(fake: FakeSlack, refs: re.Pattern[str] = REF) -> Counter[Arrival]:
     seen: Counter[Arrival] = Counter()
     showing: dict[str, set[tuple[str, str]]] = {}
     for call in fake.calls():
         if not call.ok or call.answer is None:
             continue
         if call.method == "chat.postMessage":
-            now_shown = shown(call.args.get("blocks"))
+            now_shown = shown(call.args.get("blocks"), refs)
             showing[str(call.answer["ts"])] = now_shown
             new = now_shown
         elif call.method == "chat.update":
             ts = str(call.answer["ts"])
-            now_shown = shown(call.args.get("blocks"))
+            now_shown = shown(call.args.get("blocks"), refs)
             new = now_shown - showing.get(ts, set())
             showing[ts] = now_shown
         else:

@@ -69,6 +69,13 @@ class Weekly:
 
 
 @pytest.fixture
+def agreement(leads_agreement: Agreement) -> Agreement:
+    """The reference agreement without its recurring content: these tests count what the
+    made-up kind opens, and the content kinds open cycles of their own once registered."""
+    return leads_agreement
+
+
+@pytest.fixture
 def weekly() -> Iterator[Weekly]:
     kind = Weekly()
     obligations.register(kind)
