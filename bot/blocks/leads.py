@@ -52,9 +52,9 @@ def listed_in_mine(lead: LeadView, zone: ZoneInfo) -> list[Block]:
 
 def team(rows: Sequence[tuple[str, int, int, int]]) -> list[Block]:
     """rows: (user id, open, at risk, overdue), worst first."""
-    blocks: list[Block] = [header("Sales team: open lead handoffs")]
+    blocks: list[Block] = [header("The team: open SLA items per person")]
     if not rows:
-        blocks.append(section("No open lead handoffs."))
+        blocks.append(section("No open SLA items."))
         return blocks
     lines = [
         f"<@{user}> · {open_} open · {at_risk} at risk · {overdue} overdue"

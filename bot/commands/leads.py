@@ -42,7 +42,7 @@ def team(c: Container, command: dict[str, Any], rest: str, respond: Respond, cli
     )
     respond(
         response_type="ephemeral",
-        text="Sales team: open lead handoffs",
+        text="The team: open SLA items per person",
         blocks=lead_blocks.team(rows),
     )
 

@@ -192,7 +192,7 @@ def test_sla_team_is_refused_for_a_rep_and_shown_to_the_manager(
     assert "manager" in refused["text"]
     shown = sla(bot, fake_slack, "team", "U0DAVE", "manager")
     assert shown["response_type"] == "ephemeral"
-    assert "Sales team" in shown["text"]
+    assert "open SLA items per person" in shown["text"]
     assert "<@U0ALICE> · 1 open" in blocks_text(shown)
     assert fake_slack.violations == []
 
