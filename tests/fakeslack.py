@@ -941,8 +941,9 @@ class FakeSlack:
         self._check_message(args)
         msg = self._bot_message(args, str(ts))
         with self._lock:
-            if ts in self._messages:
-                self._messages[ts] = {**self._messages[ts], **msg}
+            if ts not in self._messages:  # never posted here, or deleted since
+                raise _fail("message_not_found")
+            self._messages[ts] = {**self._messages[ts], **msg}
         return {
             "ok": True,
             "channel": channel,

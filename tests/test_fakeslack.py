@@ -212,6 +212,21 @@ def test_users_info_answers_from_the_directory(fake: FakeSlack, client: WebClien
     assert err.value.response["error"] == "user_not_found"
 
 
+def test_chat_update_changes_a_posted_message_and_refuses_one_that_is_gone(
+    fake: FakeSlack, client: WebClient
+):
+    posted = client.chat_postMessage(channel="U0ALICE", text="before")
+    client.chat_update(channel=posted["channel"], ts=posted["ts"], text="after")
+    assert (fake.message(posted["ts"]) or {})["text"] == "after"
+    client.chat_delete(channel=posted["channel"], ts=posted["ts"])
+    with pytest.raises(SlackApiError) as gone:
+        client.chat_update(channel=posted["channel"], ts=posted["ts"], text="again")
+    assert gone.value.response["error"] == "message_not_found"
+    with pytest.raises(SlackApiError) as unknown:
+        client.chat_update(channel=posted["channel"], ts="1.000001", text="never posted")
+    assert unknown.value.response["error"] == "message_not_found"
+
+
 def test_conversations_open_and_list(fake: FakeSlack, client: WebClient):
     assert client.conversations_open(users="U123")["channel"]["id"] == "DU123"
     fake.add_channel("C0OTHER", "other")
