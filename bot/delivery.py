@@ -314,7 +314,11 @@ class Deliverer:
             return False
         assert original.channel is not None
         together = outbox.in_message(session, original.channel, original.ts)
-        shown = [row if r.id == original.id else r for r in together]
+        # each item as it is shown now: a row that replaced another, in that row's place
+        keys = {r.key for r in together}
+        latest = {r.replaces_key: r for r in together if r.replaces_key in keys}
+        latest[original.key] = row
+        shown = [latest.get(r.key, r) for r in together if r.replaces_key not in keys]
         text, blocks = (
             compose(shown)
             if len(shown) > 1 or shown[0].topic in BATCHABLE

@@ -272,3 +272,38 @@ def test_when_the_warning_is_gone_the_breach_is_posted_as_a_new_message_once(
     assert posted.status == "sent"
     assert posted.ts is not None and posted.ts != sent.ts
     assert fake_slack.message(posted.ts) is not None
+
+
+def headline(message: dict[str, Any]) -> str:
+    first = message["blocks"][0]
+    assert first["type"] == "header"
+    return str(first["text"]["text"])
+
+
+def test_a_breach_updates_only_its_own_lead_in_a_warning_that_listed_several(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    first = handoff(c, "two-a")  # due 13:00
+    clock.set(ny(23, 9, 5))
+    second = handoff(c, "two-b")  # due 13:05
+    clock.set(ny(23, 12, 5))
+    sweep(c)
+    (warning,) = posts_to(fake_slack, "U0ALICE")
+    assert first.ref in warning["text"] and second.ref in warning["text"]
+
+    clock.set(ny(23, 13, 1))
+    sweep(c)
+    clock.set(ny(23, 13, 6))
+    sweep(c)
+    one, both = (call.args for call in fake_slack.calls("chat.update", ok=True))
+    assert headline(one) == "SLA update · 2"
+    assert str(one["blocks"]).count(f"*{first.ref}*") == 1  # its breach, in place of its warning
+    assert str(one["blocks"]).count(f"*{second.ref}*") == 1  # still warned
+    assert str(one["blocks"]).count("*Breached*") == 1
+    assert headline(both) == "SLA breached · 2"
+    assert str(both["blocks"]).count(f"*{first.ref}*") == 1
+    assert str(both["blocks"]).count(f"*{second.ref}*") == 1
+    assert str(both["blocks"]).count("*Breached*") == 2
+    assert "due" not in both["text"].replace("was due", "")  # no warning left in it
+    assert posts_to(fake_slack, "U0ALICE") == [warning]
+    assert fake_slack.violations == []
