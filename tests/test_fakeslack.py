@@ -256,6 +256,20 @@ def test_a_500_without_a_retry_handler_surfaces_as_an_error(fake: FakeSlack, cli
     assert len(fake.failed_calls) == 1
 
 
+def test_fail_next_with_an_error_answers_slacks_error_and_changes_nothing(
+    fake: FakeSlack, client: WebClient
+):
+    posted = client.chat_postMessage(channel="U0ALICE", text="before")
+    fake.fail_next("chat.update", status=200, error="cant_update_message")
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_update(channel=posted["channel"], ts=posted["ts"], text="after")
+    assert refused.value.response["error"] == "cant_update_message"
+    assert (fake.message(posted["ts"]) or {})["text"] == "before"
+    assert [(c.method, c.error) for c in fake.failed_calls] == [
+        ("chat.update", "cant_update_message")
+    ]
+
+
 def test_chaos_is_reproducible_for_a_seed(fake: FakeSlack):
     def outcomes() -> list[int]:
         fake.reset()

@@ -142,7 +142,7 @@ def test_a_5xx_is_retried_later_and_later_until_it_goes_through(
         clock.set(failed.not_before - timedelta(seconds=1))
         assert c.deliverer.deliver_due().deferred == 0  # not before its time
         clock.set(failed.not_before)
-    assert waits == sorted(set(waits)) and waits[0] > 0  # later each time
+    assert waits == [2, 4, 8, 16]  # twice as long each time
     assert c.deliverer.deliver_due().sent == 1
     assert len(posts_to(fake_slack, "U0ALICE")) == 1
 
@@ -166,7 +166,7 @@ def test_a_network_error_is_retried_later_and_later_until_slack_answers_again(
         clock.set(failed.not_before - timedelta(seconds=1))
         assert cut_off.deliver_due().deferred == 0  # not before its time
         clock.set(failed.not_before)
-    assert waits == sorted(set(waits)) and waits[0] > 0
+    assert waits == [2, 4, 8]
     assert c.deliverer.deliver_due().sent == 1  # Slack is reachable again
     assert len(posts_to(fake_slack, "U0ALICE")) == 1
 
@@ -274,10 +274,59 @@ def test_when_the_warning_is_gone_the_breach_is_posted_as_a_new_message_once(
     assert fake_slack.message(posted.ts) is not None
 
 
+def test_when_slack_cannot_update_the_warning_the_breach_is_posted_as_a_new_message_once(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    lead = handoff(c, "old-1")
+    clock.set(ny(23, 12, 0))
+    sweep(c)
+    fake_slack.fail_next("chat.update", status=200, error="cant_update_message")
+    clock.set(ny(23, 13, 1))
+    sweep(c)
+    clock.set(ny(23, 13, 30))
+    sweep(c)
+    assert [f.error for f in fake_slack.failed_calls] == ["cant_update_message"]
+    _, breach = posts_to(fake_slack, "U0ALICE")
+    assert lead.ref in breach["text"] and "Breached" in str(breach["blocks"])
+    assert row(c, breach_key(lead.id, "U0ALICE", "response")).status == "sent"
+
+
+# -- updating in place -------------------------------------------------------------------------
+
+
 def headline(message: dict[str, Any]) -> str:
     first = message["blocks"][0]
     assert first["type"] == "header"
     return str(first["text"]["text"])
+
+
+def test_a_rate_limited_update_of_the_warning_is_retried_in_place_not_posted_anew(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    lead = handoff(c, "upd-1")
+    clock.set(ny(23, 12, 0))
+    sweep(c)
+    (warning,) = posts_to(fake_slack, "U0ALICE")
+    shown = row(c, warn_key(lead.id, "U0ALICE", "response"))
+    fake_slack.fail_next("chat.update", status=429, retry_after=60)
+    breach_at = ny(23, 13, 1)
+    clock.set(breach_at)
+    report = sweep(c).delivery
+    assert (report.sent, report.deferred) == (2, 1)  # the escalations went; the update waits
+    waiting = row(c, breach_key(lead.id, "U0ALICE", "response"))
+    assert (waiting.status, waiting.error) == ("pending", "ratelimited")
+    assert waiting.not_before == breach_at + timedelta(seconds=60)
+    clock.set(breach_at + timedelta(seconds=59))
+    assert c.deliverer.deliver_due().sent == 0
+    clock.set(breach_at + timedelta(seconds=60))
+    assert c.deliverer.deliver_due().sent == 1
+    assert posts_to(fake_slack, "U0ALICE") == [warning]  # never posted anew
+    (update,) = fake_slack.calls("chat.update", ok=True)
+    assert (update.args["channel"], update.args["ts"]) == (shown.channel, shown.ts)
+    assert headline(update.args) == "SLA breached"
+    updated = row(c, breach_key(lead.id, "U0ALICE", "response"))
+    assert (updated.status, updated.channel, updated.ts) == ("sent", shown.channel, shown.ts)
+    assert updated.sent_at == breach_at + timedelta(seconds=60)
 
 
 def test_a_breach_updates_only_its_own_lead_in_a_warning_that_listed_several(
@@ -307,3 +356,136 @@ def test_a_breach_updates_only_its_own_lead_in_a_warning_that_listed_several(
     assert "due" not in both["text"].replace("was due", "")  # no warning left in it
     assert posts_to(fake_slack, "U0ALICE") == [warning]
     assert fake_slack.violations == []
+
+
+def test_two_warnings_breaching_in_one_pass_are_each_updated_and_counted(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    handoff(c, "cnt-a")  # warned at 12:00, due 13:00
+    clock.set(ny(23, 9, 30))
+    handoff(c, "cnt-b")  # warned at 12:30, due 13:30
+    for warned in (ny(23, 12, 0), ny(23, 12, 30)):
+        clock.set(warned)
+        sweep(c)
+    assert len(posts_to(fake_slack, "U0ALICE")) == 2
+    clock.set(ny(23, 13, 31))
+    report = sweep(c).delivery
+    assert fake_slack.count("chat.update", ok=True) == 2
+    assert (report.sent, report.messages) == (6, 2)  # 2 updates; 2 escalations each to 2 places
+
+
+# -- several items in one message ------------------------------------------------------------
+
+
+def owe_many(c: Container, prefix: str, n: int, target: str = "U0ALICE") -> list[str]:
+    keys = [f"{prefix}-{i}" for i in range(n)]
+    for key in keys:
+        owe(c, key, target)
+    return keys
+
+
+def test_every_item_of_a_failing_message_is_deferred_and_given_up_on_together(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    keys = owe_many(c, "many", 3)
+    fake_slack.fail_next("chat.postMessage", status=500, times=MAX_ATTEMPTS)
+    for _ in range(1, MAX_ATTEMPTS):
+        assert c.deliverer.deliver_due().deferred == 3
+        assert {row(c, key).status for key in keys} == {"pending"}
+        clock.set(max(row(c, key).not_before or clock.now() for key in keys))
+    assert c.deliverer.deliver_due().failed == 3
+    assert {(row(c, key).status, row(c, key).attempts) for key in keys} == {
+        ("failed", MAX_ATTEMPTS)
+    }
+
+
+def test_a_permanent_error_fails_every_item_of_every_message_split_for_it(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    keys = owe_many(c, "perm", 60, target="#nowhere")  # more than one message holds
+    report = c.deliverer.deliver_due()
+    assert fake_slack.count("chat.postMessage", ok=False) == 2
+    assert (report.failed, report.sent) == (60, 0)
+    assert {row(c, key).error for key in keys} == {"channel_not_found"}
+
+
+# -- a worker that died after posting -----------------------------------------------------------
+
+
+def claim_as_dead_worker(c: Container, target: str, batch: str) -> None:
+    with unit_of_work(c.engine) as session:
+        outbox.claim_for(session, target, "dead", batch, c.clock.now(), timedelta(minutes=2))
+
+
+def post_as_dead_worker(c: Container, target: str, batch: str, text: str) -> str:
+    answer = c.client.chat_postMessage(
+        channel=target,
+        text=text,
+        metadata={"event_type": "slabot_delivery", "event_payload": {"batch": batch}},
+    )
+    return str(answer["ts"])
+
+
+def test_rows_a_dead_worker_posted_are_recorded_and_rows_it_never_posted_are_sent(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    owe(c, "dead-1")
+    claim_as_dead_worker(c, "U0ALICE", "batch-a")  # claims dead-1, dies before posting
+    owe(c, "dead-2")
+    owe(c, "dead-3")
+    claim_as_dead_worker(c, "U0ALICE", "batch-b")  # claims dead-2 and dead-3 ...
+    posted_ts = post_as_dead_worker(c, "U0ALICE", "batch-b", "dead-2 and dead-3")  # ... posts
+    c.client.chat_postMessage(channel="U0ALICE", text="a later message of no batch")
+    later = clock.now() + timedelta(minutes=3)
+    clock.set(later)  # both leases ran out
+    report = c.deliverer.deliver_due()
+    assert (report.recovered, report.sent, report.messages) == (2, 1, 1)
+    for key in ("dead-2", "dead-3"):
+        recovered = row(c, key)
+        assert (recovered.status, recovered.channel, recovered.ts) == (
+            "sent",
+            "DU0ALICE",
+            posted_ts,
+        )
+        assert recovered.sent_at == later
+    assert row(c, "dead-1").status == "sent"
+    texts = [m["text"] for m in posts_to(fake_slack, "U0ALICE")]
+    assert texts == ["dead-2 and dead-3", "a later message of no batch", "about dead-1"]
+
+
+def test_a_row_a_dead_worker_never_posted_is_sent_and_not_counted_as_recovered(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    owe(c, "lost-1")
+    claim_as_dead_worker(c, "U0ALICE", "batch-lost")
+    clock.set(clock.now() + timedelta(minutes=3))
+    report = c.deliverer.deliver_due()
+    assert (report.recovered, report.sent) == (0, 1)
+
+
+def test_when_slack_cannot_say_whether_a_dead_worker_posted_the_message_is_sent_again(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    owe(c, "unsure-1")
+    claim_as_dead_worker(c, "U0ALICE", "batch-unsure")
+    post_as_dead_worker(c, "U0ALICE", "batch-unsure", "about unsure-1")
+    fake_slack.fail_next("conversations.history", status=500)
+    clock.set(clock.now() + timedelta(minutes=3))
+    report = c.deliverer.deliver_due()
+    assert (report.recovered, report.sent) == (0, 1)  # twice rather than never
+    assert len(posts_to(fake_slack, "U0ALICE")) == 2
+
+
+def test_a_channel_post_a_dead_worker_made_is_found_by_the_channels_name_and_not_repeated(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_channel("C0OTHER", "other-channel")
+    owe(c, "chan-1", target="#sales-marketing")
+    claim_as_dead_worker(c, "#sales-marketing", "batch-chan")
+    posted_ts = post_as_dead_worker(c, "#sales-marketing", "batch-chan", "about chan-1")
+    clock.set(clock.now() + timedelta(minutes=3))
+    report = c.deliverer.deliver_due()
+    assert (report.recovered, report.sent) == (1, 0)
+    assert len(posts_to(fake_slack, "#sales-marketing")) == 1
+    recovered = row(c, "chan-1")
+    assert (recovered.status, recovered.channel, recovered.ts) == ("sent", "C0SALESMKT", posted_ts)
