@@ -489,3 +489,38 @@ def test_a_channel_post_a_dead_worker_made_is_found_by_the_channels_name_and_not
     assert len(posts_to(fake_slack, "#sales-marketing")) == 1
     recovered = row(c, "chan-1")
     assert (recovered.status, recovered.channel, recovered.ts) == ("sent", "C0SALESMKT", posted_ts)
+
+
+# -- what one message looks like ------------------------------------------------------------------
+
+
+def test_a_single_reminder_goes_out_under_its_own_title_and_a_single_notice_as_it_was_drawn(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    handoff(c, "one-1")
+    notice = [{"type": "section", "text": {"type": "mrkdwn", "text": "You have a new lead"}}]
+    with unit_of_work(c.engine) as session:
+        c.notify(session, key="n-1", target="U0BOB", text="You have a new lead", blocks=notice)
+    clock.set(ny(23, 12, 0))
+    sweep(c)
+    (warning,) = posts_to(fake_slack, "U0ALICE")
+    assert headline(warning) == "SLA reminder"
+    (posted,) = posts_to(fake_slack, "U0BOB")
+    assert (posted["text"], posted["blocks"]) == ("You have a new lead", notice)
+
+
+def test_several_messages_owed_to_one_person_go_out_as_one_listing_each(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    owe(c, "list-a")
+    owe(c, "list-b")
+    report = c.deliverer.deliver_due()
+    assert (report.sent, report.messages) == (2, 1)
+    (message,) = posts_to(fake_slack, "U0ALICE")
+    assert message["text"] == "about list-a\nabout list-b"
+    assert message["blocks"] == [
+        {"type": "header", "text": {"type": "plain_text", "text": "SLA update · 2", "emoji": True}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "about list-a"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "about list-b"}},
+    ]
+    assert fake_slack.violations == []
