@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -105,13 +106,21 @@ def drop_postgres_schema(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite database migrated to head once per session, copied for each test."""
+    path = tmp_path_factory.mktemp("migrated") / "slabot.db"
+    upgrade(f"sqlite:///{path}")  # its own engine, disposed: the file is complete
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty, migrated database: SQLite in a temp file, and PostgreSQL where reachable."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'slabot.db'}"
-        upgrade(url)
-        yield url
+        path = tmp_path / "slabot.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        yield f"sqlite:///{path}"
         return
     url = fresh_postgres(request.getfixturevalue("postgres_url"))
     try:

@@ -426,6 +426,7 @@ class _Fault:
     status: int
     retry_after: int
     remaining: int
+    error: str | None = None
 
 
 @dataclass
@@ -717,14 +718,22 @@ class FakeSlack:
     # ------------------------------------------------------------------ faults
 
     def fail_next(
-        self, method: str, status: int = 429, retry_after: int = 1, times: int = 1
+        self,
+        method: str,
+        status: int = 429,
+        retry_after: int = 1,
+        times: int = 1,
+        *,
+        error: str | None = None,
     ) -> None:
         """Answer the next ``times`` calls of ``method`` with HTTP ``status`` (429 or 5xx).
 
-        ``method`` may be "response:<name>" to fail posts to a response URL.
+        With ``error`` (e.g. "cant_update_message") the answer is ``{"ok": false, "error":
+        error}`` with that status (200 for Slack's own errors) instead. Either way the call
+        takes no effect. ``method`` may be "response:<name>" to fail posts to a response URL.
         """
         with self._lock:
-            self._faults.setdefault(method, []).append(_Fault(status, retry_after, times))
+            self._faults.setdefault(method, []).append(_Fault(status, retry_after, times, error))
 
     def chaos(
         self,
@@ -754,7 +763,7 @@ class FakeSlack:
             self._chaos = None
             self._faults.clear()
 
-    def _injected_fault(self, method: str) -> tuple[int, int] | None:
+    def _injected_fault(self, method: str) -> tuple[int, int, str | None] | None:
         with self._lock:
             queue = self._faults.get(method)
             if queue:
@@ -762,7 +771,7 @@ class FakeSlack:
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     queue.pop(0)
-                return fault.status, fault.retry_after
+                return fault.status, fault.retry_after, fault.error
             chaos = self._chaos
             if chaos is None:
                 return None
@@ -773,9 +782,9 @@ class FakeSlack:
                 return None
             roll = chaos.rng.random()
             if roll < chaos.rate_429:
-                return 429, chaos.retry_after
+                return 429, chaos.retry_after, None
             if roll < chaos.rate_429 + chaos.rate_500:
-                return 500, chaos.retry_after
+                return 500, chaos.retry_after, None
             return None
 
     # ------------------------------------------------------------------ dispatch
@@ -791,8 +800,8 @@ class FakeSlack:
         fault = self._injected_fault(method)
         if fault is None:
             return None
-        status, retry_after = fault
-        error = "ratelimited" if status == 429 else "internal_error"
+        status, retry_after, named = fault
+        error = named or ("ratelimited" if status == 429 else "internal_error")
         self._record(Call(method, args, at, ok=False, error=error, status=status), failed=True)
         headers = {"Retry-After": str(retry_after)} if status == 429 else {}
         return status, headers, {"ok": False, "error": error}

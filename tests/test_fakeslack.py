@@ -214,6 +214,21 @@ def test_users_info_answers_from_the_directory(fake: FakeSlack, client: WebClien
     assert err.value.response["error"] == "user_not_found"
 
 
+def test_chat_update_changes_a_posted_message_and_refuses_one_that_is_gone(
+    fake: FakeSlack, client: WebClient
+):
+    posted = client.chat_postMessage(channel="U0ALICE", text="before")
+    client.chat_update(channel=posted["channel"], ts=posted["ts"], text="after")
+    assert (fake.message(posted["ts"]) or {})["text"] == "after"
+    client.chat_delete(channel=posted["channel"], ts=posted["ts"])
+    with pytest.raises(SlackApiError) as gone:
+        client.chat_update(channel=posted["channel"], ts=posted["ts"], text="again")
+    assert gone.value.response["error"] == "message_not_found"
+    with pytest.raises(SlackApiError) as unknown:
+        client.chat_update(channel=posted["channel"], ts="1.000001", text="never posted")
+    assert unknown.value.response["error"] == "message_not_found"
+
+
 def test_conversations_open_and_list(fake: FakeSlack, client: WebClient):
     assert client.conversations_open(users="U123")["channel"]["id"] == "DU123"
     fake.add_channel("C0OTHER", "other")
@@ -241,6 +256,20 @@ def test_a_500_without_a_retry_handler_surfaces_as_an_error(fake: FakeSlack, cli
         client.chat_postMessage(channel="U0ALICE", text="lost")
     assert fake.count("chat.postMessage") == 0
     assert len(fake.failed_calls) == 1
+
+
+def test_fail_next_with_an_error_answers_slacks_error_and_changes_nothing(
+    fake: FakeSlack, client: WebClient
+):
+    posted = client.chat_postMessage(channel="U0ALICE", text="before")
+    fake.fail_next("chat.update", status=200, error="cant_update_message")
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_update(channel=posted["channel"], ts=posted["ts"], text="after")
+    assert refused.value.response["error"] == "cant_update_message"
+    assert (fake.message(posted["ts"]) or {})["text"] == "before"
+    assert [(c.method, c.error) for c in fake.failed_calls] == [
+        ("chat.update", "cant_update_message")
+    ]
 
 
 def test_chaos_is_reproducible_for_a_seed(fake: FakeSlack):
