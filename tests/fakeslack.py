@@ -702,9 +702,9 @@ class FakeSlack:
             channels = dict(self._channels)
         out = {target}
         bare = target.lstrip("#")
-        if target.startswith("U"):
+        if target.startswith(("U", "W")):
             out.add("D" + target)
-        elif target.startswith("DU"):
+        elif target.startswith(("DU", "DW")):
             out.add(target[1:])
         for cid, cname in channels.items():
             if bare in (cid, cname):
@@ -870,7 +870,7 @@ class FakeSlack:
         for cid, cname in channels.items():
             if cname == bare:
                 return cid
-        if channel.startswith("U"):
+        if channel.startswith(("U", "W")):  # a user (W: Enterprise Grid): their DM
             return "D" + channel
         if channel.startswith("D"):
             return channel
@@ -985,7 +985,10 @@ class FakeSlack:
         }
 
     def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = self._resolve_channel(args.get("channel"))
+        wanted = args.get("channel")
+        if isinstance(wanted, str) and wanted.startswith(("U", "W", "#")):
+            raise _fail("channel_not_found")  # a conversation ID, not a user or a #name
+        channel = self._resolve_channel(wanted)
         limit = int(args.get("limit") or 100)
         with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
         with self._lock:
