@@ -706,9 +706,9 @@ class FakeSlack:
             channels = dict(self._channels)
         out = {target}
         bare = target.lstrip("#")
-        if target.startswith("U"):
+        if target.startswith(("U", "W")):
             out.add("D" + target)
-        elif target.startswith("DU"):
+        elif target.startswith(("DU", "DW")):
             out.add(target[1:])
         for cid, cname in channels.items():
             if bare in (cid, cname):
@@ -876,7 +876,7 @@ class FakeSlack:
         for cid, cname in channels.items():
             if cname == bare:
                 return cid
-        if channel.startswith(("U", "W")):
+        if channel.startswith(("U", "W")):  # a user (W: Enterprise Grid): their DM
             with self._lock:
                 known = channel in self._users
             if not known:
@@ -1015,7 +1015,10 @@ class FakeSlack:
         }
 
     def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = self._resolve_channel(args.get("channel"))
+        wanted = args.get("channel")
+        if isinstance(wanted, str) and wanted.startswith(("U", "W", "#")):
+            raise _fail("channel_not_found")  # a conversation ID, not a user or a #name
+        channel = self._resolve_channel(wanted)
         limit = min(int(args.get("limit") or 100), 999)
         start = int(str(args.get("cursor") or "0").removeprefix("next:") or 0)
         with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")

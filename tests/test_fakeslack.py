@@ -26,7 +26,7 @@ SECRET = "test-signing-secret"
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:
     with FakeSlack() as server:
-        for user in ("U0ALICE", "U0BOB", "U123"):
+        for user in ("U0ALICE", "U0BOB", "U123", "W0GRID"):
             server.add_user(user)
         yield server
 
@@ -270,6 +270,21 @@ def test_fail_next_with_an_error_answers_slacks_error_and_changes_nothing(
     assert [(c.method, c.error) for c in fake.failed_calls] == [
         ("chat.update", "cant_update_message")
     ]
+
+
+def test_conversations_history_takes_a_conversation_id_not_a_user_or_a_channel_name(
+    fake: FakeSlack, client: WebClient
+):
+    client.chat_postMessage(channel="W0GRID", text="to an Enterprise Grid user")
+    dm = client.conversations_open(users="W0GRID")["channel"]["id"]
+    assert [m["text"] for m in client.conversations_history(channel=dm)["messages"]] == [
+        "to an Enterprise Grid user"
+    ]
+    assert len(fake.messages_to("W0GRID")) == 1
+    for wrong in ("W0GRID", "U0ALICE", "#sales-marketing"):
+        with pytest.raises(SlackApiError) as refused:
+            client.conversations_history(channel=wrong)
+        assert refused.value.response["error"] == "channel_not_found"
 
 
 def test_chaos_is_reproducible_for_a_seed(fake: FakeSlack):

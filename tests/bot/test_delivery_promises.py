@@ -8,6 +8,7 @@ sleep through a Retry-After in real time): what is tested is the outbox's own sc
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -536,3 +537,150 @@ def test_several_messages_owed_to_one_person_go_out_as_one_listing_each(
         {"type": "section", "text": {"type": "mrkdwn", "text": "about list-b"}},
     ]
     assert fake_slack.violations == []
+
+
+def test_a_warning_still_owed_when_its_window_lapses_gives_way_to_the_breach_notice(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    lead = handoff(c, "lapse-1")
+    clock.set(ny(23, 12, 0))
+    sweep(c, deliver=False)  # owed, but not delivered before the window ends at 13:00
+    clock.set(ny(23, 13, 0) + timedelta(seconds=30))
+    report = c.deliverer.deliver_due()
+    assert (report.sent, report.dropped) == (0, 1)
+    warning = row(c, warn_key(lead.id, "U0ALICE", "response"))
+    assert (warning.status, warning.error) == (
+        "dropped",
+        "the window lapsed; the breach notice takes over",
+    )
+    assert posts_to(fake_slack, "U0ALICE") == []
+
+
+def test_what_one_delivery_holds_or_drops_is_counted_item_by_item(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("U0ALICE", email="alice@acme.example", tz="Asia/Tokyo")
+    fake_slack.add_user("U0BOB", email="bob@acme.example", tz="America/New_York")
+    for n in range(2):
+        handoff(c, f"hold-{n}")
+    touched = [handoff(c, f"drop-{n}", owner="U0BOB") for n in range(2)]
+    clock.set(ny(23, 12, 0))  # 02:00 in Tokyo
+    sweep(c, deliver=False)
+    with unit_of_work(c.engine) as session:
+        for lead in touched:
+            leadwork.touch(
+                session, c.agreement, name=lead.ref, actor="U0BOB", now=clock.now(), key="t"
+            )
+    report = c.deliverer.deliver_due()
+    assert (report.held, report.dropped, report.sent) == (2, 2, 0)
+
+
+# -- pacing, and what a post carries ------------------------------------------------------------
+
+
+def test_a_deliverer_paces_posts_at_one_a_second_per_channel_unless_told_otherwise(
+    c: Container, clock: FixedClock
+) -> None:
+    default = Deliverer(c.engine, c.client, clock)
+    assert default.pacer.interval == 1.0
+
+
+def test_a_worker_that_dies_after_posting_is_found_out_by_the_batch_its_post_carries(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    owe(c, "stall-1")
+    fake_slack.stall_after("chat.postMessage", seconds=2)
+    dying = Deliverer(c.engine, c.client, clock, pacer=Pacer(interval=0.001))
+    worker = threading.Thread(target=dying.deliver_due)
+    worker.start()
+    assert fake_slack.stalled.wait(10)  # posted; the answer has not come back yet
+    (posted,) = fake_slack.calls("chat.postMessage")
+    claimed = row(c, "stall-1")
+    assert claimed.status == "sending" and claimed.batch
+    assert posted.args["metadata"] == {
+        "event_type": "slabot_delivery",
+        "event_payload": {"batch": claimed.batch},
+    }
+    assert str(posted.args["unfurl_links"]).lower() in ("0", "false")
+    clock.set(clock.now() + timedelta(minutes=3))  # its lease ran out: as good as dead
+    report = Deliverer(c.engine, c.client, clock, pacer=Pacer(interval=0)).deliver_due()
+    assert (report.recovered, report.sent) == (1, 0)
+    worker.join(timeout=10)
+    assert not worker.is_alive()
+    assert len(posts_to(fake_slack, "U0ALICE")) == 1
+    recorded = row(c, "stall-1")
+    assert (recorded.status, recorded.channel) == ("sent", "DU0ALICE")
+    assert fake_slack.message(recorded.ts or "") is not None
+
+
+def test_a_post_records_the_conversation_and_ts_slack_answered(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    owe(c, "where-1")
+    c.deliverer.deliver_due()
+    sent = row(c, "where-1")
+    (call,) = fake_slack.calls("chat.postMessage")
+    assert call.args["channel"] == "U0ALICE"  # posted to the person...
+    assert sent.channel == "DU0ALICE"  # ...recorded in the DM Slack answered with
+    assert sent.ts is not None and fake_slack.message(sent.ts) is not None
+
+
+@pytest.mark.parametrize("user", ["U0ALICE", "W0GRID"])
+def test_a_dm_a_dead_worker_posted_is_found_in_the_conversation_opened_for_the_user(
+    user: str, c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user(user)
+    owe(c, "dm-1", target=user)
+    claim_as_dead_worker(c, user, "batch-dm")
+    post_as_dead_worker(c, user, "batch-dm", "about dm-1")
+    clock.set(clock.now() + timedelta(minutes=3))
+    report = c.deliverer.deliver_due()
+    assert (report.recovered, report.sent) == (1, 0)
+    assert len(posts_to(fake_slack, user)) == 1
+
+
+# -- splitting ------------------------------------------------------------------------------------
+
+
+def owe_text(c: Container, key: str, length: int) -> None:
+    with unit_of_work(c.engine) as session:
+        outbox.enqueue(session, key=key, target="U0ALICE", text="x" * length, now=c.clock.now())
+
+
+def message_sizes(fake: FakeSlack) -> list[tuple[int, int]]:
+    """(items, characters of fallback text) of each message Alice got, in order."""
+    return [
+        (len(m["blocks"]) - 1 if "blocks" in m else 1, len(m["text"]))  # one item: as it is
+        for m in posts_to(fake, "U0ALICE")
+    ]
+
+
+def test_a_message_is_split_exactly_at_slacks_limit_of_50_blocks(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    owe_many(c, "b", 98)  # one block each, under one header per message: 49 + 49
+    report = c.deliverer.deliver_due()
+    assert (report.sent, report.messages) == (98, 2)
+    assert [items for items, _ in message_sizes(fake_slack)] == [49, 49]
+    assert fake_slack.violations == []
+
+
+@pytest.mark.parametrize(
+    ("lengths", "split"),
+    [
+        ([1750, 1749], [2]),  # 3500 characters of text with the line break: one message
+        ([1750, 1750], [1, 1]),  # 3501: two
+        ([1000, 1000, 1498], [3]),  # 3500
+        ([1000, 1000, 1499], [2, 1]),  # 3501
+        ([3000, 1000, 2499], [1, 2]),  # the second message counts afresh: 3500
+    ],
+)
+def test_a_message_is_split_exactly_at_its_limit_of_3500_characters_of_text(
+    lengths: list[int], split: list[int], c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    for n, length in enumerate(lengths):
+        owe_text(c, f"t-{n}", length)
+    c.deliverer.deliver_due()
+    sizes = message_sizes(fake_slack)
+    assert [items for items, _ in sizes] == split
+    assert all(chars <= 3500 for _, chars in sizes)

@@ -215,6 +215,7 @@ def test_a_breach_and_its_escalations_go_out_at_the_breach_outside_everyones_wor
     for target in ("U0DAVE", "#sales-marketing"):
         sent = row(c, escalation_key(lead.id, target, "response"))
         assert (sent.status, sent.sent_at) == ("sent", ny(23, 17, 1))
+    assert looked_up(fake_slack, "U0DAVE") == 0  # nothing of his waits for his hours
     assert warning["text"] != update.args["text"]
 
 
@@ -341,6 +342,7 @@ def test_the_digest_lists_the_25_most_urgent_items_and_says_how_many_more_there_
     assert digest["blocks"][0]["text"]["text"] == "Your SLA day"
     assert str(digest["blocks"]).count("*L-") == 25
     assert "…and 5 more." in str(digest["blocks"])
+    assert "|Fri 20 Nov 2026 13:00 EST>" in str(digest["blocks"])  # the agreement's zone
     assert fake_slack.violations == []
 
 
@@ -412,3 +414,55 @@ def test_a_touched_lead_is_warned_before_its_accept_window_lapses_and_told_of_it
     (update,) = fake_slack.calls("chat.update", ok=True)
     assert "accept or reject window lapsed" in update.args["text"]
     assert row(c, warn_key(lead.id, "U0ALICE", "accept")).status == "sent"
+
+
+def test_a_warning_still_held_at_the_breach_is_superseded_by_the_breach_notice(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("U0ALICE", email="alice@acme.example", tz="Asia/Tokyo")
+    lead = handoff(c, "sup-1")
+    clock.set(TOKYO_NIGHT)
+    assert sweep(c).delivery.held == 1
+    clock.set(ny(23, 13, 1))
+    sweep(c)
+    held = row(c, warn_key(lead.id, "U0ALICE", "response"))
+    assert (held.status, held.error) == (
+        "dropped",
+        f"superseded by lead:{lead.id}:U0ALICE:breach:response",
+    )
+    (breach,) = posts_to(fake_slack, "U0ALICE")
+    assert "Breached" in str(breach["blocks"])
+
+
+def test_a_sweep_hands_on_the_leads_of_a_rep_named_by_email_when_the_absence_begins(
+    database_url: str,
+    engine: Engine,
+    clock: FixedClock,
+    fake_slack: FakeSlack,
+    tmp_path: Path,
+) -> None:
+    by_email = agreement_with(
+        tmp_path,
+        'members = ["U0ALICE", "U0BOB"]',
+        'members = ["alice@acme.example", "bob@acme.example"]',
+    )
+    c = container(database_url, engine, by_email, clock, fake_slack)
+    c.directory = StaticDirectory({"alice@acme.example": "U0ALICE", "bob@acme.example": "U0BOB"})
+    try:
+        lead = handoff(c, "em-sweep", owner="U0BOB")
+        with unit_of_work(c.engine) as session:
+            leadwork.go_away(
+                session,
+                c.agreement,
+                c.directory,
+                user_id="U0BOB",
+                starts_on=ny(24, 0).date(),
+                ends_on=ny(25, 0).date(),
+                now=clock.now(),
+            )
+        clock.set(ny(24, 8, 0))
+        assert sweep(c).handed_on == 1
+        with Session(c.engine) as session:
+            assert [moved.id for moved in lead_repo.open_for_owner(session, "U0ALICE")] == [lead.id]
+    finally:
+        c._pool.shutdown(wait=True)

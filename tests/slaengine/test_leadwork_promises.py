@@ -13,10 +13,11 @@ from bot.directory import StaticDirectory
 from slaengine import leadwork
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement, load_agreement, reference_agreement_path
-from slaengine.kinds.lead import LEADS
+from slaengine.kinds.lead import LEADS, MarketingStatus, plan_windows
 from slaengine.leadwork import Refusal
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import ItemEvent
+from slaengine.states import State
 from tests.slaengine.test_lead_store import act, go_away, ny, reload, take
 
 TEAM = StaticDirectory(
@@ -49,6 +50,7 @@ def test_a_first_touch_at_the_very_instant_the_window_ends_is_inside_it(
     due = lead.response_due_at
     outcome = act(engine, agreement, "touch", name=lead.ref, actor="U0ALICE", now=due, key="k")
     assert "inside its response window" in outcome.message
+    assert outcome.lead.id == lead.id
     assert LEADS.responded_in_time(leadwork.facts(reload(engine, lead.id))) is True
 
 
@@ -133,6 +135,7 @@ def test_accepting_a_lead_never_touched_records_the_decision_as_its_first_touch(
         engine, agreement, "accept", name=lead.ref, actor="U0ALICE", now=ny(11, 23, 10), key="a"
     )
     assert (outcome.changed, outcome.lead.id) == (True, lead.id)
+    assert outcome.message == f"{lead.ref} accepted."
     assert reload(engine, lead.id).first_touch_at == ny(11, 23, 10)
 
 
@@ -143,7 +146,7 @@ def test_a_rejection_reason_may_be_2000_characters_long(
     lead = take(engine, agreement, clock.now(), external_id="long-1", owner="U0ALICE").lead
     reason = "x" * length
     if kept:
-        act(
+        outcome = act(
             engine,
             agreement,
             "reject",
@@ -153,6 +156,7 @@ def test_a_rejection_reason_may_be_2000_characters_long(
             key="r",
             reason=reason,
         )
+        assert (outcome.changed, outcome.lead.id) == (True, lead.id)
         assert reload(engine, lead.id).reject_reason == reason
     else:
         with pytest.raises(Refusal, match="longer than 2000 characters"):
@@ -199,10 +203,41 @@ def test_a_lead_seen_by_people_carries_its_id_and_campaign(
     engine: Engine, agreement: Agreement, clock: FixedClock
 ) -> None:
     lead = take(
-        engine, agreement, clock.now(), external_id="v-1", owner="U0ALICE", campaign="Q4 webinar"
+        engine,
+        agreement,
+        clock.now(),
+        external_id="v-1",
+        owner="U0ALICE",
+        campaign="Q4 webinar",
+        name="Dana Scully",
+        company="Acme Corp",
     ).lead
     shown = leadwork.view(reload(engine, lead.id), agreement, clock.now())
     assert (shown.id, shown.campaign) == (lead.id, "Q4 webinar")
+    assert (shown.external_id, shown.name, shown.company) == ("v-1", "Dana Scully", "Acme Corp")
+
+
+def test_an_open_leads_state_follows_the_clock(
+    engine: Engine, agreement: Agreement, clock: FixedClock
+) -> None:
+    lead = reload(engine, take(engine, agreement, clock.now(), external_id="st-1").lead.id)
+    assert leadwork.state_of(lead, ny(11, 23, 11)) is State.ON_TRACK
+    assert leadwork.state_of(lead, ny(11, 23, 12)) is State.AT_RISK
+    assert leadwork.state_of(lead, ny(11, 23, 13, 1)) is State.OVERDUE
+
+
+def test_without_a_campaigns_section_a_campaign_lead_keeps_its_tiers_window(
+    tmp_path: Path,
+) -> None:
+    text = reference_agreement_path().read_text()
+    start = text.index("[campaigns]")
+    end = text.index("[reports]")
+    path = tmp_path / "sla.toml"
+    path.write_text(text[:start] + text[end:])
+    plain = load_agreement(path)
+    assert plain.campaigns is None
+    windows = plan_windows(plain, MarketingStatus.GOOD_FIT_INTERESTED, "Q4 webinar", ny(11, 23, 9))
+    assert (windows.response_due_at, windows.via_campaign) == (ny(11, 23, 13), False)
 
 
 # -- absences -----------------------------------------------------------------------------------
@@ -269,6 +304,8 @@ def test_an_absent_reps_leads_continue_the_round_robin_where_intake_left_it(
     given = {m.lead.id: m.lead.owner_id for m in outcome.handed_on}
     assert given == {routed[0].id: "U0GINA", named.id: "U0BOB"}  # Gina, then Bob (not Alice)
     assert reload(engine, named.id).owner_id == "U0BOB"
+    # the rotation goes on from the last rep chosen: after Bob comes Gina (Alice is away)
+    assert take(engine, three, clock.now(), external_id="rr-next").lead.owner_id == "U0GINA"
 
 
 def test_members_named_by_email_are_found_through_the_directory_when_leads_are_handed_on(
