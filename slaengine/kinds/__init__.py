@@ -1,30 +1,12 @@
-"""The SLA kinds. Each module describes one kind of obligation behind `SlaKind`."""
+"""The SLA kinds' own rules (a kind plugs into the engine as an `obligations.Kind`), and what
+they share: when to warn in a window."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
 
 from slaengine.calendar import BusinessCalendar
 from slaengine.durations import Duration, Share
-from slaengine.states import State
-
-Item = TypeVar("Item", contravariant=True)
-
-
-class SlaKind(Protocol[Item]):
-    """What the engine needs to know of any kind of tracked item."""
-
-    name: str
-
-    def due_at(self, item: Item) -> datetime | None:
-        """The instant the current obligation lapses; None once the item is closed."""
-
-    def warn_at(self, item: Item) -> datetime | None:
-        """The instant the owner is warned; None once the item is closed."""
-
-    def state(self, item: Item, now: datetime) -> State:
-        """The item's state at `now`."""
 
 
 def warning_instant(

@@ -143,7 +143,7 @@ class LeadFacts:
 
 
 class LeadKind:
-    """Lead handoffs as an `SlaKind`."""
+    """A lead's current window and state, from its facts."""
 
     name = "lead"
 
