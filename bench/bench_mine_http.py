@@ -1,0 +1,158 @@
+"""`/sla mine` as the user sees it: from the signed request sent over HTTP to the answer
+arriving at (the fake) Slack's `response_url`, against `slabot run` as a process on a
+seeded database, and against a bare Bolt app served the same way that acks and answers one
+line through `response_url` (`bench.bare_slash_app`), in the same run.
+
+    .venv/bin/python -m bench.bench_mine_http            # 100,000 leads, 200 reps
+    .venv/bin/python -m bench.bench_mine_http --quick    # 10,000 leads
+
+Targets (issue: one engine): p99 under 50 ms, and within 3x of the bare app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.bench_leads import NOW, SIGNING_SECRET, SlashCommands, database, load, rep_ids, seed
+from bot.clock import set_clock_file
+from slaengine.config import load_agreement, reference_agreement_path
+from slaengine.persistence.db import make_engine
+from tests.fakeslack import FakeSlack
+from tests.scenarios.conftest import free_port
+
+
+def start(command: list[str], env: dict[str, str], port: int, cwd: str) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"{command} did not start")
+
+
+def measure(
+    port: int, fake: FakeSlack, reps: list[str], tag: str, n: int, warmup: int, rng: random.Random
+) -> list[float]:
+    """Milliseconds from sending each signed `/sla mine` to its answer arriving at Slack."""
+    took: list[float] = []
+    with httpx.Client(timeout=30) as client:
+        for i in range(warmup + n):
+            name = f"{tag}-{i}"
+            body, headers = SlashCommands(fake.response_url(name)).request(rng.choice(reps), "mine")
+            sent = time.time()
+            answer = client.post(
+                f"http://127.0.0.1:{port}/slack/events", content=body, headers=headers
+            )
+            if answer.status_code != 200:
+                raise SystemExit(f"{tag}: HTTP {answer.status_code} {answer.text[:200]}")
+            (call,) = fake.wait_for(f"response:{name}", timeout=30)
+            if i >= warmup:
+                took.append((call.at - sent) * 1000)
+    return took
+
+
+def p(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_mine_http")
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--reps", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--quick", action="store_true", help="10,000 leads, 100 requests")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.leads, args.requests = 10_000, 100
+    rng = random.Random(7)
+    reps = rep_ids(args.reps)
+    agreement = load_agreement(reference_agreement_path())
+    print(
+        f"bench_mine_http: {args.leads:,} leads, {args.reps} reps, {args.requests} requests "
+        f"(+{args.warmup} warm-up) each; {load()}"
+    )
+    with (
+        database(None) as (url, description),
+        FakeSlack() as fake,
+        tempfile.TemporaryDirectory(prefix="slabot-mine-") as tmp,
+    ):
+        engine = make_engine(url)
+        report = seed(
+            engine, agreement, leads=args.leads, reps=reps, open_share=0.25, now=NOW, rng=rng
+        )
+        engine.dispose()
+        print(f"database: {description}; {report.open_leads:,} open leads")
+        clock = Path(tmp) / "clock"
+        set_clock_file(clock, NOW)
+        env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake.url,
+            "DATABASE_URL": url,
+            "SLA_CONFIG": str(reference_agreement_path()),
+            "SLABOT_CLOCK_FILE": str(clock),
+        }
+        env.pop("SLACK_APP_TOKEN", None)
+        bot_port, bare_port = free_port(), free_port()
+        bot = start(
+            [sys.executable, "-m", "bot.cli", "run"], {**env, "PORT": str(bot_port)}, bot_port, tmp
+        )
+        bare = start(
+            [
+                sys.executable,
+                "-m",
+                "bench.bare_slash_app",
+                str(bare_port),
+                SIGNING_SECRET,
+                fake.url,
+            ],
+            env,
+            bare_port,
+            str(Path(__file__).resolve().parents[1]),  # where `bench` is importable
+        )
+        try:
+            time.sleep(2)  # the bot's first pass after start
+            whole = measure(bot_port, fake, reps, "mine", args.requests, args.warmup, rng)
+            baseline = measure(bare_port, fake, reps, "bare", args.requests, args.warmup, rng)
+        finally:
+            for process in (bot, bare):
+                process.terminate()
+                process.wait(timeout=15)
+    print("ms, signed request sent -> answer at response_url   p50     p99     max")
+    for label, values in (
+        ("bare Bolt app (ack + respond)", baseline),
+        ("slabot run: /sla mine", whole),
+    ):
+        print(f"  {label:<44} {p(values, 50):6.2f} {p(values, 99):7.2f} {max(values):7.2f}")
+    ratio = p(whole, 99) / p(baseline, 99)
+    print(f"ratio p99: {ratio:.1f}x (p50 {p(whole, 50) / p(baseline, 50):.1f}x); {load()}")
+    size = "" if args.leads == 100_000 else f" (measured at {args.leads:,} leads)"
+    print(
+        f"  p99 under 50 ms{size}: {'PASS' if p(whole, 99) < 50 else 'FAIL'} "
+        f"({p(whole, 99):.1f} ms)"
+    )
+    print(f"  within 3x of the bare app{size}: {'PASS' if ratio <= 3 else 'FAIL'} ({ratio:.1f}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
