@@ -17,11 +17,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.commands.leads import away
-from bot.container import Container, build, make_client
-from bot.delivery import Pacer
-from bot.directory import StaticDirectory
+from bot.container import Container
 from bot.importer import HOLD, import_leads
-from bot.settings import Settings
 from bot.sweep import sweep
 from bot.usecases import take_handoff
 from slaengine import leadwork
@@ -30,6 +27,7 @@ from slaengine.config import Agreement, load_agreement, reference_agreement_path
 from slaengine.handoffs import parse_handoff
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Lead, OutboxMessage
+from tests.bot import support
 from tests.fakeslack import FakeSlack
 
 HEADER = "external_id,name,company,fit,interest,owner"
@@ -39,15 +37,7 @@ REF = re.compile(r"\*(L-\d+)\*")  # a lead as a message's blocks name it
 def container(
     database_url: str, engine: Engine, agreement: Agreement, clock: FixedClock, fake: FakeSlack
 ) -> Container:
-    c = build(
-        Settings(database_url=database_url, webhook_secret="s"),
-        agreement=agreement,
-        clock=clock,
-        client=make_client(Settings(bot_token="xoxb-test", api_url=fake.url)),
-        directory=StaticDirectory(),
-        engine=engine,
-    )
-    c.deliverer.pacer = Pacer(interval=0)
+    c = support.container(database_url, engine, agreement, clock, fake)
     c.background_delivery = False
     return c
 

@@ -10,30 +10,40 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 
-from bot.container import Container, build
+from bot.container import Container
 from bot.delivery import MAX_ATTEMPTS, Deliverer, Pacer
-from bot.directory import StaticDirectory
-from bot.settings import Settings
 from bot.sweep import sweep
 from slaengine import leadwork
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement
-from slaengine.handoffs import hand_off, parse_handoff
 from slaengine.obligations import message_key
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import Lead, OutboxMessage
-from tests.conftest import NEW_YORK
+from tests.bot.support import container, handoff, ny, posts_to, row
 from tests.fakeslack import FakeSlack
 from tests.scenarios.conftest import free_port
+
+
+@pytest.fixture
+def c(
+    database_url: str,
+    leads_agreement: Agreement,
+    clock: FixedClock,
+    fake_slack: FakeSlack,
+    engine: Engine,
+) -> Iterator[Container]:
+    # no retry handlers of the client's own: delivery itself must see every 429 and 5xx
+    client = WebClient(token="xoxb-test", base_url=fake_slack.url, retry_handlers=[])
+    built = container(database_url, engine, leads_agreement, clock, fake_slack, client=client)
+    yield built
+    built._pool.shutdown(wait=True)
 
 
 def warn_key(lead_id: int | None, owner: str, clock: str) -> str:
@@ -48,63 +58,9 @@ def escalation_key(lead_id: int | None, target: str, clock: str) -> str:
     return message_key("lead", lead_id, target, "escalate", clock)
 
 
-@pytest.fixture
-def c(
-    database_url: str,
-    leads_agreement: Agreement,
-    clock: FixedClock,
-    fake_slack: FakeSlack,
-    engine: Engine,
-) -> Iterator[Container]:
-    container = build(
-        Settings(database_url=database_url, webhook_secret="s"),
-        agreement=leads_agreement,
-        clock=clock,
-        client=WebClient(token="xoxb-test", base_url=fake_slack.url, retry_handlers=[]),
-        directory=StaticDirectory(),
-        engine=engine,
-    )
-    container.deliverer.pacer = Pacer(interval=0)
-    yield container
-    container._pool.shutdown(wait=True)
-
-
-def ny(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=NEW_YORK)
-
-
 def owe(c: Container, key: str, target: str = "U0ALICE") -> None:
     with unit_of_work(c.engine) as session:
         outbox.enqueue(session, key=key, target=target, text=f"about {key}", now=c.clock.now())
-
-
-def row(c: Container, key: str) -> OutboxMessage:
-    with Session(c.engine) as session:
-        return session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).one()
-
-
-def handoff(c: Container, external_id: str, owner: str = "U0ALICE") -> Lead:
-    fields = {
-        "external_id": external_id,
-        "name": f"Lead {external_id}",
-        "company": "Acme",
-        "fit": "good",
-        "interest": "high",
-        "owner": owner,
-    }
-    with unit_of_work(c.engine) as session:
-        return hand_off(
-            parse_handoff(fields),
-            session=session,
-            agreement=c.agreement,
-            directory=c.directory,
-            now=c.clock.now(),
-            source="webhook",
-        ).lead
-
-
-def posts_to(fake: FakeSlack, target: str) -> list[dict[str, Any]]:
-    return fake.messages_to(target)
 
 
 def attempted(fake: FakeSlack) -> int:

@@ -5,27 +5,24 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.container import Container, build, make_client
+from bot.container import Container
 from bot.delivery import Deliverer, Pacer
-from bot.directory import StaticDirectory
-from bot.settings import Settings
 from bot.sweep import sweep
 from slaengine import leadwork
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement
-from slaengine.handoffs import hand_off, parse_handoff
 from slaengine.persistence import items as item_repo
 from slaengine.persistence import outbox
 from slaengine.persistence.db import make_engine, unit_of_work
 from slaengine.persistence.tables import Lead, OutboxMessage
-from tests.conftest import NEW_YORK
+from tests.bot.support import container, handoff, ny, posts_to
 from tests.fakeslack import FakeSlack
 from tests.scenarios.tally import shown
 
@@ -38,46 +35,9 @@ def c(
     fake_slack: FakeSlack,
     engine: Engine,
 ) -> Iterator[Container]:
-    container = build(
-        Settings(database_url=database_url, webhook_secret="s"),
-        agreement=leads_agreement,
-        clock=clock,
-        client=make_client(Settings(bot_token="xoxb-test", api_url=fake_slack.url)),
-        directory=StaticDirectory(),
-        engine=engine,
-    )
-    container.deliverer.pacer = Pacer(interval=0)
-    yield container
-    container._pool.shutdown(wait=True)
-
-
-def ny(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=NEW_YORK)
-
-
-def handoff(c: Container, external_id: str, owner: str = "U0ALICE", **extra: Any) -> Lead:
-    fields = {
-        "external_id": external_id,
-        "name": f"Lead {external_id}",
-        "company": "Acme",
-        "fit": "good",
-        "interest": "high",
-        "owner": owner,
-        **extra,
-    }
-    with unit_of_work(c.engine) as session:
-        return hand_off(
-            parse_handoff(fields),
-            session=session,
-            agreement=c.agreement,
-            directory=c.directory,
-            now=c.clock.now(),
-            source="webhook",
-        ).lead
-
-
-def posts_to(fake: FakeSlack, target: str) -> list[dict[str, Any]]:
-    return fake.messages_to(target)
+    built = container(database_url, engine, leads_agreement, clock, fake_slack)
+    yield built
+    built._pool.shutdown(wait=True)
 
 
 def text_of(message: dict[str, Any]) -> str:

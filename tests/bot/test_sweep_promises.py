@@ -10,22 +10,19 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from bot.container import Container, build, make_client
-from bot.delivery import Pacer
+from bot.container import Container
 from bot.directory import StaticDirectory
 from bot.people import People
-from bot.settings import Settings
 from bot.sweep import sweep
 from slaengine import leadwork
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement, load_agreement, reference_agreement_path
-from slaengine.handoffs import hand_off, parse_handoff
 from slaengine.obligations import message_key
 from slaengine.persistence import leads as lead_repo
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import Lead, OutboxMessage
+from tests.bot.support import container, handoff, ny, posts_to, row
 from tests.conftest import NEW_YORK, leads_only
 from tests.fakeslack import FakeSlack
 
@@ -44,21 +41,6 @@ def escalation_key(lead_id: int | None, target: str, clock: str) -> str:
     return message_key("lead", lead_id, target, "escalate", clock)
 
 
-def container(
-    database_url: str, engine: Engine, agreement: Agreement, clock: FixedClock, fake: FakeSlack
-) -> Container:
-    c = build(
-        Settings(database_url=database_url, webhook_secret="s"),
-        agreement=agreement,
-        clock=clock,
-        client=make_client(Settings(bot_token="xoxb-test", api_url=fake.url)),
-        directory=StaticDirectory(),
-        engine=engine,
-    )
-    c.deliverer.pacer = Pacer(interval=0)
-    return c
-
-
 @pytest.fixture
 def c(
     database_url: str,
@@ -70,40 +52,6 @@ def c(
     built = container(database_url, engine, leads_agreement, clock, fake_slack)
     yield built
     built._pool.shutdown(wait=True)
-
-
-def ny(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=NEW_YORK)
-
-
-def handoff(c: Container, external_id: str, owner: str = "U0ALICE", **extra: Any) -> Lead:
-    fields = {
-        "external_id": external_id,
-        "name": f"Lead {external_id}",
-        "company": "Acme",
-        "fit": "good",
-        "interest": "high",
-        "owner": owner,
-        **extra,
-    }
-    with unit_of_work(c.engine) as session:
-        return hand_off(
-            parse_handoff(fields),
-            session=session,
-            agreement=c.agreement,
-            directory=c.directory,
-            now=c.clock.now(),
-            source="webhook",
-        ).lead
-
-
-def row(c: Container, key: str) -> OutboxMessage:
-    with Session(c.engine) as session:
-        return session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).one()
-
-
-def posts_to(fake: FakeSlack, target: str) -> list[dict[str, Any]]:
-    return fake.messages_to(target)
 
 
 def looked_up(fake: FakeSlack, user: str) -> int:

@@ -1,0 +1,79 @@
+"""What the bot-level tests share: a container wired to the fake Slack with no pacing, a
+lead handed over through the engine, and owed rows by key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.container import Container, build, make_client
+from bot.delivery import Pacer
+from bot.directory import StaticDirectory
+from bot.settings import Settings
+from slaengine.clock import FixedClock
+from slaengine.config import Agreement
+from slaengine.handoffs import hand_off, parse_handoff
+from slaengine.persistence.db import unit_of_work
+from slaengine.persistence.tables import Lead, OutboxMessage
+from tests.conftest import NEW_YORK
+from tests.fakeslack import FakeSlack
+
+
+def container(
+    database_url: str,
+    engine: Engine,
+    agreement: Agreement,
+    clock: FixedClock,
+    fake: FakeSlack,
+    *,
+    client: WebClient | None = None,
+) -> Container:
+    """The app's container on the test database, clock and fake Slack, posting unpaced."""
+    c = build(
+        Settings(database_url=database_url, webhook_secret="s"),
+        agreement=agreement,
+        clock=clock,
+        client=client or make_client(Settings(bot_token="xoxb-test", api_url=fake.url)),
+        directory=StaticDirectory(),
+        engine=engine,
+    )
+    c.deliverer.pacer = Pacer(interval=0)
+    return c
+
+
+def ny(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=NEW_YORK)
+
+
+def handoff(c: Container, external_id: str, owner: str = "U0ALICE", **extra: Any) -> Lead:
+    fields = {
+        "external_id": external_id,
+        "name": f"Lead {external_id}",
+        "company": "Acme",
+        "fit": "good",
+        "interest": "high",
+        "owner": owner,
+        **extra,
+    }
+    with unit_of_work(c.engine) as session:
+        return hand_off(
+            parse_handoff(fields),
+            session=session,
+            agreement=c.agreement,
+            directory=c.directory,
+            now=c.clock.now(),
+            source="webhook",
+        ).lead
+
+
+def row(c: Container, key: str) -> OutboxMessage:
+    with Session(c.engine) as session:
+        return session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).one()
+
+
+def posts_to(fake: FakeSlack, target: str) -> list[dict[str, Any]]:
+    return fake.messages_to(target)
