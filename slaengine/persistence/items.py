@@ -180,6 +180,14 @@ def open_summary(
     return (int(counts[0]), int(counts[1]), int(counts[2])), shown
 
 
+def existing_keys(session: Session, natural_keys: Sequence[str]) -> set[str]:
+    """Which of these natural keys items have."""
+    if not natural_keys:
+        return set()
+    query = select(Item.natural_key).where(col(Item.natural_key).in_(natural_keys))
+    return set(session.exec(query).all())
+
+
 def insert_new(session: Session, item: Item) -> bool:
     """Store `item` unless an item with its natural key exists; True (and `item.id` set)
     when this call stored it. One statement, safe with concurrent callers."""

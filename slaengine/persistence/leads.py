@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from sqlalchemy.orm import lazyload
 from sqlmodel import Session, col, select
 
 from slaengine.persistence.db import upsert_insert
@@ -81,8 +82,11 @@ def away_with_open_leads(session: Session, day: date) -> list[str]:
 
 
 def of_items(session: Session, ids: Sequence[int | None]) -> Sequence[Lead]:
-    """The leads of these items (those that are leads)."""
+    """The leads of these items (those that are leads). Every caller holds the items already:
+    a lead's item comes from the session's identity map, not read again with it (it is read
+    by its id, on first use, only if the session does not hold it)."""
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return []
-    return session.exec(select(Lead).where(col(Lead.id).in_(wanted))).all()
+    query = select(Lead).where(col(Lead.id).in_(wanted))
+    return session.exec(query.options(lazyload(Lead.item))).all()  # type: ignore[arg-type]
