@@ -123,7 +123,12 @@ def reminder(seat: SeatView, zone: ZoneInfo) -> tuple[str, list[Block]]:
     """`remind_before` the session, to an attendee who has not answered."""
     start = slack_date(seat.starts_at, zone)
     text = f"Reminder: training {seat.session_ref} {escape(seat.title)} starts {start}"
-    buttons = seat_buttons(seat, "remind") or check_in_button(seat.session_ref, "remind")
+    # *Check in* is there from the reminder on: it answers when check-in opens if too early
+    buttons = (
+        rsvp_buttons(seat.session_ref, "remind", check_in=not seat.checked_in)
+        if not seat.started
+        else check_in_button(seat.session_ref, "remind")
+    )
     return text, [
         section(
             f":alarm_clock: *Reminder*: training *{seat.session_ref}* {escape(seat.title)}\n"
