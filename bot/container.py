@@ -26,6 +26,7 @@ from bot.kinds import drawer
 from bot.owed import LeadUI
 from bot.people import People
 from bot.settings import Settings
+from bot.training import AttendanceUI, SessionUI
 from slaengine.clock import Clock
 from slaengine.config import Agreement, load_agreement
 from slaengine.content import CampaignObligations, DeliverableObligations
@@ -34,6 +35,7 @@ from slaengine.leadwork import LeadObligations
 from slaengine.persistence import outbox
 from slaengine.persistence.db import make_engine
 from slaengine.requests import RequestObligations
+from slaengine.training import AttendanceObligations, SessionObligations
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,10 @@ KNOWN_KINDS: tuple[type, ...] = (
     RequestUI,
     CampaignObligations,
     CampaignUI,
+    SessionObligations,
+    SessionUI,
+    AttendanceObligations,
+    AttendanceUI,
 )
 
 

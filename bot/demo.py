@@ -14,6 +14,7 @@ from sqlmodel import Session
 from bot import content, kinds
 from bot.container import Container, build
 from bot.delivery import Pacer
+from bot.demo_training import training_week
 from bot.directory import StaticDirectory
 from bot.render import blocks_to_text, inline
 from bot.settings import Settings
@@ -298,6 +299,7 @@ class Demo:
         self.mine("U0ALICE")
         self.say("Carol types `/sla mine`: marketing's cycles and requests")
         self.mine("U0CAROL")
+        training_week(self)
         with Session(self.c.engine) as session:
             items = item_repo.recent(session, self.clock.now() - timedelta(days=30))
             states = [
@@ -309,7 +311,7 @@ class Demo:
         met = sum(s is State.MET for s in states)
         self.out.write(
             f"\nEnd of the week: {len(states)} leads handed over, {met} closed within "
-            f"their windows; {others} content items (cycles, requests); "
+            f"their windows; {others} other items (content, training); "
             f"{self.slack.count} messages posted.\n"
         )
 

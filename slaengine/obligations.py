@@ -334,7 +334,9 @@ def relevance(item: Item | None, row: OutboxMessage, now: datetime) -> str | Non
 def state_of(item: Item, now: datetime) -> State:
     """An item's state at `now`: from its clock while open, its outcome once closed."""
     if not item.is_open:
-        return State.MET if item.outcome == State.MET.value else State.MISSED
+        if item.outcome in (State.MET.value, State.EXCUSED.value):
+            return State(item.outcome)
+        return State.MISSED
     if item.due_at is not None and now > item.due_at:
         return State.OVERDUE
     if item.warn_at is not None and now >= item.warn_at:
