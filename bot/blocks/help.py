@@ -16,6 +16,7 @@ USAGE = [
     ("request <title> by <date>", "ask marketing for a piece by a working day (sales)"),
     ("done request <ref> [link]", "deliver a requested piece; the requester gets the link"),
     ("campaign <title> [link]", "log a campaign launch (marketing); counted per quarter"),
+    ("plan <revenue>", "the leads a month a monthly revenue goal needs, e.g. `plan $240k`"),
     ("show", "the agreement: windows, hours, teams"),
     ("help", "this list"),
 ]

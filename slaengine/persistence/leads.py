@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from slaengine.persistence.db import upsert_insert
@@ -86,3 +87,13 @@ def of_items(session: Session, ids: Sequence[int | None]) -> Sequence[Lead]:
     if not wanted:
         return []
     return session.exec(select(Lead).where(col(Lead.id).in_(wanted))).all()
+
+
+def handed_over_between(session: Session, since: datetime, until: datetime) -> int:
+    """How many leads were handed over in (since, until]."""
+    query = (
+        select(func.count())
+        .select_from(Lead)
+        .where(col(Lead.handed_off_at) > since, col(Lead.handed_off_at) <= until)
+    )
+    return int(session.exec(query).one())
