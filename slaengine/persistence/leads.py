@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from slaengine.persistence.db import upsert_insert
 from slaengine.persistence.tables import REF_BASE, Absence, Item, Lead, RoutingCursor
+from slaengine.standing import ResponseRow
 
 
 def by_external_id(session: Session, external_id: str) -> Lead | None:
@@ -97,3 +98,19 @@ def handed_over_between(session: Session, since: datetime, until: datetime) -> i
         .where(col(Lead.handed_off_at) > since, col(Lead.handed_off_at) <= until)
     )
     return int(session.exec(query).one())
+
+
+def first_responses(
+    session: Session, owners: Sequence[str], since: datetime, until: datetime
+) -> list[ResponseRow]:
+    """Leads of `owners` handed over in [since, until): when, and when first touched."""
+    query = (
+        select(Item.owner_id, Lead.handed_off_at, Lead.first_touch_at)
+        .join(Item, col(Item.id) == col(Lead.id))
+        .where(
+            col(Item.owner_id).in_(list(owners)),
+            col(Lead.handed_off_at) >= since,
+            col(Lead.handed_off_at) < until,
+        )
+    )
+    return [ResponseRow(*row) for row in session.exec(query).all()]
