@@ -12,7 +12,7 @@ in business minutes.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -227,7 +227,7 @@ def furthest_behind(
     return sum(b.overdue for b in scoped), worst[:limit]
 
 
-def team_of(teams: dict[str, tuple[Sequence[str], str | None]], user: str) -> str | None:
+def team_of(teams: Mapping[str, tuple[Sequence[str], str | None]], user: str) -> str | None:
     """The team `user` belongs to (a member), else the one they manage; None if neither.
     `teams`: each team's members and manager, as Slack IDs."""
     for name, (members, _manager) in teams.items():
