@@ -11,6 +11,7 @@ from slaengine.config import Agreement
 from slaengine.persistence import items as item_repo
 from slaengine.persistence import leads as lead_repo
 from slaengine.persistence.db import unit_of_work
+from slaengine.persistence.tables import Item
 from slaengine.standing import figures, last_weeks, span
 from tests.plan.support import stored_lead
 
@@ -48,6 +49,21 @@ def test_a_persons_four_weeks_come_from_their_items_closed_or_due_in_them(
         )
         stored_lead(  # closed before the four weeks began (Sunday 25 Oct, 23:30 EDT)
             session, "e", at(10, 20, 9), closed_at=at(10, 25, 23, 30), outcome="met"
+        )
+        session.add(  # delivered before the four weeks, though due inside them
+            Item(
+                kind="content_request",
+                natural_key="request:early",
+                team="marketing",
+                owner_id="U0ALICE",
+                is_open=False,
+                start_at=at(10, 1, 9),
+                due_at=at(11, 17, 17),
+                outcome="met",
+                closed_at=at(10, 20, 9),
+                created_at=at(10, 1, 9),
+                updated_at=at(10, 20, 9),
+            )
         )
         stored_lead(  # someone else's
             session, "f", at(11, 16, 9), owner="U0BOB", closed_at=at(11, 16, 10), outcome="met"

@@ -35,6 +35,13 @@ def test_a_rate_that_does_not_divide_evenly_rounds_opportunities_and_leads_up() 
     assert (p.deals, p.opportunities, p.leads) == (1, 4, 14)
 
 
+def test_a_rate_is_taken_as_written_so_no_float_error_adds_a_lead() -> None:
+    # as a binary float 0.3 is a hair below 0.3, and 3 / 0.29999... would round up to 11
+    funnel = Funnel(average_deal=1000, lead_to_opportunity=0.3, opportunity_to_close=1)
+    p = plan(Fraction(3000), funnel, monthly_goal=0, last_90_days=0)
+    assert (p.deals, p.opportunities, p.leads) == (3, 3, 10)
+
+
 def test_the_plan_is_set_against_the_monthly_goal_and_the_last_90_days(
     agreement: Agreement,
 ) -> None:
