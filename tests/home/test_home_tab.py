@@ -28,7 +28,7 @@ from tests.bot.support import handoff
 from tests.fakeslack import FakeSlack
 from tests.plan.support import stored_lead
 from tests.scenarios.conftest import free_port
-from tests.slack_requests import block_action, event, view_submission
+from tests.slack_requests import block_action, event, slash_command, view_submission
 
 SIGNING_SECRET = "in-process-signing-secret"
 
@@ -217,3 +217,45 @@ def test_a_rejection_submitted_from_the_home_tabs_form_republishes_it_without_th
     after = fake_slack.wait_for("views.publish", 2)[-1].args["view"]
     assert lead.ref not in text_of(after)
     assert "Nothing open" in text_of(after)
+
+
+def test_a_lead_touched_with_the_slash_command_republishes_the_reps_home_tab(
+    c: Container, served: str, fake_slack: FakeSlack
+) -> None:
+    lead = handoff(c, "slash-1", owner="U0ALICE")
+    answer = slash_command(
+        served,
+        SIGNING_SECRET,
+        text=f"touch {lead.ref}",
+        user_id="U0ALICE",
+        response_url=fake_slack.response_url("touch"),
+    )
+    assert answer.status_code == 200
+    assert "first touch" in fake_slack.wait_for("response:touch")[0].args["text"].lower()
+    published = fake_slack.wait_for("views.publish")[0]
+    assert published.args["user_id"] == "U0ALICE"
+    assert f"{lead.ref}|1" in text_of(published.args["view"])
+
+
+def test_a_refused_slash_command_does_not_republish_the_home_tab(
+    c: Container, served: str, fake_slack: FakeSlack
+) -> None:
+    lead = handoff(c, "slash-2", owner="U0ALICE")
+    slash_command(
+        served,
+        SIGNING_SECRET,
+        text=f"touch {lead.ref}",
+        user_id="U0BOB",  # not Bob's lead
+        response_url=fake_slack.response_url("refused"),
+    )
+    assert ":no_entry:" in fake_slack.wait_for("response:refused")[0].args["text"]
+    sla_mine = slash_command(
+        served,
+        SIGNING_SECRET,
+        text="mine",
+        user_id="U0BOB",
+        response_url=fake_slack.response_url("mine"),
+    )
+    assert sla_mine.status_code == 200
+    fake_slack.wait_for("response:mine")
+    assert fake_slack.count("views.publish") == 0
