@@ -131,13 +131,19 @@ def _number(value: Fraction) -> int | float:
     return int(value) if value.denominator == 1 else float(value)
 
 
-def plan(revenue: Fraction, funnel: Funnel | None, *, monthly_goal: int, last_90_days: int) -> Plan:
-    """What a monthly revenue goal needs, each step rounded up."""
+def require_funnel(funnel: Funnel | None) -> Funnel:
+    """The agreement's `[funnel]`; refused, saying what to add, when it has none."""
     if funnel is None:
         raise PlanError(
             "The agreement has no [funnel] section: add average_deal, lead_to_opportunity, "
             "opportunity_to_close (and sales_cycle) to sla.toml to plan from revenue."
         )
+    return funnel
+
+
+def plan(revenue: Fraction, funnel: Funnel | None, *, monthly_goal: int, last_90_days: int) -> Plan:
+    """What a monthly revenue goal needs, each step rounded up."""
+    funnel = require_funnel(funnel)
     if revenue <= 0:
         raise PlanError("The revenue goal must be above zero.")
     average = Fraction(str(funnel.average_deal))

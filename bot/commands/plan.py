@@ -19,8 +19,7 @@ def make_plan(c: Container, text: str) -> funnel.Plan:
     """The plan for a monthly revenue goal as written (`240000`, `$240k`, `1.2m`), set
     against the leads handed over in the last 90 days; `PlanError` names what is wrong."""
     revenue = funnel.parse_revenue(text)
-    if c.agreement.funnel is None:  # refused before the database is read
-        funnel.plan(revenue, None, monthly_goal=0, last_90_days=0)
+    funnel.require_funnel(c.agreement.funnel)  # refused before the database is read
     now = c.clock.now()
     with unit_of_work(c.engine) as session:
         recent = lead_repo.handed_over_between(
