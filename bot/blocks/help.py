@@ -23,6 +23,7 @@ USAGE = [
     ),
     ("training <ref> recording <link>", "send the recording to everyone who missed the session"),
     ("attend <training>", "check in to a training (from 15 minutes before the start)"),
+    ("plan <revenue>", "the leads a month a monthly revenue goal needs, e.g. `plan $240k`"),
     ("show", "the agreement: windows, hours, teams"),
     ("help", "this list"),
 ]
