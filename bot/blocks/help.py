@@ -16,6 +16,8 @@ USAGE = [
     ("request <title> by <date>", "ask marketing for a piece by a working day (sales)"),
     ("done request <ref> [link]", "deliver a requested piece; the requester gets the link"),
     ("campaign <title> [link]", "log a campaign launch (marketing); counted per quarter"),
+    ("report <link> [summary]", "post the weekly report in the channel (marketing)"),
+    ("feedback <report> <text>", "answer a posted report, e.g. `feedback W-1042 …` (sales)"),
     ("show", "the agreement: windows, hours, teams"),
     ("help", "this list"),
 ]
