@@ -434,13 +434,13 @@ def give_feedback(
     `feedback_by` team; the contact's closes the feedback item, met or missed by its due
     instant."""
     _settings(agreement)
+    report_item, report, item = find_report(session, ref)
+    check_answerer(agreement, actor)
     text = text.strip()
     if not text:
         raise Refusal(f"What is your feedback? Usage: `{FEEDBACK_USAGE}`.")
     if len(text) > MAX_FEEDBACK:
         raise Refusal(f"The feedback is {len(text)} characters long; at most {MAX_FEEDBACK}.")
-    report_item, report, item = find_report(session, ref)
-    check_answerer(agreement, actor)
     assert item.id is not None and report_item.id is not None
     if not item_repo.record(session, item.id, "feedback", actor, now, key, text):
         return Given(report_item, report, item, None, False, "That feedback was already given.")
