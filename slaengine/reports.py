@@ -47,6 +47,9 @@ MAX_FEEDBACK = 2000
 #: how long before its due instant a feedback window warns
 FEEDBACK_WARNING = Duration(1, "d")
 _ONE_DAY = timedelta(days=1)
+#: an item's title holds 500 characters; a week's title is the agreement's and its week
+MAX_ITEM_TITLE = 500
+TITLE_ROOM = MAX_ITEM_TITLE - len(" · 2026-W49")
 
 
 # -- the rules -------------------------------------------------------------------------------
@@ -134,7 +137,7 @@ class ReportObligations:
             natural_key=f"report:{week.key}",
             team=reports.owner,
             owner_id=agreement.teams[reports.owner].contact,
-            title=f"{reports.title} · {week.key}",
+            title=f"{reports.title[:TITLE_ROOM]} · {week.key}",
             clock=REPORT_CLOCK,
             start_at=clock.start,
             warn_at=clock.warn_at,
@@ -366,7 +369,7 @@ def open_feedback(
         parent_id=report_item.id,
         team=reports.feedback_by,
         owner_id=agreement.teams[reports.feedback_by].contact,
-        title=f"Feedback on {report_item.title}",
+        title=f"Feedback on {report_item.title}"[:MAX_ITEM_TITLE],
         clock=FEEDBACK_CLOCK,
         start_at=window.start,
         warn_at=window.warn_at,

@@ -12,11 +12,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from slaengine import obligations, reports
-from slaengine.config import Agreement
+from slaengine.config import Agreement, parse_agreement
 from slaengine.leadwork import Refusal
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Item, Report, ReportFeedback
+from tests.conftest import LEADS_ONLY
+from tests.reports.conftest import REPORTS
 
 #: Tuesday 1 December 2026, 10:00 in New York (ISO week 2026-W49)
 DEC_1 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
@@ -290,3 +292,13 @@ def test_feedback_on_a_week_whose_report_was_not_posted_is_refused(
         ref = item.ref
     with pytest.raises(Refusal, match=f"{ref} has not been posted yet"):
         feedback(engine, agreement, ref, "Where is it?", actor="U0DAVE")
+
+
+def test_a_very_long_report_title_is_cut_to_what_an_item_holds(engine: Engine) -> None:
+    long = parse_agreement(LEADS_ONLY + REPORTS.replace("Weekly marketing", "W" * 600))
+    with unit_of_work(engine) as session:
+        obligations.open_due(session, long, DEC_1)
+        posted = reports.post_report(session, long, words=LINK, actor="U0ERIN", now=DEC_1)
+    assert len(posted.report_item.title) == 500
+    assert posted.report_item.title.endswith("W · 2026-W49")
+    assert len(posted.feedback_item.title) == 500
