@@ -55,6 +55,8 @@ PERMANENT = {
     "cant_update_message",
 }
 MAX_ATTEMPTS = 8
+#: how long a reply waits before looking again for the message whose thread it goes in
+THREAD_WAIT = timedelta(seconds=5)
 #: how far back recovery looks for messages a dead worker posted: pages of history, newest first
 HISTORY_PAGE = 200
 HISTORY_PAGES = 10
@@ -232,10 +234,35 @@ class Deliverer:
                 if not self._update(session, row, report):
                     posts.append(row)
                 session.commit()  # ends the message's lock (see outbox.in_message)
-            posts.sort(key=lambda r: r.id or 0)
+            replies = [row for row in posts if row.thread_key]
+            posts = sorted((row for row in posts if not row.thread_key), key=lambda r: r.id or 0)
             for group in chunks(posts):
                 self._post(session, target, group, report)
+            for row in sorted(replies, key=lambda r: r.id or 0):
+                self._reply(session, target, row, now, report)
         return report
+
+    def _reply(
+        self,
+        session: Session,
+        target: str,
+        row: OutboxMessage,
+        now: datetime,
+        report: DeliveryReport,
+    ) -> None:
+        """A reply in the thread of the message owed under `row.thread_key`: posted alone in
+        that message's thread once it was sent, put back until then (not a failed attempt),
+        and posted as a message of its own when there is no thread to reply in."""
+        where, parent = outbox.thread_of(session, row)
+        if where == "wait":
+            outbox.hold(session, row, until=now + THREAD_WAIT)
+            report.deferred += 1
+            session.commit()
+            return
+        if where == "ready" and parent is not None and parent.channel and parent.ts:
+            self._post(session, target, [row], report, thread=(parent.channel, parent.ts))
+        else:
+            self._post(session, target, [row], report)
 
     # -- posting -------------------------------------------------------------------------
 
@@ -245,7 +272,10 @@ class Deliverer:
         target: str,
         rows: list[OutboxMessage],
         report: DeliveryReport,
+        thread: tuple[str, str] | None = None,
     ) -> None:
+        """Post `rows` as one message to `target`, or with `thread` (channel, ts) as a reply
+        in that message's thread."""
         text, blocks = compose(rows)
         # this message's own id, on exactly its rows and committed before it is posted: a
         # worker that dies after the post leaves rows a successor can match to what Slack holds
@@ -255,9 +285,11 @@ class Deliverer:
             session.add(row)
         session.commit()
         self.pacer.wait(session, target)
+        channel, thread_ts = thread if thread else (target, None)
         try:
             answer = self.client.chat_postMessage(
-                channel=target,
+                channel=channel,
+                thread_ts=thread_ts,
                 text=text,
                 blocks=blocks,
                 unfurl_links=False,

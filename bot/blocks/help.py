@@ -24,6 +24,8 @@ USAGE = [
     ("training <ref> recording <link>", "send the recording to everyone who missed the session"),
     ("attend <training>", "check in to a training (from 15 minutes before the start)"),
     ("plan <revenue>", "the leads a month a monthly revenue goal needs, e.g. `plan $240k`"),
+    ("report <link> [summary]", "post the weekly report in the channel (marketing)"),
+    ("feedback <report> <text>", "answer a posted report, e.g. `feedback W-1042 …` (sales)"),
     ("show", "the agreement: windows, hours, teams"),
     ("help", "this list"),
 ]

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.blocks.help import help_blocks, help_text
-from bot.commands import content, leads, plan, training
+from bot.commands import content, leads, plan, reports, training
 from bot.container import Container
 from bot.events import publish_home
 from slaengine.leadwork import Refusal
@@ -33,6 +33,8 @@ VERBS: dict[str, Handler] = {
     "training": training.announce,
     "attend": training.attend,
     "plan": plan.plan,
+    "report": reports.report,
+    "feedback": reports.feedback,
 }
 
 #: verbs that change the actor's own items: their Home tab is republished after them

@@ -12,6 +12,7 @@ from bot.blocks.modals import HANDOFF, REASSIGN, REJECT, submitted_values
 from bot.container import Container
 from bot.events import publish_home
 from bot.usecases import reassign_lead, reject_lead, take_handoff
+from bot.views import reports as report_views
 from slaengine.handoffs import IntakeError, parse_handoff
 from slaengine.leadwork import Refusal
 
@@ -22,6 +23,7 @@ FIELDS = ("name", "company", "email", "fit", "interest", "campaign", "owner", "e
 
 def register(app: App, container: Container) -> None:
     register_reassign(app, container)
+    report_views.register(app, container)
     c = container
 
     @app.view(HANDOFF)

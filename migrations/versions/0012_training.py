@@ -3,7 +3,7 @@ attendee's attendance an item of kind `training_attendance` (child of the sessio
 their answer, check-in and recording in `training_attendance`
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 
 Downgrading drops the tables and the training items, with their timers, events and any
 message still owed about them.
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

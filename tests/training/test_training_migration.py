@@ -36,7 +36,7 @@ def test_downgrading_0012_drops_the_training_tables_and_items_and_keeps_the_rest
         )  # fmt: skip
     engine.dispose()
 
-    downgrade(database_url, "0010")
+    downgrade(database_url, "0011")
     raw = sa.create_engine(database_url)
     with raw.connect() as connection:
         tables = set(sa.inspect(connection).get_table_names())
