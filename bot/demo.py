@@ -301,8 +301,8 @@ class Demo:
         self.mine("U0ALICE")
         self.say("Carol types `/sla mine`: marketing's cycles and requests")
         self.mine("U0CAROL")
-        training_week(self)
         report_week(self)
+        training_week(self)
         with Session(self.c.engine) as session:
             items = item_repo.recent(session, self.clock.now() - timedelta(days=30))
             states = [
@@ -314,7 +314,7 @@ class Demo:
         met = sum(s is State.MET for s in states)
         self.out.write(
             f"\nEnd of the week: {len(states)} leads handed over, {met} closed within "
-            f"their windows; {others} other items (content, training); "
+            f"their windows; {others} other items (content, reports, training); "
             f"{self.slack.count} messages posted.\n"
         )
 

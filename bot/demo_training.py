@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def training_week(demo: Demo) -> None:
     """From Friday 27 November to Monday 30 November 2026 (days 4 to 7 of the demo)."""
-    demo.at(4, 15, 30)
+    demo.at(4, 16, 20)
     text = "Product X deep dive on 2026-11-30 14:00 for 2026-12-03"
     demo.say(f"Erin announces a training: `/sla training {text}`")
     demo.content(lambda: training.announce(demo.c, text=text, actor="U0ERIN", request="demo-t0"))
@@ -23,7 +23,7 @@ def training_week(demo: Demo) -> None:
     ref = done.item.ref
     demo.out.write(f"  bot answers privately: {ref} announced; sales is invited\n")
     demo.deliver()
-    demo.at(4, 16, 0)
+    demo.at(4, 16, 40)
     demo.say(f"Alice clicks *Going* on her invitation to {ref}")
     demo.content(lambda: training.rsvp(demo.c, ref=ref, user="U0ALICE", going=True))
     demo.at(6, 14, 0)
