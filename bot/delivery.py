@@ -15,7 +15,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -385,8 +385,10 @@ class Deliverer:
 
     def _recover(self, target: str, uncertain: dict[int, str]) -> int:
         """Record rows an earlier worker posted but died before recording; return how many."""
+        with unit_of_work(self.engine) as session:
+            threads = self._threads_of(session, list(uncertain))
         try:
-            found = self._posted_batches(target, set(uncertain.values()))
+            found = self._posted_batches(target, set(uncertain.values()), threads)
         except SlackApiError as exc:
             log.warning(
                 "cannot check %s for earlier deliveries (%s); sending again",
@@ -409,18 +411,63 @@ class Deliverer:
                 recovered += 1
         return recovered
 
-    def _posted_batches(self, target: str, batches: set[str]) -> dict[str, tuple[str, str]]:
+    @staticmethod
+    def _threads_of(session: Session, row_ids: list[int]) -> set[tuple[str, str]]:
+        """The threads (channel, ts of the message replied to) that uncertain replies went to:
+        Slack keeps a reply in its thread, not in the conversation's history."""
+        threads: set[tuple[str, str]] = set()
+        for row_id in row_ids:
+            row = session.get(OutboxMessage, row_id)
+            if row is None or row.thread_key is None:
+                continue
+            where, parent = outbox.thread_of(session, row)
+            if where == "ready" and parent is not None and parent.channel and parent.ts:
+                threads.add((parent.channel, parent.ts))
+        return threads
+
+    def _posted_batches(
+        self,
+        target: str,
+        batches: set[str],
+        threads: Collection[tuple[str, str]] = (),
+    ) -> dict[str, tuple[str, str]]:
         """The messages among `batches` that Slack holds, by id: the conversation's recent
-        history, newest first, page by page until all are found or HISTORY_PAGES are read."""
+        history, newest first, page by page until all are found or HISTORY_PAGES are read,
+        and the replies in `threads`."""
+        found: dict[str, tuple[str, str]] = {}
+        for thread_channel, thread_ts in sorted(threads):
+            self._look_through(thread_channel, batches, found, thread_ts=thread_ts)
+        if len(found) == len(batches):
+            return found
         channel = self._conversation(target)
         if channel is None:
-            return {}
-        found: dict[str, tuple[str, str]] = {}
+            return found
+        self._look_through(channel, batches, found)
+        return found
+
+    def _look_through(
+        self,
+        channel: str,
+        batches: set[str],
+        found: dict[str, tuple[str, str]],
+        thread_ts: str | None = None,
+    ) -> None:
+        """Add to `found` the messages of `batches` in a conversation's history (or in one
+        thread's replies), page by page."""
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
-            history = self.client.conversations_history(
-                channel=channel, limit=HISTORY_PAGE, include_all_metadata=True, cursor=cursor
-            )
+            if thread_ts is None:
+                history = self.client.conversations_history(
+                    channel=channel, limit=HISTORY_PAGE, include_all_metadata=True, cursor=cursor
+                )
+            else:
+                history = self.client.conversations_replies(
+                    channel=channel,
+                    ts=thread_ts,
+                    limit=HISTORY_PAGE,
+                    include_all_metadata=True,
+                    cursor=cursor,
+                )
             messages: list[dict[str, Any]] = history.get("messages") or []
             for message in messages:
                 metadata = message.get("metadata") or {}
@@ -432,7 +479,6 @@ class Deliverer:
             cursor = (history.get("response_metadata") or {}).get("next_cursor") or None
             if len(found) == len(batches) or not history.get("has_more") or not cursor:
                 break
-        return found
 
     def _conversation(self, target: str) -> str | None:
         if target.startswith(("U", "W")):

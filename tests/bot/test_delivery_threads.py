@@ -129,3 +129,30 @@ def test_a_reply_whose_parent_failed_for_good_is_posted_on_its_own(
     assert row(c, "parent").status == outbox.FAILED
     assert posts(fake_slack) == [("about reply", None)]
     assert row(c, "reply").status == outbox.SENT
+
+
+def test_a_reply_a_dead_worker_posted_in_its_thread_is_found_there_and_not_posted_again(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    owe(c, "parent")
+    c.deliverer.deliver_due()
+    parent = row(c, "parent")
+    assert parent.channel is not None and parent.ts is not None
+    owe(c, "reply", thread_key="parent")
+    with unit_of_work(c.engine) as session:  # a worker claims the reply ...
+        outbox.claim_for(session, CHANNEL, "dead", "batch-r", clock.now(), timedelta(minutes=2))
+    answer = c.client.chat_postMessage(  # ... posts it in the thread, and dies
+        channel=parent.channel,
+        thread_ts=parent.ts,
+        text="about reply",
+        metadata={"event_type": "slabot_delivery", "event_payload": {"batch": "batch-r"}},
+    )
+    # as in Slack, the reply is not in the channel's history: only in its thread
+    history = c.client.conversations_history(channel=parent.channel, include_all_metadata=True)
+    assert answer["ts"] not in [m["ts"] for m in history["messages"]]
+    clock.set(clock.now() + timedelta(minutes=3))  # the dead worker's lease ran out
+    report = c.deliverer.deliver_due()
+    assert (report.recovered, report.sent) == (1, 0)
+    assert [text for text, thread in posts(fake_slack) if thread] == ["about reply"]
+    reply = row(c, "reply")
+    assert (reply.status, reply.channel, reply.ts) == (outbox.SENT, parent.channel, answer["ts"])
