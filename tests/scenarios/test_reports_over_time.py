@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -149,4 +149,52 @@ def test_a_holiday_weeks_report_is_opened_warned_posted_and_answered_in_its_thre
     assert (answered["state"], answered["owner"], answered["report"]) == ("met", "U0DAVE", ref)
     assert [f["by"] for f in answered["feedback"]] == ["U0DAVE"]
     assert fake_slack.violations == []
+    assert "sweep pass failed" not in bot.log()
+
+
+#: Wednesday 25 November 2026, 10:00 EST: the day before Thanksgiving
+NOV_25 = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+#: five business days on, skipping Thanksgiving and the weekend: Thursday 3 December, 10:00
+FEEDBACK_DUE = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
+
+
+def test_feedback_on_a_report_posted_before_thanksgiving_is_due_five_working_days_later(
+    fake_slack: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    clock_file = tmp_path / "clock"
+    set_clock_file(clock_file, NOV_25)
+    env = bot_env(
+        fake_slack,
+        database_url,
+        SLA_CONFIG=str(reference_agreement_path()),
+        SLABOT_CLOCK_FILE=str(clock_file),
+        SLABOT_SWEEP_SECONDS="1",
+        SLABOT_DELIVER_SECONDS="1",
+    )
+    bot = launch(env, tmp_path)
+    try:
+        wait_for_passes(bot, 2)
+        ref = week(status(bot, tmp_path, clock_file), "2026-W48")["ref"]
+        answer = sla(bot, fake_slack, f"report {LINK} Thanksgiving edition", "U0ERIN", "r1")
+        assert answer.startswith(f":bar_chart: {ref} posted in time;")
+        (feedback,) = [
+            r for r in status(bot, tmp_path, clock_file) if r["kind"] == "report_feedback"
+        ]
+        # time runs on from the clock file: posted a few seconds after 10:00
+        late = datetime.fromisoformat(feedback["due_at"]) - FEEDBACK_DUE
+        assert timedelta(0) <= late < timedelta(minutes=1), late
+        assert (feedback["owner"], feedback["state"]) == ("U0DAVE", "on_track")
+
+        # warned a working day before (Wednesday 2 December, 10:00), answered that afternoon
+        set_clock_file(clock_file, datetime(2026, 12, 2, 15, 0, 30, tzinfo=UTC))
+        warned = Counter({("U0DAVE", "warn", feedback["ref"]): 1})
+        wait_until("the feedback's warning", lambda: arrivals(fake_slack, REPORT_REF) == warned)
+        set_clock_file(clock_file, datetime(2026, 12, 2, 21, 0, tzinfo=UTC))
+        answer = sla(bot, fake_slack, f"feedback {ref} Good; more on MQLs", "U0DAVE", "f1")
+        assert answer.startswith(f":white_check_mark: Feedback on {ref} recorded in time;")
+        rows = status(bot, tmp_path, clock_file)
+    finally:
+        stop(bot)
+    (answered,) = [r for r in rows if r["kind"] == "report_feedback"]
+    assert answered["state"] == "met"
     assert "sweep pass failed" not in bot.log()
