@@ -11,6 +11,7 @@ message for the user, changing nothing, when the input is wrong.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -81,9 +82,13 @@ class Window:
     due_at: datetime
 
 
+@functools.lru_cache(maxsize=256)
 def window(calendar: BusinessCalendar, period: Period, count: int, done: int) -> Window:
     """A cycle's clock: open from the period's first midnight, due at its last business
-    closing, at risk from the pace rule's instant (None once the count is reached)."""
+    closing, at risk from the pace rule's instant (None once the count is reached).
+
+    Remembered: every pass asks it of each cycle's current period (`openings`), and the
+    answer for a calendar (one an agreement, never changed) and a period does not change."""
     return Window(
         opens_at(calendar, period),
         at_risk_from(calendar, period, count, min(done, count)),
