@@ -81,7 +81,9 @@ def thresholds(c: ItemClock) -> list[Threshold]:
     if c.lapse_at is not None:
         points.append(Threshold(c.lapse_at, Step.LAPSE, c.kind))
     # appended in step order, so already in order unless an instant comes before the last
-    if any(points[i].at > points[i + 1].at for i in range(len(points) - 1)):
+    # (compared pairwise without a loop: a sweep asks this of every item it looks at)
+    n = len(points)
+    if n > 1 and (points[0].at > points[1].at or (n > 2 and points[1].at > points[2].at)):
         points.sort(key=_in_order)
     return points
 
@@ -110,12 +112,14 @@ def due_steps(c: ItemClock, since: datetime | None, now: datetime) -> Due:
     passed: list[Threshold] = []
     following: datetime | None = None
     for t in thresholds(c):  # in time order
-        if crossed(t, now):
+        if t.at < now or (t.at == now and t.step is not Step.BREACH):  # `crossed`, inlined
             if since is None or t.at >= since:
                 passed.append(t)
         elif following is None:
             following = t.at
-    if not passed:
+    if len(passed) < 2:  # the usual case: nothing, or one threshold
+        if passed and passed[0].step is Step.LAPSE:
+            return Due(passed, None)
         return Due(passed, following)
     if any(t.step is Step.LAPSE for t in passed):
         return Due([t for t in passed if t.step is Step.LAPSE], None)
@@ -255,8 +259,10 @@ def advance(
     """The thresholds an item crossed since its timer at `since`: the owner's warning, the
     breach notice in place of the warning and the ladder's escalations, or the kind's lapse.
     Only the facts are owed; the messages are drawn at delivery."""
-    kind = KINDS[item.kind]
-    due = due_steps(ItemClock.of(item), since, now)
+    name, item_id, owner = item.kind, item.id, item.owner_id  # read once: a sweep does this a lot
+    kind = KINDS[name]
+    due = due_steps(ItemClock(name, item.clock if item.is_open else None, item.warn_at,
+                              item.due_at, item.lapse_at), since, now)  # fmt: skip
     result = Advance()
     owed = result.owed
     for threshold in due.steps:
@@ -264,10 +270,10 @@ def advance(
         if threshold.step is Step.WARN:
             owed.append(
                 {
-                    "item_id": item.id,
+                    "item_id": item_id,
                     "clock": clock,
-                    "key": warn_key(item, clock),
-                    "target": item.owner_id,
+                    "key": message_key(name, item_id, owner, "warn", clock),  # `warn_key`
+                    "target": owner,
                     "topic": "warn",
                 }
             )
@@ -275,10 +281,10 @@ def advance(
         elif threshold.step is Step.BREACH:
             owed.append(
                 {
-                    "item_id": item.id,
+                    "item_id": item_id,
                     "clock": clock,
                     "key": breach_key(item, clock),
-                    "target": item.owner_id,
+                    "target": owner,
                     "topic": "breach",
                     "replaces_key": warn_key(item, clock),
                 }
