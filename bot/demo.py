@@ -57,6 +57,11 @@ class PrintingSlack:
         self.out.write(f"  -> updates its earlier DM to @{channel} ({when:%a %H:%M})\n{indented}\n")
         return {"ok": True, "channel": channel, "ts": ts}
 
+    def files_upload_v2(self, *, file_uploads: list[dict[str, Any]], **_: Any) -> dict[str, Any]:
+        names = ", ".join(f"{f['filename']} ({len(f['content']) // 1024} KB)" for f in file_uploads)
+        self.out.write(f"  -> attaches {names} in the post's thread\n")
+        return {"ok": True, "files": []}
+
     def users_info(self, *, user: str, **_: Any) -> dict[str, Any]:
         return {"ok": True, "user": {"id": user, "tz": self.zone.key, "real_name": user}}
 
@@ -312,6 +317,9 @@ class Demo:
             f"their windows; {others} content items (cycles, requests); "
             f"{self.slack.count} messages posted.\n"
         )
+        self.at(7, 9, 0)
+        self.say("Monday 09:00: the pass posts last week's scorecard to the channel")
+        self.deliver()
 
 
 def run_demo(out: TextIO) -> None:

@@ -16,6 +16,7 @@ USAGE = [
     ("request <title> by <date>", "ask marketing for a piece by a working day (sales)"),
     ("done request <ref> [link]", "deliver a requested piece; the requester gets the link"),
     ("campaign <title> [link]", "log a campaign launch (marketing); counted per quarter"),
+    ("scorecard [week]", "the weekly scorecard (the week just ended, or e.g. 2026-W47)"),
     ("show", "the agreement: windows, hours, teams"),
     ("help", "this list"),
 ]

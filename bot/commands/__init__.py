@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.blocks.help import help_blocks, help_text
-from bot.commands import content, leads
+from bot.commands import content, leads, scorecard
 from bot.container import Container
 from slaengine.leadwork import Refusal
 
@@ -29,6 +29,7 @@ VERBS: dict[str, Handler] = {
     "done": content.done,
     "request": content.request,
     "campaign": content.campaign,
+    "scorecard": scorecard.show,
 }
 
 

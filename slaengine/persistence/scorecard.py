@@ -1,0 +1,174 @@
+"""What the weekly scorecard reads: leads and closed items over the trend's weeks, the open
+items past due, content cycles to date and the content used."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, col, select
+
+from slaengine.config import Agreement
+from slaengine.periods import Period, period_of
+from slaengine.persistence.tables import ContentPiece, Cycle, Item, Lead, PieceUse
+from slaengine.scorecard import (
+    TREND_WEEKS,
+    ClosedRow,
+    CycleRow,
+    LeadRow,
+    Rows,
+    Scorecard,
+    bounds,
+    compute,
+)
+
+
+def _between(column: Any, start: datetime, end: datetime) -> Any:
+    return and_(column >= start, column < end)
+
+
+def leads(session: Session, start: datetime, end: datetime) -> list[LeadRow]:
+    """Leads handed over, due, first touched or decided in [start, end): one query whose
+    terms each use their own index."""
+    query = (
+        sa.select(
+            col(Item.owner_id),
+            col(Lead.marketing_status),
+            col(Lead.handed_off_at),
+            col(Lead.response_due_at),
+            col(Lead.first_touch_at),
+            col(Lead.decided_at),
+            col(Lead.stage),
+            col(Lead.reject_reason),
+        )
+        .join(Item, col(Item.id) == col(Lead.id))
+        .where(
+            or_(
+                _between(Lead.handed_off_at, start, end),
+                _between(Lead.response_due_at, start, end),
+                _between(Lead.first_touch_at, start, end),
+                _between(Lead.decided_at, start, end),
+            )
+        )
+    )
+    return [
+        LeadRow(owner, status, handed, due, first or decided, decided, stage, reason)
+        for owner, status, handed, due, first, decided, stage, reason in session.execute(query)
+    ]
+
+
+def closed(session: Session, start: datetime, end: datetime) -> list[ClosedRow]:
+    query = sa.select(
+        col(Item.kind), col(Item.team), col(Item.owner_id), col(Item.outcome), col(Item.closed_at)
+    ).where(col(Item.closed_at) >= start, col(Item.closed_at) < end)
+    return [
+        ClosedRow(kind, team, owner, outcome, at)
+        for kind, team, owner, outcome, at in session.execute(query)
+        if at is not None
+    ]
+
+
+def overdue(session: Session, now: datetime) -> dict[str, int]:
+    """Open items past their due instant now, by owner."""
+    query = (
+        select(Item.owner_id, func.count())
+        .where(col(Item.is_open).is_(True), col(Item.due_at) < now)
+        .group_by(col(Item.owner_id))
+    )
+    return {owner: int(n) for owner, n in session.exec(query).all()}
+
+
+def cycles(session: Session, agreement: Agreement, week: Period, end: datetime) -> list[CycleRow]:
+    """Each deliverable's cycle, and the campaigns' quarter, holding the week's last day, with
+    the pieces logged before the week's end (a period to date)."""
+    wanted: list[tuple[str, str, str, int]] = []  # natural key, source, title, target
+    for d in agreement.deliverables:
+        period = period_of(week.last, d.per).key
+        wanted.append((f"deliverable:{d.key}:{period}", d.key, d.title, d.count))
+    if agreement.campaigns is not None and agreement.campaigns.per_quarter:
+        period = period_of(week.last, "quarter").key
+        wanted.append(
+            (
+                f"campaigns:{period}",
+                "campaigns",
+                "Campaign launches",
+                agreement.campaigns.per_quarter,
+            )
+        )
+    if not wanted:
+        return []
+    keys = [w[0] for w in wanted]
+    found = dict(
+        session.exec(select(Item.natural_key, Item.id).where(col(Item.natural_key).in_(keys))).all()
+    )
+    ids = [i for i in found.values() if i is not None]
+    done: dict[int, int] = {}
+    targets: dict[int, int] = {}
+    if ids:
+        counted = (
+            select(ContentPiece.cycle_id, func.count())
+            .where(col(ContentPiece.cycle_id).in_(ids), col(ContentPiece.logged_at) < end)
+            .group_by(col(ContentPiece.cycle_id))
+        )
+        done = {cycle: int(n) for cycle, n in session.exec(counted).all()}
+        targets = {
+            i: t
+            for i, t in session.exec(select(Cycle.id, Cycle.target).where(col(Cycle.id).in_(ids)))
+            if i is not None
+        }
+    rows = []
+    for key, source, title, target in wanted:
+        item_id = found.get(key)
+        rows.append(
+            CycleRow(
+                source,
+                title,
+                key.rsplit(":", 1)[1],
+                done.get(item_id, 0) if item_id else 0,
+                targets.get(item_id, target) if item_id else target,
+            )
+        )
+    return rows
+
+
+def uses(session: Session, start: datetime, end: datetime) -> tuple[int, int]:
+    """Content "used it" records in [start, end), and how many people made them."""
+    query = select(func.count(), func.count(func.distinct(PieceUse.user_id))).where(
+        col(PieceUse.used_at) >= start, col(PieceUse.used_at) < end
+    )
+    total, people = session.exec(query).one()
+    return int(total), int(people)
+
+
+def rows(
+    session: Session,
+    agreement: Agreement,
+    week: Period,
+    span: tuple[datetime, datetime],
+    bounds: tuple[datetime, datetime],
+    now: datetime,
+) -> Rows:
+    """Everything the scorecard of `week` reads: leads and closed items over `span` (the
+    trend's weeks), the rest for the week itself (`bounds`)."""
+    start, end = bounds
+    used, users = uses(session, start, end)
+    return Rows(
+        leads=leads(session, *span),
+        closed=closed(session, *span),
+        overdue=overdue(session, now),
+        cycles=cycles(session, agreement, week, end),
+        uses=used,
+        users=users,
+    )
+
+
+def scorecard(session: Session, agreement: Agreement, week: Period, now: datetime) -> Scorecard:
+    """The scorecard of `week`, from the database as it is at `now`."""
+    first = week
+    for _ in range(TREND_WEEKS - 1):
+        first = first.previous()
+    week_bounds = bounds(agreement, week)
+    span = (bounds(agreement, first)[0], week_bounds[1])
+    return compute(agreement, week, rows(session, agreement, week, span, week_bounds, now))
