@@ -347,11 +347,13 @@ def attach(c: Container, week: Period, now: datetime) -> bool:
 
 
 def tracked_before(c: Container, instant: datetime) -> bool:
-    """Whether the bot tracked anything before `instant` (no scorecard for a week, nor a
-    review reminder for a period, from before it was tracking anything)."""
+    """Whether the bot tracked anything before `instant`: no scorecard for a week, nor a
+    review reminder for a period, from before the first item (looked up by its id: cheap
+    enough for every pass)."""
     with Session(c.engine) as session:
-        query = select(Item.id).where(col(Item.created_at) < instant).limit(1)
-        return session.exec(query).first() is not None
+        query = select(Item.created_at).order_by(col(Item.id)).limit(1)
+        first = session.exec(query).first()
+    return first is not None and first < instant
 
 
 def due(c: Container, now: datetime) -> Posted | None:
@@ -364,11 +366,6 @@ def due(c: Container, now: datetime) -> Posted | None:
         row = outbox.by_key(session, key)
     if row is None:
         if not tracked_before(c, bounds(c.agreement, week)[1]):
-            with unit_of_work(c.engine) as session:  # a marker: nothing to post, ever
-                outbox.enqueue(
-                    session, key=key, target=channel, text="nothing tracked that week", now=now,
-                    topic="scorecard", status=outbox.DROPPED,
-                )  # fmt: skip
             return None
         owed = owe(c, week, now)
         c.deliverer.deliver_to(channel)
@@ -426,11 +423,8 @@ def review_reminders(c: Container, now: datetime) -> int:
     if len(owed) == len(keys):
         return 0
     if not tracked_before(c, began):
-        status = outbox.DROPPED
-        message, drawn = "nothing tracked before this review period", None
-    else:
-        status = outbox.PENDING
-        message, drawn = review_message(c, began)
+        return 0
+    message, drawn = review_message(c, began)
     count = 0
     with unit_of_work(c.engine) as session:
         for target, key in keys.items():
@@ -438,9 +432,9 @@ def review_reminders(c: Container, now: datetime) -> int:
                 continue
             count += outbox.enqueue(
                 session, key=key, target=target, text=message, blocks=drawn, now=now,
-                topic="review", status=status,
+                topic="review",
             )  # fmt: skip
-    return count if status == outbox.PENDING else 0
+    return count
 
 
 def review_message(c: Container, began: datetime) -> tuple[str, list[Block]]:
