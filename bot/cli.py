@@ -206,7 +206,9 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
     except WeekError as error:
         print(f"error: --week: {error}", file=sys.stderr)
         return 1
-    c = _container(need_slack=args.post)
+    if args.post and not _settings().bot_token.startswith("xoxb-"):
+        raise SettingsError("--post needs SLACK_BOT_TOKEN, a bot token (xoxb-...)")
+    c = _container()
     try:
         now = c.clock.now()
         week = week or week_ended(c.agreement, now)
