@@ -442,12 +442,12 @@ def review_message(c: Container, began: datetime) -> tuple[str, list[Block]]:
     start = began - QUARTER
     with Session(c.engine) as session:
         leads = repo.leads(session, start, began)
-        closed = repo.closed(session, start, began)
+        closed = repo.closed(session, [start, began])
     figures = lead_figures(leads, start, began, OpenTime(c.agreement.calendar).minutes)
     sides = {
         side: Tally(
-            sum(r.outcome == "met" for r in closed if r.team == side),
-            sum(r.outcome == "missed" for r in closed if r.team == side),
+            sum(r.count for r in closed if r.team == side and r.outcome == "met"),
+            sum(r.count for r in closed if r.team == side and r.outcome == "missed"),
         )
         for side in ("marketing", "sales")
     }

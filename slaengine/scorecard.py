@@ -105,6 +105,7 @@ class ClosedRow:
     owner: str
     outcome: str | None  # met | missed | excused
     closed_at: datetime
+    count: int = 1  # items this row stands for (counted in the database)
 
 
 @dataclass(frozen=True)
@@ -196,9 +197,11 @@ class OpenTime:
         self.calendar = calendar
         self.first: date | None = None
         self._last = date.min
+        self._known: dict[tuple[datetime, datetime], float] = {}
         self.starts: list[datetime] = []
         self.ends: list[datetime] = []
         self.before: list[float] = []  # open minutes before each interval starts
+        self._from = self._to = datetime.min.replace(tzinfo=UTC)  # the instants covered
 
     def _cover(self, first: date, last: date) -> None:
         if self.first is not None and first >= self.first and last <= self._last:
@@ -206,13 +209,16 @@ class OpenTime:
         first = min(first, self.first or first)
         last = max(last, self._last if self.first is not None else last)
         self.first, self._last = first, last
+        zone = self.calendar.zone
+        self._from = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
+        self._to = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
         self.starts, self.ends, self.before = [], [], []
         total = 0.0
         day = first
         while day <= last:
             for opens, closes in self.calendar.open_intervals(day):
-                self.starts.append(opens)
-                self.ends.append(closes)
+                self.starts.append(opens.astimezone(UTC))
+                self.ends.append(closes.astimezone(UTC))
                 self.before.append(total)
                 total += (closes - opens).total_seconds() / 60
             day += timedelta(days=1)
@@ -227,9 +233,15 @@ class OpenTime:
     def minutes(self, a: datetime, b: datetime) -> float:
         if b <= a:
             return 0.0
-        zone = self.calendar.zone
-        self._cover(a.astimezone(zone).date() - timedelta(days=1), b.astimezone(zone).date())
-        return self._upto(b) - self._upto(a)
+        known = self._known.get((a, b))
+        if known is not None:
+            return known
+        a, b = a.astimezone(UTC), b.astimezone(UTC)
+        if not (self._from <= a and b < self._to):
+            zone = self.calendar.zone
+            self._cover(a.astimezone(zone).date() - timedelta(days=1), b.astimezone(zone).date())
+        self._known[(a, b)] = found = self._upto(b) - self._upto(a)
+        return found
 
 
 def threshold_minutes(calendar: BusinessCalendar, duration: Duration) -> float:
@@ -383,7 +395,9 @@ def lead_figures(
 
 
 def tally(closed: Iterable[ClosedRow]) -> Tally:
-    counts = Counter(row.outcome for row in closed)
+    counts: Counter[str | None] = Counter()
+    for row in closed:
+        counts[row.outcome] += row.count
     return Tally(counts["met"], counts["missed"], counts["excused"])
 
 
@@ -411,16 +425,19 @@ def people(
     for r in leads:
         if r.touched_at is not None and start <= r.touched_at < end:
             response.setdefault(r.owner, []).append(minutes(r.handed_off_at, r.touched_at))
-    users = set(team_of) | {row.owner for row in week} | set(response) | set(overdue)
+    by_owner: dict[str, list[ClosedRow]] = {}
+    for row in week:
+        by_owner.setdefault(row.owner, []).append(row)
+    users = set(team_of) | set(by_owner) | set(response) | set(overdue)
     found: list[Person] = []
     for user in users:
-        mine = [row for row in week if row.owner == user]
+        mine = by_owner.get(user, [])
         t = tally(mine)
         found.append(
             Person(
                 user,
                 team_of.get(user),
-                len(mine),
+                sum(row.count for row in mine),
                 t.met,
                 t.missed,
                 median(response.get(user, [])),
@@ -524,6 +541,34 @@ def minutes_text(minutes: float) -> str:
     return f"{hours}h {rest:02d}m" if hours else f"{rest}m"
 
 
+def _buckets(
+    rows: Rows, edges: list[datetime]
+) -> tuple[list[list[LeadRow]], list[list[ClosedRow]]]:
+    """The leads and closed items of each week (`edges`: the weeks' starts, then the last
+    week's end), so each week's figures look only at its own rows. A lead goes to every week
+    one of its instants falls in."""
+    count = len(edges) - 1
+    leads: list[list[LeadRow]] = [[] for _ in range(count)]
+    closed: list[list[ClosedRow]] = [[] for _ in range(count)]
+
+    def index(instant: datetime | None) -> int | None:
+        if instant is None or not edges[0] <= instant < edges[-1]:
+            return None
+        return bisect.bisect_right(edges, instant) - 1
+
+    for row in rows.leads:
+        weeks = {index(row.handed_off_at), index(row.response_due_at), index(row.touched_at),
+                 index(row.decided_at)}  # fmt: skip
+        for i in weeks:
+            if i is not None:
+                leads[i].append(row)
+    for item in rows.closed:
+        i = index(item.closed_at)
+        if i is not None:
+            closed[i].append(item)
+    return leads, closed
+
+
 def compute(agreement: Agreement, week: Period, rows: Rows) -> Scorecard:
     """The scorecard of `week` from `rows` (which cover the 8 weeks ending with it)."""
     clock = OpenTime(agreement.calendar)
@@ -531,17 +576,21 @@ def compute(agreement: Agreement, week: Period, rows: Rows) -> Scorecard:
     weeks = [week]
     for _ in range(TREND_WEEKS - 1):
         weeks.insert(0, weeks[0].previous())
+    edges = [bounds(agreement, w)[0] for w in weeks] + [end]
+    weekly_leads, weekly_closed = _buckets(rows, edges)
     series: dict[str, list[float | None]] = {name: [] for name, _, _ in HEADLINES}
-    for w in weeks:
-        values = _week_values(rows.leads, rows.closed, *bounds(agreement, w), clock.minutes)
+    for i in range(len(weeks)):
+        values = _week_values(
+            weekly_leads[i], weekly_closed[i], edges[i], edges[i + 1], clock.minutes
+        )
         for name in series:
             series[name].append(values[name])
-    closed = _in(rows.closed, start, end)
+    closed, leads = weekly_closed[-1], weekly_leads[-1]
     card = Scorecard(
         week=week,
         start=start,
         end=end,
-        leads=lead_figures(rows.leads, start, end, clock.minutes),
+        leads=lead_figures(leads, start, end, clock.minutes),
         goal=weekly_goal(agreement.leads.monthly_goal, week),
         content=list(rows.cycles),
         marketing={
@@ -553,7 +602,7 @@ def compute(agreement: Agreement, week: Period, rows: Rows) -> Scorecard:
         },
         uses=rows.uses,
         users=rows.users,
-        people=people(agreement, rows.closed, rows.leads, rows.overdue, start, end, clock.minutes),
+        people=people(agreement, closed, leads, rows.overdue, start, end, clock.minutes),
         headlines=[Headline(name, label, side, series[name]) for name, label, side in HEADLINES],
         weeks=[w.key for w in weeks],
     )

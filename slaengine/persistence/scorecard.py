@@ -3,6 +3,7 @@ items past due, content cycles to date and the content used."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -59,14 +60,23 @@ def leads(session: Session, start: datetime, end: datetime) -> list[LeadRow]:
     ]
 
 
-def closed(session: Session, start: datetime, end: datetime) -> list[ClosedRow]:
-    query = sa.select(
-        col(Item.kind), col(Item.team), col(Item.owner_id), col(Item.outcome), col(Item.closed_at)
-    ).where(col(Item.closed_at) >= start, col(Item.closed_at) < end)
+def closed(session: Session, edges: Sequence[datetime]) -> list[ClosedRow]:
+    """Items closed between the first and the last of `edges` (each week's start, then the
+    last week's end), counted in the database by week, kind, team, owner and outcome: each
+    row stands for `count` items and is dated at the start of its week."""
+    closed_at = col(Item.closed_at)
+    week = sa.case(
+        *[(closed_at < edge, i) for i, edge in enumerate(edges[1:])], else_=len(edges) - 2
+    ).label("week")
+    query = (
+        sa.select(week, col(Item.kind), col(Item.team), col(Item.owner_id), col(Item.outcome),
+                  func.count())
+        .where(closed_at >= edges[0], closed_at < edges[-1])
+        .group_by(week, col(Item.kind), col(Item.team), col(Item.owner_id), col(Item.outcome))
+    )  # fmt: skip
     return [
-        ClosedRow(kind, team, owner, outcome, at)
-        for kind, team, owner, outcome, at in session.execute(query)
-        if at is not None
+        ClosedRow(kind, team, owner, outcome, edges[i], int(n))
+        for i, kind, team, owner, outcome, n in session.execute(query)
     ]
 
 
@@ -146,17 +156,19 @@ def rows(
     session: Session,
     agreement: Agreement,
     week: Period,
-    span: tuple[datetime, datetime],
-    bounds: tuple[datetime, datetime],
+    edges: Sequence[datetime],
     now: datetime,
 ) -> Rows:
-    """Everything the scorecard of `week` reads: leads and closed items over `span` (the
-    trend's weeks), the rest for the week itself (`bounds`)."""
+    """Everything the scorecard of `week` reads: leads and closed items over the trend's
+    weeks (`edges`: each week's start, then the last week's end), the rest for the week
+    itself."""
+    bounds = (edges[-2], edges[-1])
+    span = (edges[0], edges[-1])
     start, end = bounds
     used, users = uses(session, start, end)
     return Rows(
         leads=leads(session, *span),
-        closed=closed(session, *span),
+        closed=closed(session, edges),
         overdue=overdue(session, now),
         cycles=cycles(session, agreement, week, end),
         uses=used,
@@ -166,9 +178,8 @@ def rows(
 
 def scorecard(session: Session, agreement: Agreement, week: Period, now: datetime) -> Scorecard:
     """The scorecard of `week`, from the database as it is at `now`."""
-    first = week
+    weeks = [week]
     for _ in range(TREND_WEEKS - 1):
-        first = first.previous()
-    week_bounds = bounds(agreement, week)
-    span = (bounds(agreement, first)[0], week_bounds[1])
-    return compute(agreement, week, rows(session, agreement, week, span, week_bounds, now))
+        weeks.insert(0, weeks[0].previous())
+    edges = [bounds(agreement, w)[0] for w in weeks] + [bounds(agreement, week)[1]]
+    return compute(agreement, week, rows(session, agreement, week, edges, now))
