@@ -4,7 +4,6 @@ needs, on SQLite.
     .venv/bin/python -m bench.bench_scorecard                 # 200 reps, 100,000 leads
     .venv/bin/python -m bench.bench_scorecard --leads 20000   # smaller
     .venv/bin/python -m bench.bench_scorecard --profile       # and a cProfile of one scorecard
-    .venv/bin/python -m bench.bench_scorecard --without-indexes  # the schema before 0013
 
 The target (from the issue): the weekly scorecard of a year of data (200 reps, 100,000
 leads, the other kinds at the reference agreement's rates) computes in under 2 s, and
@@ -326,9 +325,6 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument(
-        "--without-indexes", action="store_true", help="the schema before migration 0013 (0010)"
-    )
     args = parser.parse_args()
     agreement = load_agreement(reference_agreement_path())
     commit = subprocess.run(
@@ -339,9 +335,7 @@ def main() -> None:
     print(f"load average {load} on {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory(prefix="bench-scorecard-") as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        upgrade(url, "0010" if args.without_indexes else "head")
-        schema = "0010 (without the scorecard indexes)" if args.without_indexes else "head"
-        print(f"schema at {schema}")
+        upgrade(url)
         began = time.perf_counter()
         seed(url, args.reps, args.leads)
         print(f"seeding took {time.perf_counter() - began:.1f} s")
