@@ -982,8 +982,14 @@ class FakeSlack:
 
     def _receive_upload(self, file_id: str, raw: bytes) -> tuple[int, Any]:
         """The upload POST: the bytes of a file announced by files.getUploadURLExternal, of the
-        announced length, once."""
+        announced length, once. `fail_next("upload", 500)` makes it fail."""
         at = time.time()
+        fault = self._injected_fault("upload")
+        if fault is not None:
+            self._record(
+                Call("upload", {"file_id": file_id}, at, ok=False, status=fault[0]), failed=True
+            )
+            return fault[0], {"ok": False, "error": fault[2] or "upload_failed"}
         with self._lock:
             found = self.files.get(file_id)
             ok = found is not None and found["data"] is None and len(raw) == found["length"]

@@ -89,10 +89,18 @@ def test_the_sweep_posts_the_week_just_ended_once_at_monday_nine_with_its_chart_
     assert fake_slack.count("files.completeUploadExternal") == 1
 
 
+@pytest.mark.parametrize(
+    "failing", [("files.completeUploadExternal", 200, "invalid_arguments"), ("upload", 500, None)]
+)
 def test_a_failed_upload_is_logged_and_the_post_stands_without_it_and_is_not_retried(
-    c: Container, clock: FixedClock, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+    c: Container,
+    clock: FixedClock,
+    fake_slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+    failing: tuple[str, int, str | None],
 ) -> None:
-    fake_slack.fail_next("files.completeUploadExternal", status=200, error="invalid_arguments")
+    method, status, error = failing
+    fake_slack.fail_next(method, status=status, error=error)
     clock.set(ny(30, 9, 5))
     sweep(c)
     assert len(scorecards(fake_slack)) == 1
@@ -101,6 +109,20 @@ def test_a_failed_upload_is_logged_and_the_post_stands_without_it_and_is_not_ret
     clock.set(ny(30, 9, 10))
     sweep(c)
     assert len(scorecards(fake_slack)) == 1
+    assert fake_slack.count("files.getUploadURLExternal") == 1
+
+
+def test_the_chart_is_claimed_before_it_is_uploaded_so_a_second_attempt_uploads_nothing(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    week = parse_week("2026-W48")
+    clock.set(ny(30, 9, 0))
+    assert scorecard.attach(c, week, clock.now()) is False  # not posted yet: nothing to attach to
+    assert scorecard.owe(c, week, clock.now())
+    c.deliverer.deliver_to(CHANNEL)
+    assert scorecard.attach(c, week, clock.now()) is True
+    assert scorecard.attach(c, week, clock.now()) is False
+    assert len(fake_slack.uploads()) == 1
     assert fake_slack.count("files.getUploadURLExternal") == 1
 
 
