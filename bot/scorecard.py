@@ -441,9 +441,9 @@ def review_message(c: Container, began: datetime) -> tuple[str, list[Block]]:
     """The reminder: review the agreement itself, with the figures of the quarter before."""
     start = began - QUARTER
     with Session(c.engine) as session:
-        leads = repo.leads(session, start, began)
+        (counts,), touches = repo.leads(session, [start, began])
         closed = repo.closed(session, [start, began])
-    figures = lead_figures(leads, start, began, OpenTime(c.agreement.calendar).minutes)
+    figures = lead_figures(counts, touches, OpenTime(c.agreement.calendar).minutes)
     sides = {
         side: Tally(
             sum(r.count for r in closed if r.team == side and r.outcome == "met"),

@@ -117,9 +117,30 @@ class CycleRow:
     target: int
 
 
+@dataclass
+class LeadCounts:
+    """One week's leads, counted: what the figures need besides the first responses."""
+
+    handed: Counter[str] = field(default_factory=Counter)  # handed over, by Marketing Status
+    due: int = 0  # response windows that ended that week
+    within: int = 0  # of those, first-touched within the window
+    decided: Counter[tuple[str, str | None]] = field(default_factory=Counter)  # stage, reason
+
+
+@dataclass(frozen=True)
+class Touch:
+    """A lead's first touch (or its decision, when it came without one)."""
+
+    owner: str
+    handed_off_at: datetime
+    touched_at: datetime
+
+
 @dataclass(frozen=True)
 class Rows:
-    """What the scorecard of a week needs, over the 8 weeks ending with it."""
+    """What the scorecard of a week needs, over the 8 weeks ending with it: the leads either
+    as rows (`leads`) or already counted by week (`counts`, oldest first) with their first
+    touches (`touches`), as the database gives them."""
 
     leads: Sequence[LeadRow]
     closed: Sequence[ClosedRow]
@@ -127,6 +148,8 @@ class Rows:
     cycles: Sequence[CycleRow] = ()  # marketing's content (period to date) and campaigns
     uses: int = 0  # content "used it" records in the week
     users: int = 0  # people who recorded them
+    counts: Sequence[LeadCounts] | None = None
+    touches: Sequence[Touch] = ()
 
 
 # -- small figures -----------------------------------------------------------------------------
@@ -198,10 +221,10 @@ class OpenTime:
         self.first: date | None = None
         self._last = date.min
         self._known: dict[tuple[datetime, datetime], float] = {}
-        self.starts: list[datetime] = []
-        self.ends: list[datetime] = []
+        self.starts: list[float] = []  # each open interval, in seconds since the epoch
+        self.ends: list[float] = []
         self.before: list[float] = []  # open minutes before each interval starts
-        self._from = self._to = datetime.min.replace(tzinfo=UTC)  # the instants covered
+        self._from = self._to = 0.0  # the instants covered, in seconds since the epoch
 
     def _cover(self, first: date, last: date) -> None:
         if self.first is not None and first >= self.first and last <= self._last:
@@ -210,25 +233,24 @@ class OpenTime:
         last = max(last, self._last if self.first is not None else last)
         self.first, self._last = first, last
         zone = self.calendar.zone
-        self._from = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
-        self._to = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+        self._from = datetime.combine(first, time(0), tzinfo=zone).timestamp()
+        self._to = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).timestamp()
         self.starts, self.ends, self.before = [], [], []
         total = 0.0
         day = first
         while day <= last:
             for opens, closes in self.calendar.open_intervals(day):
-                self.starts.append(opens.astimezone(UTC))
-                self.ends.append(closes.astimezone(UTC))
+                self.starts.append(opens.timestamp())
+                self.ends.append(closes.timestamp())
                 self.before.append(total)
                 total += (closes - opens).total_seconds() / 60
             day += timedelta(days=1)
 
-    def _upto(self, instant: datetime) -> float:
+    def _upto(self, instant: float) -> float:
         i = bisect.bisect_right(self.starts, instant) - 1
         if i < 0:
             return 0.0
-        inside = min(instant, self.ends[i]) - self.starts[i]
-        return self.before[i] + inside.total_seconds() / 60
+        return self.before[i] + (min(instant, self.ends[i]) - self.starts[i]) / 60
 
     def minutes(self, a: datetime, b: datetime) -> float:
         if b <= a:
@@ -236,11 +258,11 @@ class OpenTime:
         known = self._known.get((a, b))
         if known is not None:
             return known
-        a, b = a.astimezone(UTC), b.astimezone(UTC)
-        if not (self._from <= a and b < self._to):
+        ta, tb = a.timestamp(), b.timestamp()
+        if not (self._from <= ta and tb < self._to):
             zone = self.calendar.zone
             self._cover(a.astimezone(zone).date() - timedelta(days=1), b.astimezone(zone).date())
-        self._known[(a, b)] = found = self._upto(b) - self._upto(a)
+        self._known[(a, b)] = found = self._upto(tb) - self._upto(ta)
         return found
 
 
@@ -357,39 +379,54 @@ class Scorecard:
         return next(h for h in self.headlines if h.name == name)
 
 
+def _week_index(edges: Sequence[datetime], instant: datetime | None) -> int | None:
+    """Which week of `edges` (each week's start, then the last week's end) holds `instant`."""
+    if instant is None or not edges[0] <= instant < edges[-1]:
+        return None
+    return bisect.bisect_right(edges, instant) - 1
+
+
+def count_leads(
+    leads: Sequence[LeadRow], edges: Sequence[datetime]
+) -> tuple[list[LeadCounts], list[Touch]]:
+    """Lead rows counted by week, as the database counts them, and their first touches."""
+    counts = [LeadCounts() for _ in edges[:-1]]
+    touches: list[Touch] = []
+    for r in leads:
+        i = _week_index(edges, r.handed_off_at)
+        if i is not None:
+            counts[i].handed[r.status] += 1
+        i = _week_index(edges, r.response_due_at)
+        if i is not None:
+            counts[i].due += 1
+            counts[i].within += r.touched_at is not None and r.touched_at <= r.response_due_at
+        i = _week_index(edges, r.decided_at)
+        if i is not None and r.stage in (ACCEPTED, REJECTED):
+            counts[i].decided[(r.stage, r.reject_reason)] += 1
+        if r.touched_at is not None and _week_index(edges, r.touched_at) is not None:
+            touches.append(Touch(r.owner, r.handed_off_at, r.touched_at))
+    return counts, touches
+
+
 def lead_figures(
-    leads: Sequence[LeadRow],
-    start: datetime,
-    end: datetime,
-    minutes: Callable[[datetime, datetime], float],
+    counts: LeadCounts, touches: Sequence[Touch], minutes: Callable[[datetime, datetime], float]
 ) -> LeadFigures:
-    handed = [row for row in leads if start <= row.handed_off_at < end]
-    due = [row for row in leads if start <= row.response_due_at < end]
-    within = [r for r in due if r.touched_at is not None and r.touched_at <= r.response_due_at]
-    touched = [r for r in leads if r.touched_at is not None and start <= r.touched_at < end]
-    decided = [
-        r
-        for r in leads
-        if r.decided_at is not None
-        and start <= r.decided_at < end
-        and r.stage in (ACCEPTED, REJECTED)
-    ]
-    reasons = Counter(
-        " ".join((r.reject_reason or "no reason given").lower().split())
-        for r in decided
-        if r.stage == REJECTED
-    )
+    """A week's lead figures from its counts and the first touches made in it."""
+    reasons: Counter[str] = Counter()
+    for (stage, reason), n in counts.decided.items():
+        if stage == REJECTED:
+            reasons[" ".join((reason or "no reason given").lower().split())] += n
     return LeadFigures(
-        handed_off=len(handed),
-        by_status=dict(sorted(Counter(r.status for r in handed).items())),
-        due=len(due),
-        within_sla=len(within),
-        first_touched=len(touched),
+        handed_off=sum(counts.handed.values()),
+        by_status=dict(sorted(counts.handed.items())),
+        due=counts.due,
+        within_sla=counts.within,
+        first_touched=len(touches),
         median_first_response_minutes=median(
-            minutes(r.handed_off_at, r.touched_at) for r in touched if r.touched_at is not None
+            minutes(t.handed_off_at, t.touched_at) for t in touches
         ),
-        decided=len(decided),
-        accepted=sum(r.stage == ACCEPTED for r in decided),
+        decided=sum(counts.decided.values()),
+        accepted=sum(n for (stage, _), n in counts.decided.items() if stage == ACCEPTED),
         top_rejection_reasons=sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_REASONS],
     )
 
@@ -401,17 +438,11 @@ def tally(closed: Iterable[ClosedRow]) -> Tally:
     return Tally(counts["met"], counts["missed"], counts["excused"])
 
 
-def _in(rows: Iterable[ClosedRow], start: datetime, end: datetime) -> list[ClosedRow]:
-    return [row for row in rows if start <= row.closed_at < end]
-
-
 def people(
     agreement: Agreement,
-    closed: Sequence[ClosedRow],
-    leads: Sequence[LeadRow],
+    week: Sequence[ClosedRow],
+    touches: Sequence[Touch],
     overdue: dict[str, int],
-    start: datetime,
-    end: datetime,
     minutes: Callable[[datetime, datetime], float],
 ) -> list[Person]:
     """Everyone in a team or owning an item, ranked by the share of their items met that
@@ -420,11 +451,9 @@ def people(
     for name, team in agreement.teams.items():
         for member in team.members:
             team_of.setdefault(member, name)
-    week = _in(closed, start, end)
     response: dict[str, list[float]] = {}
-    for r in leads:
-        if r.touched_at is not None and start <= r.touched_at < end:
-            response.setdefault(r.owner, []).append(minutes(r.handed_off_at, r.touched_at))
+    for touch in touches:
+        response.setdefault(touch.owner, []).append(minutes(touch.handed_off_at, touch.touched_at))
     by_owner: dict[str, list[ClosedRow]] = {}
     for row in week:
         by_owner.setdefault(row.owner, []).append(row)
@@ -465,15 +494,7 @@ HEADLINES = (
 )
 
 
-def _week_values(
-    leads: Sequence[LeadRow],
-    closed: Sequence[ClosedRow],
-    start: datetime,
-    end: datetime,
-    minutes: Callable[[datetime, datetime], float],
-) -> dict[str, float | None]:
-    figures = lead_figures(leads, start, end, minutes)
-    week = _in(closed, start, end)
+def _week_values(figures: LeadFigures, week: Sequence[ClosedRow]) -> dict[str, float | None]:
     return {
         "handed_off": float(figures.handed_off),
         "marketing_met_share": tally(r for r in week if r.team == "marketing").rate,
@@ -541,34 +562,6 @@ def minutes_text(minutes: float) -> str:
     return f"{hours}h {rest:02d}m" if hours else f"{rest}m"
 
 
-def _buckets(
-    rows: Rows, edges: list[datetime]
-) -> tuple[list[list[LeadRow]], list[list[ClosedRow]]]:
-    """The leads and closed items of each week (`edges`: the weeks' starts, then the last
-    week's end), so each week's figures look only at its own rows. A lead goes to every week
-    one of its instants falls in."""
-    count = len(edges) - 1
-    leads: list[list[LeadRow]] = [[] for _ in range(count)]
-    closed: list[list[ClosedRow]] = [[] for _ in range(count)]
-
-    def index(instant: datetime | None) -> int | None:
-        if instant is None or not edges[0] <= instant < edges[-1]:
-            return None
-        return bisect.bisect_right(edges, instant) - 1
-
-    for row in rows.leads:
-        weeks = {index(row.handed_off_at), index(row.response_due_at), index(row.touched_at),
-                 index(row.decided_at)}  # fmt: skip
-        for i in weeks:
-            if i is not None:
-                leads[i].append(row)
-    for item in rows.closed:
-        i = index(item.closed_at)
-        if i is not None:
-            closed[i].append(item)
-    return leads, closed
-
-
 def compute(agreement: Agreement, week: Period, rows: Rows) -> Scorecard:
     """The scorecard of `week` from `rows` (which cover the 8 weeks ending with it)."""
     clock = OpenTime(agreement.calendar)
@@ -577,20 +570,32 @@ def compute(agreement: Agreement, week: Period, rows: Rows) -> Scorecard:
     for _ in range(TREND_WEEKS - 1):
         weeks.insert(0, weeks[0].previous())
     edges = [bounds(agreement, w)[0] for w in weeks] + [end]
-    weekly_leads, weekly_closed = _buckets(rows, edges)
+    if rows.counts is None:
+        counts, touches = count_leads(rows.leads, edges)
+    else:
+        counts, touches = list(rows.counts), list(rows.touches)
+    weekly_touches: list[list[Touch]] = [[] for _ in weeks]
+    for t in touches:
+        i = _week_index(edges, t.touched_at)
+        if i is not None:
+            weekly_touches[i].append(t)
+    weekly_closed: list[list[ClosedRow]] = [[] for _ in weeks]
+    for row in rows.closed:
+        i = _week_index(edges, row.closed_at)
+        if i is not None:
+            weekly_closed[i].append(row)
+    figures = [lead_figures(counts[i], weekly_touches[i], clock.minutes) for i in range(len(weeks))]
     series: dict[str, list[float | None]] = {name: [] for name, _, _ in HEADLINES}
     for i in range(len(weeks)):
-        values = _week_values(
-            weekly_leads[i], weekly_closed[i], edges[i], edges[i + 1], clock.minutes
-        )
+        values = _week_values(figures[i], weekly_closed[i])
         for name in series:
             series[name].append(values[name])
-    closed, leads = weekly_closed[-1], weekly_leads[-1]
+    closed = weekly_closed[-1]
     card = Scorecard(
         week=week,
         start=start,
         end=end,
-        leads=lead_figures(leads, start, end, clock.minutes),
+        leads=figures[-1],
         goal=weekly_goal(agreement.leads.monthly_goal, week),
         content=list(rows.cycles),
         marketing={
@@ -602,7 +607,7 @@ def compute(agreement: Agreement, week: Period, rows: Rows) -> Scorecard:
         },
         uses=rows.uses,
         users=rows.users,
-        people=people(agreement, closed, leads, rows.overdue, start, end, clock.minutes),
+        people=people(agreement, closed, weekly_touches[-1], rows.overdue, clock.minutes),
         headlines=[Headline(name, label, side, series[name]) for name, label, side in HEADLINES],
         weeks=[w.key for w in weeks],
     )

@@ -8,56 +8,73 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from slaengine.config import Agreement
 from slaengine.periods import Period, period_of
 from slaengine.persistence.tables import ContentPiece, Cycle, Item, Lead, PieceUse
 from slaengine.scorecard import (
+    ACCEPTED,
+    REJECTED,
     TREND_WEEKS,
     ClosedRow,
     CycleRow,
-    LeadRow,
+    LeadCounts,
     Rows,
     Scorecard,
+    Touch,
     bounds,
     compute,
 )
 
 
-def _between(column: Any, start: datetime, end: datetime) -> Any:
-    return and_(column >= start, column < end)
+def _week(column: Any, edges: Sequence[datetime]) -> Any:
+    """Which week of `edges` (each week's start, then the last week's end) `column` is in,
+    as the database computes it."""
+    return sa.case(
+        *[(column < edge, i) for i, edge in enumerate(edges[1:])], else_=len(edges) - 2
+    ).label("week")
 
 
-def leads(session: Session, start: datetime, end: datetime) -> list[LeadRow]:
-    """Leads handed over, due, first touched or decided in [start, end): one query whose
-    terms each use their own index."""
-    query = (
-        sa.select(
-            col(Item.owner_id),
-            col(Lead.marketing_status),
-            col(Lead.handed_off_at),
-            col(Lead.response_due_at),
-            col(Lead.first_touch_at),
-            col(Lead.decided_at),
-            col(Lead.stage),
-            col(Lead.reject_reason),
-        )
-        .join(Item, col(Item.id) == col(Lead.id))
-        .where(
-            or_(
-                _between(Lead.handed_off_at, start, end),
-                _between(Lead.response_due_at, start, end),
-                _between(Lead.first_touch_at, start, end),
-                _between(Lead.decided_at, start, end),
-            )
-        )
+def _within(column: Any, edges: Sequence[datetime]) -> Any:
+    return sa.and_(column >= edges[0], column < edges[-1])
+
+
+def leads(session: Session, edges: Sequence[datetime]) -> tuple[list[LeadCounts], list[Touch]]:
+    """The leads of each week of `edges`, counted in the database (handed over by Marketing
+    Status, due and due-and-touched-in-time, decided by stage and reason), and the first
+    touches made in them, one row each (their medians are taken here)."""
+    counts = [LeadCounts() for _ in edges[:-1]]
+    handed = col(Lead.handed_off_at)
+    week = _week(handed, edges)
+    status = col(Lead.marketing_status)
+    query = sa.select(week, status, func.count()).where(_within(handed, edges))
+    for i, name, n in session.execute(query.group_by(week, status)):
+        counts[i].handed[name] += n
+    due = col(Lead.response_due_at)
+    touched = func.coalesce(col(Lead.first_touch_at), col(Lead.decided_at))
+    week = _week(due, edges)
+    in_time = func.sum(sa.case((touched <= due, 1), else_=0))
+    query = sa.select(week, func.count(), in_time).where(_within(due, edges))
+    for i, n, k in session.execute(query.group_by(week)):
+        counts[i].due += n
+        counts[i].within += int(k or 0)
+    decided = col(Lead.decided_at)
+    week = _week(decided, edges)
+    stage, reason = col(Lead.stage), col(Lead.reject_reason)
+    query = sa.select(week, stage, reason, func.count()).where(
+        _within(decided, edges), stage.in_([ACCEPTED, REJECTED])
     )
-    return [
-        LeadRow(owner, status, handed, due, first or decided, decided, stage, reason)
-        for owner, status, handed, due, first, decided, stage, reason in session.execute(query)
-    ]
+    for i, name, why, n in session.execute(query.group_by(week, stage, reason)):
+        counts[i].decided[(name, why)] += n
+    query = (
+        sa.select(col(Item.owner_id), handed, touched)
+        .join(Item, col(Item.id) == col(Lead.id))
+        .where(_within(touched, edges))
+    )
+    touches = [Touch(owner, at, first) for owner, at, first in session.execute(query)]
+    return counts, touches
 
 
 def closed(session: Session, edges: Sequence[datetime]) -> list[ClosedRow]:
@@ -65,9 +82,7 @@ def closed(session: Session, edges: Sequence[datetime]) -> list[ClosedRow]:
     last week's end), counted in the database by week, kind, team, owner and outcome: each
     row stands for `count` items and is dated at the start of its week."""
     closed_at = col(Item.closed_at)
-    week = sa.case(
-        *[(closed_at < edge, i) for i, edge in enumerate(edges[1:])], else_=len(edges) - 2
-    ).label("week")
+    week = _week(closed_at, edges)
     query = (
         sa.select(week, col(Item.kind), col(Item.team), col(Item.owner_id), col(Item.outcome),
                   func.count())
@@ -163,11 +178,13 @@ def rows(
     weeks (`edges`: each week's start, then the last week's end), the rest for the week
     itself."""
     bounds = (edges[-2], edges[-1])
-    span = (edges[0], edges[-1])
     start, end = bounds
     used, users = uses(session, start, end)
+    counts, touches = leads(session, edges)
     return Rows(
-        leads=leads(session, *span),
+        leads=(),
+        counts=counts,
+        touches=touches,
         closed=closed(session, edges),
         overdue=overdue(session, now),
         cycles=cycles(session, agreement, week, end),
