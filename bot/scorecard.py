@@ -443,7 +443,7 @@ def review_message(c: Container, began: datetime) -> tuple[str, list[Block]]:
     with Session(c.engine) as session:
         (counts,), touches = repo.leads(session, [start, began])
         closed = repo.closed(session, [start, began])
-    figures = lead_figures(counts, touches, OpenTime(c.agreement.calendar).minutes)
+    figures = lead_figures(counts, touches, OpenTime(c.agreement.calendar).between)
     sides = {
         side: Tally(
             sum(r.count for r in closed if r.team == side and r.outcome == "met"),

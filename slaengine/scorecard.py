@@ -129,11 +129,12 @@ class LeadCounts:
 
 @dataclass(frozen=True)
 class Touch:
-    """A lead's first touch (or its decision, when it came without one)."""
+    """A lead's first touch (or its decision, when it came without one): when it was handed
+    over and touched, in seconds since the epoch (thousands are measured)."""
 
     owner: str
-    handed_off_at: datetime
-    touched_at: datetime
+    handed: float
+    touched: float
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ class OpenTime:
         self.calendar = calendar
         self.first: date | None = None
         self._last = date.min
-        self._known: dict[tuple[datetime, datetime], float] = {}
+        self._known: dict[tuple[float, float], float] = {}
         self.starts: list[float] = []  # each open interval, in seconds since the epoch
         self.ends: list[float] = []
         self.before: list[float] = []  # open minutes before each interval starts
@@ -253,16 +254,20 @@ class OpenTime:
         return self.before[i] + (min(instant, self.ends[i]) - self.starts[i]) / 60
 
     def minutes(self, a: datetime, b: datetime) -> float:
-        if b <= a:
+        return self.between(a.timestamp(), b.timestamp())
+
+    def between(self, ta: float, tb: float) -> float:
+        """Business minutes from `ta` to `tb` (seconds since the epoch)."""
+        if tb <= ta:
             return 0.0
-        known = self._known.get((a, b))
+        known = self._known.get((ta, tb))
         if known is not None:
             return known
-        ta, tb = a.timestamp(), b.timestamp()
         if not (self._from <= ta and tb < self._to):
             zone = self.calendar.zone
-            self._cover(a.astimezone(zone).date() - timedelta(days=1), b.astimezone(zone).date())
-        self._known[(a, b)] = found = self._upto(tb) - self._upto(ta)
+            first = datetime.fromtimestamp(ta, zone).date() - timedelta(days=1)
+            self._cover(first, datetime.fromtimestamp(tb, zone).date())
+        self._known[(ta, tb)] = found = self._upto(tb) - self._upto(ta)
         return found
 
 
@@ -404,12 +409,12 @@ def count_leads(
         if i is not None and r.stage in (ACCEPTED, REJECTED):
             counts[i].decided[(r.stage, r.reject_reason)] += 1
         if r.touched_at is not None and _week_index(edges, r.touched_at) is not None:
-            touches.append(Touch(r.owner, r.handed_off_at, r.touched_at))
+            touches.append(Touch(r.owner, r.handed_off_at.timestamp(), r.touched_at.timestamp()))
     return counts, touches
 
 
 def lead_figures(
-    counts: LeadCounts, touches: Sequence[Touch], minutes: Callable[[datetime, datetime], float]
+    counts: LeadCounts, touches: Sequence[Touch], minutes: Callable[[float, float], float]
 ) -> LeadFigures:
     """A week's lead figures from its counts and the first touches made in it."""
     reasons: Counter[str] = Counter()
@@ -422,9 +427,7 @@ def lead_figures(
         due=counts.due,
         within_sla=counts.within,
         first_touched=len(touches),
-        median_first_response_minutes=median(
-            minutes(t.handed_off_at, t.touched_at) for t in touches
-        ),
+        median_first_response_minutes=median(minutes(t.handed, t.touched) for t in touches),
         decided=sum(counts.decided.values()),
         accepted=sum(n for (stage, _), n in counts.decided.items() if stage == ACCEPTED),
         top_rejection_reasons=sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_REASONS],
@@ -443,7 +446,7 @@ def people(
     week: Sequence[ClosedRow],
     touches: Sequence[Touch],
     overdue: dict[str, int],
-    minutes: Callable[[datetime, datetime], float],
+    minutes: Callable[[float, float], float],
 ) -> list[Person]:
     """Everyone in a team or owning an item, ranked by the share of their items met that
     week; those with no items due that week come after, unranked."""
@@ -453,7 +456,7 @@ def people(
             team_of.setdefault(member, name)
     response: dict[str, list[float]] = {}
     for touch in touches:
-        response.setdefault(touch.owner, []).append(minutes(touch.handed_off_at, touch.touched_at))
+        response.setdefault(touch.owner, []).append(minutes(touch.handed, touch.touched))
     by_owner: dict[str, list[ClosedRow]] = {}
     for row in week:
         by_owner.setdefault(row.owner, []).append(row)
@@ -575,16 +578,16 @@ def compute(agreement: Agreement, week: Period, rows: Rows) -> Scorecard:
     else:
         counts, touches = list(rows.counts), list(rows.touches)
     weekly_touches: list[list[Touch]] = [[] for _ in weeks]
+    seconds = [edge.timestamp() for edge in edges]
     for t in touches:
-        i = _week_index(edges, t.touched_at)
-        if i is not None:
-            weekly_touches[i].append(t)
+        if seconds[0] <= t.touched < seconds[-1]:
+            weekly_touches[bisect.bisect_right(seconds, t.touched) - 1].append(t)
     weekly_closed: list[list[ClosedRow]] = [[] for _ in weeks]
     for row in rows.closed:
         i = _week_index(edges, row.closed_at)
         if i is not None:
             weekly_closed[i].append(row)
-    figures = [lead_figures(counts[i], weekly_touches[i], clock.minutes) for i in range(len(weeks))]
+    figures = [lead_figures(counts[i], weekly_touches[i], clock.between) for i in range(len(weeks))]
     series: dict[str, list[float | None]] = {name: [] for name, _, _ in HEADLINES}
     for i in range(len(weeks)):
         values = _week_values(figures[i], weekly_closed[i])
@@ -607,7 +610,7 @@ def compute(agreement: Agreement, week: Period, rows: Rows) -> Scorecard:
         },
         uses=rows.uses,
         users=rows.users,
-        people=people(agreement, closed, weekly_touches[-1], rows.overdue, clock.minutes),
+        people=people(agreement, closed, weekly_touches[-1], rows.overdue, clock.between),
         headlines=[Headline(name, label, side, series[name]) for name, label, side in HEADLINES],
         weeks=[w.key for w in weeks],
     )

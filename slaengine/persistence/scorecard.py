@@ -68,13 +68,26 @@ def leads(session: Session, edges: Sequence[datetime]) -> tuple[list[LeadCounts]
     )
     for i, name, why, n in session.execute(query.group_by(week, stage, reason)):
         counts[i].decided[(name, why)] += n
+    epoch = _epoch(session)
     query = (
-        sa.select(col(Item.owner_id), handed, touched)
+        sa.select(col(Item.owner_id), epoch(handed), epoch(touched))
         .join(Item, col(Item.id) == col(Lead.id))
         .where(_within(touched, edges))
     )
-    touches = [Touch(owner, at, first) for owner, at, first in session.execute(query)]
+    touches = [  # to the millisecond: SQLite's Julian days carry ~50 µs of rounding
+        Touch(owner, round(float(at), 3), round(float(first), 3))
+        for owner, at, first in session.execute(query)
+    ]
     return counts, touches
+
+
+def _epoch(session: Session) -> Any:
+    """An instant as seconds since the epoch, computed by the database: thousands of first
+    touches come back as numbers, not as instants to decode one by one."""
+    if session.get_bind().dialect.name == "sqlite":
+        # stored as naive UTC text; Julian day 2440587.5 is 1970-01-01 00:00 UTC
+        return lambda column: (func.julianday(column) - 2440587.5) * 86400.0
+    return lambda column: func.extract("epoch", column)
 
 
 def closed(session: Session, edges: Sequence[datetime]) -> list[ClosedRow]:
