@@ -17,7 +17,6 @@ from sqlmodel import Session, col, select
 
 from bot.blocks import Block, context, divider, header, mrkdwn, section
 from bot.container import Container
-from slaengine.durations import Duration
 from slaengine.periods import Period
 from slaengine.persistence import outbox
 from slaengine.persistence import scorecard as repo
@@ -32,6 +31,8 @@ from slaengine.scorecard import (
     due_week,
     lead_figures,
     minutes_text,
+    review_period,
+    reviewers,
 )
 
 log = logging.getLogger(__name__)
@@ -381,38 +382,14 @@ def due(c: Container, now: datetime) -> Posted | None:
 # -- the agreement review ----------------------------------------------------------------------
 
 
-def review_period(c: Container, now: datetime) -> tuple[int, datetime] | None:
-    """The latest review period begun by `now` (counted from `effective_from`, every
-    `review_every`), and when it began; None before the first."""
-    every = c.agreement.agreement.review_every
-    if every is None:
-        return None
-    zone = c.agreement.zone
-    start = datetime.combine(c.agreement.agreement.effective_from, datetime.min.time(), tzinfo=zone)
-    n, at = 0, start
-    while True:
-        following = _after(c, at, every)
-        if following > now:
-            break
-        n, at = n + 1, following
-    return (n, at) if n else None
-
-
-def _after(c: Container, instant: datetime, every: Duration) -> datetime:
-    return c.agreement.calendar.add(instant, every)
-
-
 def review_reminders(c: Container, now: datetime) -> int:
     """Each team contact and admin gets one DM per review period, with last quarter's
     figures. Returns how many were newly owed."""
-    period = review_period(c, now)
+    period = review_period(c.agreement, now)
     if period is None:
         return 0
     n, began = period
-    people = sorted(
-        {team.contact for team in c.agreement.teams.values()} | set(c.agreement.agreement.admins)
-    )
-    targets = {c.resolve(p): p for p in people}
+    targets = {c.resolve(p): p for p in reviewers(c.agreement)}
     keys = {target: f"review:{n}:{target}" for target in targets}
     with Session(c.engine) as session:
         owed = set(

@@ -83,6 +83,27 @@ def post_instant(agreement: Agreement, week: Period) -> datetime:
     return weekly_due(agreement.zone, week.next(), agreement.agreement.scorecard_at)
 
 
+def review_period(agreement: Agreement, now: datetime) -> tuple[int, datetime] | None:
+    """The latest period of the agreement's own review begun by `now` (the n-th
+    `review_every` after `effective_from`, midnight in the agreement's zone) and when it
+    began; None before the first, or when the agreement sets no `review_every`."""
+    every = agreement.agreement.review_every
+    if every is None:
+        return None
+    start = datetime.combine(agreement.agreement.effective_from, time(0), tzinfo=agreement.zone)
+    n, began = 0, start
+    while (following := agreement.calendar.add(began, every)) <= now:
+        n, began = n + 1, following
+    return (n, began) if n else None
+
+
+def reviewers(agreement: Agreement) -> list[str]:
+    """Who is asked to review the agreement: each team's contact and every admin."""
+    return sorted(
+        {team.contact for team in agreement.teams.values()} | set(agreement.agreement.admins)
+    )
+
+
 # -- the rows the figures are computed from --------------------------------------------------
 
 

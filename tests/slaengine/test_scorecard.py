@@ -19,6 +19,8 @@ from slaengine.scorecard import (
     median,
     parse_week,
     ranks,
+    review_period,
+    reviewers,
     sparkline,
     trend,
     weekly_goal,
@@ -225,3 +227,16 @@ def test_a_slow_median_first_response_is_flagged_against_the_business_time_thres
     exactly = [lead("U0BOB", BFI, ny(23, 10), ny(30, 17), ny(24, 10), ny(24, 11), "accepted")]
     card = compute(agreement, W48, Rows(exactly, [], {}))
     assert not [f for f in card.flags if f.figure == "median_first_response_minutes"]
+
+
+def test_the_agreement_review_comes_every_review_every_from_effective_from(
+    agreement: Agreement,
+) -> None:
+    # every 26 weeks from 1 January 2026: Thursday 2 July and Thursday 31 December
+    assert review_period(agreement, datetime(2026, 7, 1, 23, 59, tzinfo=NEW_YORK)) is None
+    july = datetime(2026, 7, 2, 0, 0, tzinfo=NEW_YORK)
+    assert review_period(agreement, july) == (1, july)
+    assert review_period(agreement, ny(30, 9)) == (1, july)
+    december = datetime(2026, 12, 31, 0, 0, tzinfo=NEW_YORK)
+    assert review_period(agreement, december) == (2, december)
+    assert reviewers(agreement) == ["U0CAROL", "U0DAVE"]  # the contacts, and the admins
