@@ -73,8 +73,8 @@ TITLES = {
 BATCHABLE = set(TITLES)
 
 #: messages that always go out on their own, never listed with others (the weekly
-#: scorecard, the reminder to review the agreement)
-ALONE = {"scorecard", "review"}
+#: scorecard, whose chart and table are uploaded into its thread)
+ALONE = {"scorecard"}
 
 #: reminders that wait for the recipient's working hours when quiet hours are on
 HELD_IN_QUIET_HOURS = {"warn"}
