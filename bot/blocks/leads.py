@@ -19,6 +19,7 @@ ICON = {
 }
 
 
+
 def lead_line(lead: LeadView, zone: ZoneInfo) -> str:
     campaign = f" · campaign _{escape(lead.campaign)}_" if lead.campaign else ""
     if lead.due_at is None:
@@ -95,7 +96,9 @@ def listed_lead(lead: LeadView, zone: ZoneInfo, note: str = "") -> Block:
     return section(lead_line(lead, zone) + (f"\n{note}" if note else ""), **extra)
 
 
-def new_lead_item(lead: LeadView, zone: ZoneInfo, handed_by: str | None) -> tuple[str, list[Block]]:
+def new_lead_item(
+    lead: LeadView, zone: ZoneInfo, handed_by: str | None
+) -> tuple[str, list[Block]]:
     """A new lead listed with others in one DM (see `new_lead_dm` for one alone)."""
     by = f" from <@{handed_by}>" if handed_by else ""
     text = f"New lead {lead.ref}{by}: {escape(lead.title)}"

@@ -237,7 +237,8 @@ def passed_on(fake: FakeSlack, engine: Engine) -> dict[str, list[list[str]]]:
     """For each new owner: the refs each of their DMs lists."""
     owners = {lead.ref: lead.owner_id for lead in leads_of(engine)}
     return {
-        rep: [refs_named(m) for m in fake.messages_to(rep)] for rep in sorted(set(owners.values()))
+        rep: [refs_named(m) for m in fake.messages_to(rep)]
+        for rep in sorted(set(owners.values()))
     }
 
 
