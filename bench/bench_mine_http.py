@@ -1,7 +1,9 @@
 """`/sla mine` as the user sees it: from the signed request sent over HTTP to the answer
 arriving at (the fake) Slack's `response_url`, against `slabot run` as a process on a
 seeded database, and against a bare Bolt app served the same way that acks and answers one
-line through `response_url` (`bench.bare_slash_app`), in the same run.
+line through `response_url` (`bench.bare_slash_app`), in the same run: the two take turns
+request by request (and `/sla help` on `slabot run`, which reads no database, as a third),
+so that each sees the same load on the machine.
 
     .venv/bin/python -m bench.bench_mine_http            # 100,000 leads, 200 reps
     .venv/bin/python -m bench.bench_mine_http --quick    # 10,000 leads
@@ -48,23 +50,33 @@ def start(command: list[str], env: dict[str, str], port: int, cwd: str) -> subpr
 
 
 def measure(
-    port: int, fake: FakeSlack, reps: list[str], tag: str, n: int, warmup: int, rng: random.Random
-) -> list[float]:
-    """Milliseconds from sending each signed `/sla mine` to its answer arriving at Slack."""
-    took: list[float] = []
+    fake: FakeSlack,
+    targets: dict[str, tuple[int, str]],
+    reps: list[str],
+    n: int,
+    warmup: int,
+    rng: random.Random,
+) -> dict[str, list[float]]:
+    """Milliseconds from sending each signed command to its answer arriving at Slack, for
+    each target (name: (port, command)), the targets taking turns request by request, so
+    that each sees the same load on the machine."""
+    took: dict[str, list[float]] = {name: [] for name in targets}
     with httpx.Client(timeout=30) as client:
         for i in range(warmup + n):
-            name = f"{tag}-{i}"
-            body, headers = SlashCommands(fake.response_url(name)).request(rng.choice(reps), "mine")
-            sent = time.time()
-            answer = client.post(
-                f"http://127.0.0.1:{port}/slack/events", content=body, headers=headers
-            )
-            if answer.status_code != 200:
-                raise SystemExit(f"{tag}: HTTP {answer.status_code} {answer.text[:200]}")
-            (call,) = fake.wait_for(f"response:{name}", timeout=30)
-            if i >= warmup:
-                took.append((call.at - sent) * 1000)
+            for tag, (port, text) in targets.items():
+                name = f"{tag}-{i}"
+                body, headers = SlashCommands(fake.response_url(name)).request(
+                    rng.choice(reps), text
+                )
+                sent = time.time()
+                answer = client.post(
+                    f"http://127.0.0.1:{port}/slack/events", content=body, headers=headers
+                )
+                if answer.status_code != 200:
+                    raise SystemExit(f"{tag}: HTTP {answer.status_code} {answer.text[:200]}")
+                (call,) = fake.wait_for(f"response:{name}", timeout=30)
+                if i >= warmup:
+                    took[tag].append((call.at - sent) * 1000)
     return took
 
 
@@ -131,8 +143,19 @@ def main(argv: list[str] | None = None) -> int:
         )
         try:
             time.sleep(2)  # the bot's first pass after start
-            whole = measure(bot_port, fake, reps, "mine", args.requests, args.warmup, rng)
-            baseline = measure(bare_port, fake, reps, "bare", args.requests, args.warmup, rng)
+            took = measure(
+                fake,
+                {
+                    "bare": (bare_port, "mine"),
+                    "mine": (bot_port, "mine"),
+                    "help": (bot_port, "help"),
+                },
+                reps,
+                args.requests,
+                args.warmup,
+                rng,
+            )
+            whole, baseline = took["mine"], took["bare"]
         finally:
             for process in (bot, bare):
                 process.terminate()
@@ -141,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, values in (
         ("bare Bolt app (ack + respond)", baseline),
         ("slabot run: /sla mine", whole),
+        ("slabot run: /sla help (no database)", took["help"]),
     ):
         print(f"  {label:<44} {p(values, 50):6.2f} {p(values, 99):7.2f} {max(values):7.2f}")
     ratio = p(whole, 99) / p(baseline, 99)

@@ -169,6 +169,25 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    from bot.commands.plan import make_plan
+    from slaengine.plan import PlanError, summary
+
+    c = _container()
+    try:
+        made = make_plan(c, args.revenue)
+    except PlanError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        c.close()
+    if args.json:
+        print(json.dumps(made.as_json(), indent=2))
+    else:
+        print("\n".join(summary(made)))
+    return 0
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from bot.sweep import sweep
 
@@ -265,6 +284,12 @@ def parser() -> argparse.ArgumentParser:
     status.add_argument("--user", help="only this owner's items (Slack user ID)")
     status.add_argument("--json", action="store_true", help="print a JSON array")
     status.set_defaults(func=cmd_status)
+    plan = sub.add_parser(
+        "plan", help="the deals, opportunities and leads a month a revenue goal needs"
+    )
+    plan.add_argument("revenue", help="a monthly revenue goal: 240000, 240,000, '$240k', 1.2m")
+    plan.add_argument("--json", action="store_true", help="print a JSON object")
+    plan.set_defaults(func=cmd_plan)
     card = sub.add_parser("scorecard", help="the weekly scorecard: printed, JSON, CSV or posted")
     card.add_argument("--week", help="an ISO week such as 2026-W47 (default: the week just ended)")
     card.add_argument("--post", action="store_true", help="post it to the scorecard channel (once)")

@@ -25,7 +25,9 @@ from bot.directory import SlackDirectory
 from bot.kinds import drawer
 from bot.owed import LeadUI
 from bot.people import People
+from bot.reports import FeedbackUI, ReportUI
 from bot.settings import Settings
+from bot.training import AttendanceUI, SessionUI
 from slaengine.clock import Clock
 from slaengine.config import Agreement, load_agreement
 from slaengine.content import CampaignObligations, DeliverableObligations
@@ -33,7 +35,9 @@ from slaengine.handoffs import Directory
 from slaengine.leadwork import LeadObligations
 from slaengine.persistence import outbox
 from slaengine.persistence.db import make_engine
+from slaengine.reports import FeedbackObligations, ReportObligations
 from slaengine.requests import RequestObligations
+from slaengine.training import AttendanceObligations, SessionObligations
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,14 @@ KNOWN_KINDS: tuple[type, ...] = (
     RequestUI,
     CampaignObligations,
     CampaignUI,
+    SessionObligations,
+    SessionUI,
+    AttendanceObligations,
+    AttendanceUI,
+    ReportObligations,
+    ReportUI,
+    FeedbackObligations,
+    FeedbackUI,
 )
 
 
@@ -90,8 +102,10 @@ class Container:
         replaces_key: str | None = None,
         not_before: datetime | None = None,
         clock: str | None = None,
+        thread_key: str | None = None,
     ) -> bool:
-        """Owe a message, in the caller's transaction; sent after it commits (see `kick`)."""
+        """Owe a message, in the caller's transaction; sent after it commits (see `kick`).
+        With `thread_key` it replies in the thread of the message owed under that key."""
         return outbox.enqueue(
             session,
             key=key,
@@ -104,6 +118,7 @@ class Container:
             replaces_key=replaces_key,
             not_before=not_before,
             clock=clock,
+            thread_key=thread_key,
         )
 
     def resolve(self, person_or_channel: str) -> str:

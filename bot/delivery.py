@@ -15,7 +15,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,6 +55,8 @@ PERMANENT = {
     "cant_update_message",
 }
 MAX_ATTEMPTS = 8
+#: how long a reply waits before looking again for the message whose thread it goes in
+THREAD_WAIT = timedelta(seconds=5)
 #: how far back recovery looks for messages a dead worker posted: pages of history, newest first
 HISTORY_PAGE = 200
 HISTORY_PAGES = 10
@@ -240,10 +242,35 @@ class Deliverer:
                 if not self._update(session, row, report):
                     posts.append(row)
                 session.commit()  # ends the message's lock (see outbox.in_message)
-            posts.sort(key=lambda r: r.id or 0)
+            replies = [row for row in posts if row.thread_key]
+            posts = sorted((row for row in posts if not row.thread_key), key=lambda r: r.id or 0)
             for group in chunks(posts):
                 self._post(session, target, group, report)
+            for row in sorted(replies, key=lambda r: r.id or 0):
+                self._reply(session, target, row, now, report)
         return report
+
+    def _reply(
+        self,
+        session: Session,
+        target: str,
+        row: OutboxMessage,
+        now: datetime,
+        report: DeliveryReport,
+    ) -> None:
+        """A reply in the thread of the message owed under `row.thread_key`: posted alone in
+        that message's thread once it was sent, put back until then (not a failed attempt),
+        and posted as a message of its own when there is no thread to reply in."""
+        where, parent = outbox.thread_of(session, row)
+        if where == "wait":
+            outbox.hold(session, row, until=now + THREAD_WAIT)
+            report.deferred += 1
+            session.commit()
+            return
+        if where == "ready" and parent is not None and parent.channel and parent.ts:
+            self._post(session, target, [row], report, thread=(parent.channel, parent.ts))
+        else:
+            self._post(session, target, [row], report)
 
     # -- posting -------------------------------------------------------------------------
 
@@ -253,7 +280,10 @@ class Deliverer:
         target: str,
         rows: list[OutboxMessage],
         report: DeliveryReport,
+        thread: tuple[str, str] | None = None,
     ) -> None:
+        """Post `rows` as one message to `target`, or with `thread` (channel, ts) as a reply
+        in that message's thread."""
         text, blocks = compose(rows)
         # this message's own id, on exactly its rows and committed before it is posted: a
         # worker that dies after the post leaves rows a successor can match to what Slack holds
@@ -263,9 +293,11 @@ class Deliverer:
             session.add(row)
         session.commit()
         self.pacer.wait(session, target)
+        channel, thread_ts = thread if thread else (target, None)
         try:
             answer = self.client.chat_postMessage(
-                channel=target,
+                channel=channel,
+                thread_ts=thread_ts,
                 text=text,
                 blocks=blocks,
                 unfurl_links=False,
@@ -361,8 +393,10 @@ class Deliverer:
 
     def _recover(self, target: str, uncertain: dict[int, str]) -> int:
         """Record rows an earlier worker posted but died before recording; return how many."""
+        with unit_of_work(self.engine) as session:
+            threads = self._threads_of(session, list(uncertain))
         try:
-            found = self._posted_batches(target, set(uncertain.values()))
+            found = self._posted_batches(target, set(uncertain.values()), threads)
         except SlackApiError as exc:
             log.warning(
                 "cannot check %s for earlier deliveries (%s); sending again",
@@ -385,18 +419,63 @@ class Deliverer:
                 recovered += 1
         return recovered
 
-    def _posted_batches(self, target: str, batches: set[str]) -> dict[str, tuple[str, str]]:
+    @staticmethod
+    def _threads_of(session: Session, row_ids: list[int]) -> set[tuple[str, str]]:
+        """The threads (channel, ts of the message replied to) that uncertain replies went to:
+        Slack keeps a reply in its thread, not in the conversation's history."""
+        threads: set[tuple[str, str]] = set()
+        for row_id in row_ids:
+            row = session.get(OutboxMessage, row_id)
+            if row is None or row.thread_key is None:
+                continue
+            where, parent = outbox.thread_of(session, row)
+            if where == "ready" and parent is not None and parent.channel and parent.ts:
+                threads.add((parent.channel, parent.ts))
+        return threads
+
+    def _posted_batches(
+        self,
+        target: str,
+        batches: set[str],
+        threads: Collection[tuple[str, str]] = (),
+    ) -> dict[str, tuple[str, str]]:
         """The messages among `batches` that Slack holds, by id: the conversation's recent
-        history, newest first, page by page until all are found or HISTORY_PAGES are read."""
+        history, newest first, page by page until all are found or HISTORY_PAGES are read,
+        and the replies in `threads`."""
+        found: dict[str, tuple[str, str]] = {}
+        for thread_channel, thread_ts in sorted(threads):
+            self._look_through(thread_channel, batches, found, thread_ts=thread_ts)
+        if len(found) == len(batches):
+            return found
         channel = self._conversation(target)
         if channel is None:
-            return {}
-        found: dict[str, tuple[str, str]] = {}
+            return found
+        self._look_through(channel, batches, found)
+        return found
+
+    def _look_through(
+        self,
+        channel: str,
+        batches: set[str],
+        found: dict[str, tuple[str, str]],
+        thread_ts: str | None = None,
+    ) -> None:
+        """Add to `found` the messages of `batches` in a conversation's history (or in one
+        thread's replies), page by page."""
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
-            history = self.client.conversations_history(
-                channel=channel, limit=HISTORY_PAGE, include_all_metadata=True, cursor=cursor
-            )
+            if thread_ts is None:
+                history = self.client.conversations_history(
+                    channel=channel, limit=HISTORY_PAGE, include_all_metadata=True, cursor=cursor
+                )
+            else:
+                history = self.client.conversations_replies(
+                    channel=channel,
+                    ts=thread_ts,
+                    limit=HISTORY_PAGE,
+                    include_all_metadata=True,
+                    cursor=cursor,
+                )
             messages: list[dict[str, Any]] = history.get("messages") or []
             for message in messages:
                 metadata = message.get("metadata") or {}
@@ -408,7 +487,6 @@ class Deliverer:
             cursor = (history.get("response_metadata") or {}).get("next_cursor") or None
             if len(found) == len(batches) or not history.get("has_more") or not cursor:
                 break
-        return found
 
     def _conversation(self, target: str) -> str | None:
         if target.startswith(("U", "W")):

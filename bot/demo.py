@@ -14,6 +14,8 @@ from sqlmodel import Session
 from bot import content, kinds
 from bot.container import Container, build
 from bot.delivery import Pacer
+from bot.demo_reports import report_week
+from bot.demo_training import training_week
 from bot.directory import StaticDirectory
 from bot.render import blocks_to_text, inline
 from bot.settings import Settings
@@ -38,11 +40,12 @@ class PrintingSlack:
         self.count = 0
 
     def chat_postMessage(
-        self, *, channel: str, text: str, blocks: Any = None, **_: Any
+        self, *, channel: str, text: str, blocks: Any = None, thread_ts: Any = None, **_: Any
     ) -> dict[str, Any]:
         self.count += 1
         when = self.clock.now().astimezone(self.zone)
         where = f"DM to @{channel}" if channel.startswith("U") else f"post in {channel}"
+        where += f", in the thread of message {thread_ts}" if thread_ts else ""
         body = blocks_to_text(blocks, text)
         indented = "\n".join(f"    {line}" for line in body.splitlines())
         self.out.write(f"  -> {where} ({when:%a %H:%M})\n{indented}\n")
@@ -303,6 +306,8 @@ class Demo:
         self.mine("U0ALICE")
         self.say("Carol types `/sla mine`: marketing's cycles and requests")
         self.mine("U0CAROL")
+        report_week(self)
+        training_week(self)
         with Session(self.c.engine) as session:
             items = item_repo.recent(session, self.clock.now() - timedelta(days=30))
             states = [
@@ -314,7 +319,7 @@ class Demo:
         met = sum(s is State.MET for s in states)
         self.out.write(
             f"\nEnd of the week: {len(states)} leads handed over, {met} closed within "
-            f"their windows; {others} content items (cycles, requests); "
+            f"their windows; {others} other items (content, reports, training); "
             f"{self.slack.count} messages posted.\n"
         )
         self.at(7, 9, 0)

@@ -216,14 +216,20 @@ def open_due(session: Session, agreement: Agreement, now: datetime) -> int:
     cycle): one insert that does nothing on a natural key already taken, so passes running
     at the same time open each once. Returns how many were opened."""
     opened = 0
-    for kind in KINDS.values():
-        for item in kind.openings(agreement, now):
-            if item_repo.insert_new(session, item):
-                kind.opened(session, agreement, item)
-                at = next_action(ItemClock.of(item))
-                if at is not None and item.id is not None:
-                    item_repo.schedule(session, [item_repo.Timer(at, item.id)])
-                opened += 1
+    wanted = [(kind, item) for kind in KINDS.values() for item in kind.openings(agreement, now)]
+    if not wanted:
+        return 0
+    # on most passes every one exists already: one look-up instead of an insert each
+    have = item_repo.existing_keys(session, [item.natural_key for _, item in wanted])
+    for kind, item in wanted:
+        if item.natural_key in have:
+            continue
+        if item_repo.insert_new(session, item):
+            kind.opened(session, agreement, item)
+            at = next_action(ItemClock.of(item))
+            if at is not None and item.id is not None:
+                item_repo.schedule(session, [item_repo.Timer(at, item.id)])
+            opened += 1
     return opened
 
 
@@ -328,7 +334,9 @@ def relevance(item: Item | None, row: OutboxMessage, now: datetime) -> str | Non
 def state_of(item: Item, now: datetime) -> State:
     """An item's state at `now`: from its clock while open, its outcome once closed."""
     if not item.is_open:
-        return State.MET if item.outcome == State.MET.value else State.MISSED
+        if item.outcome in (State.MET.value, State.EXCUSED.value):
+            return State(item.outcome)
+        return State.MISSED
     if item.due_at is not None and now > item.due_at:
         return State.OVERDUE
     if item.warn_at is not None and now >= item.warn_at:

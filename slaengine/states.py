@@ -1,4 +1,4 @@
-"""The five states every tracked item is in, computed from its clock and `now`."""
+"""The states every tracked item is in, computed from its clock and `now`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ class State(StrEnum):
     OVERDUE = "overdue"
     MET = "met"
     MISSED = "missed"
+    EXCUSED = "excused"  # closed, neither met nor missed (a training declined in advance)
 
     @property
     def is_open(self) -> bool:
@@ -24,7 +25,14 @@ class State(StrEnum):
 
 
 #: how `/sla mine` and the digests order open items: the worst first
-URGENCY = {State.OVERDUE: 0, State.AT_RISK: 1, State.ON_TRACK: 2, State.MET: 3, State.MISSED: 4}
+URGENCY = {
+    State.OVERDUE: 0,
+    State.AT_RISK: 1,
+    State.ON_TRACK: 2,
+    State.MET: 3,
+    State.MISSED: 4,
+    State.EXCUSED: 5,
+}
 
 
 @dataclass(frozen=True)

@@ -1107,9 +1107,39 @@ class FakeSlack:
         limit = min(int(args.get("limit") or 100), 999)
         start = int(str(args.get("cursor") or "0").removeprefix("next:") or 0)
         with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
-        with self._lock:
-            found = [dict(m) for m in self._messages.values() if m.get("channel") == channel]
+        with self._lock:  # as Slack: a thread's replies are not in the history, only its parent
+            found = [
+                dict(m)
+                for m in self._messages.values()
+                if m.get("channel") == channel and m.get("thread_ts", m["ts"]) == m["ts"]
+            ]
         found.sort(key=lambda m: m["ts"], reverse=True)
+        return self._page(found, start, limit, with_metadata)
+
+    def _m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A thread: the message `ts` first, then its replies, oldest first."""
+        channel = self._resolve_channel(args.get("channel"))
+        parent = str(args.get("ts") or "")
+        limit = min(int(args.get("limit") or 100), 999)
+        start = int(str(args.get("cursor") or "0").removeprefix("next:") or 0)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        with self._lock:
+            head = self._messages.get(parent)
+            if head is None or head.get("channel") != channel:
+                raise _fail("thread_not_found")
+            found = [
+                dict(m)
+                for m in self._messages.values()
+                if m.get("channel") == channel
+                and (m["ts"] == parent or m.get("thread_ts") == parent)
+            ]
+        found.sort(key=lambda m: m["ts"])
+        return self._page(found, start, limit, with_metadata)
+
+    @staticmethod
+    def _page(
+        found: list[dict[str, Any]], start: int, limit: int, with_metadata: bool
+    ) -> dict[str, Any]:
         for message in found:
             message.pop("channel", None)
             if not with_metadata:

@@ -513,6 +513,23 @@ def test_a_call_can_be_stalled_after_earlier_ones_were_answered_at_once(
     assert fake.stalled.is_set()
 
 
+def test_a_threads_replies_are_listed_with_their_parent_and_left_out_of_the_history(
+    fake_slack: FakeSlack,
+) -> None:
+    client = WebClient(token="xoxb-test", base_url=fake_slack.url)
+    parent = client.chat_postMessage(channel="#sales-marketing", text="the report")["ts"]
+    reply = client.chat_postMessage(channel="#sales-marketing", text="feedback", thread_ts=parent)
+    client.chat_postMessage(channel="#sales-marketing", text="another post")
+    channel = str(reply["channel"])
+    history = client.conversations_history(channel=channel)["messages"]
+    assert [m["text"] for m in history] == ["another post", "the report"]
+    thread = client.conversations_replies(channel=channel, ts=parent)["messages"]
+    assert [m["text"] for m in thread] == ["the report", "feedback"]
+    with pytest.raises(SlackApiError) as refused:
+        client.conversations_replies(channel=channel, ts="1.000000")
+    assert refused.value.response["error"] == "thread_not_found"
+
+
 # ------------------------------------------------------------------ files (files_upload_v2)
 
 

@@ -12,6 +12,8 @@ from sqlmodel import Session
 
 from bot import kinds
 from bot.actions import content as content_actions
+from bot.actions import reports as report_actions
+from bot.actions import training as training_actions
 from bot.blocks import slack_date
 from bot.blocks.modals import reassign_modal, reject_modal
 from bot.container import Container
@@ -77,6 +79,8 @@ class Reply:
 def register(app: App, container: Container) -> None:
     register_reminders(app, container)
     content_actions.register(app, container)
+    training_actions.register(app, container)
+    report_actions.register(app, container)
     c = container
 
     @app.action("lead_touch")

@@ -16,6 +16,16 @@ USAGE = [
     ("request <title> by <date>", "ask marketing for a piece by a working day (sales)"),
     ("done request <ref> [link]", "deliver a requested piece; the requester gets the link"),
     ("campaign <title> [link]", "log a campaign launch (marketing); counted per quarter"),
+    (
+        "training <title> on <when> for <launch date> [duration]",
+        "announce a training (marketing), e.g. `training Product X on 2026-12-08 14:00 for "
+        "2026-12-16 90m`; sales is invited",
+    ),
+    ("training <ref> recording <link>", "send the recording to everyone who missed the session"),
+    ("attend <training>", "check in to a training (from 15 minutes before the start)"),
+    ("plan <revenue>", "the leads a month a monthly revenue goal needs, e.g. `plan $240k`"),
+    ("report <link> [summary]", "post the weekly report in the channel (marketing)"),
+    ("feedback <report> <text>", "answer a posted report, e.g. `feedback W-1042 …` (sales)"),
     ("scorecard [week]", "the weekly scorecard (the week just ended, or e.g. 2026-W47)"),
     ("show", "the agreement: windows, hours, teams"),
     ("help", "this list"),
@@ -31,7 +41,7 @@ def help_blocks(note: str = "") -> list[Block]:
     blocks.append(
         context(
             "A lead is named by its ref (e.g. `L-1042`) or its external ID; a content request "
-            "by its ref (`R-1042`). Dates are like 2026-12-15."
+            "by its ref (`R-1042`); a training by its ref (`T-1042`). Dates are like 2026-12-15."
         )
     )
     return blocks

@@ -16,6 +16,7 @@ ICON = {
     State.ON_TRACK: ":large_green_circle:",
     State.MET: ":white_check_mark:",
     State.MISSED: ":x:",
+    State.EXCUSED: ":white_circle:",
 }
 
 

@@ -9,8 +9,9 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.blocks.help import help_blocks, help_text
-from bot.commands import content, leads, scorecard
+from bot.commands import content, leads, plan, reports, scorecard, training
 from bot.container import Container
+from bot.events import publish_home
 from slaengine.leadwork import Refusal
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,16 @@ VERBS: dict[str, Handler] = {
     "done": content.done,
     "request": content.request,
     "campaign": content.campaign,
+    "training": training.announce,
+    "attend": training.attend,
+    "plan": plan.plan,
+    "report": reports.report,
+    "feedback": reports.feedback,
     "scorecard": scorecard.show,
 }
+
+#: verbs that change the actor's own items: their Home tab is republished after them
+CHANGES_OWN = frozenset({"touch", "accept", "reject", "away", "done", "campaign", "attend"})
 
 
 def register(app: App, container: Container) -> None:
@@ -46,6 +55,8 @@ def register(app: App, container: Container) -> None:
             return
         try:
             handler(container, command, rest.strip(), respond, client)
+            if verb.lower() in CHANGES_OWN:
+                publish_home(container, client, command["user_id"])
         except Refusal as refusal:
             respond(response_type="ephemeral", text=f":no_entry: {refusal}")
         except Exception:

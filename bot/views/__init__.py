@@ -10,7 +10,9 @@ from slack_bolt import Ack, App
 
 from bot.blocks.modals import HANDOFF, REASSIGN, REJECT, submitted_values
 from bot.container import Container
+from bot.events import publish_home
 from bot.usecases import reassign_lead, reject_lead, take_handoff
+from bot.views import reports as report_views
 from slaengine.handoffs import IntakeError, parse_handoff
 from slaengine.leadwork import Refusal
 
@@ -21,6 +23,7 @@ FIELDS = ("name", "company", "email", "fit", "interest", "campaign", "owner", "e
 
 def register(app: App, container: Container) -> None:
     register_reassign(app, container)
+    report_views.register(app, container)
     c = container
 
     @app.view(HANDOFF)
@@ -74,6 +77,7 @@ def register(app: App, container: Container) -> None:
             client.chat_postMessage(channel=user, text=f":no_entry: {refusal}")
             return
         client.chat_postMessage(channel=user, text=f":white_check_mark: {outcome.message}")
+        publish_home(c, client, user)
 
 
 def register_reassign(app: App, container: Container) -> None:
@@ -96,3 +100,5 @@ def register_reassign(app: App, container: Container) -> None:
             client.chat_postMessage(channel=user, text=f":no_entry: {refusal}")
             return
         client.chat_postMessage(channel=user, text=f":white_check_mark: {ref} is now <@{to}>'s.")
+        for person in dict.fromkeys((user, to)):
+            publish_home(c, client, person)

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, case, delete, func, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -21,6 +22,7 @@ from slaengine.persistence.db import (
     write_many,
 )
 from slaengine.persistence.tables import Item, ItemEvent, ItemTimer
+from slaengine.standing import ItemRow
 
 
 class Timer(NamedTuple):
@@ -180,6 +182,14 @@ def open_summary(
     return (int(counts[0]), int(counts[1]), int(counts[2])), shown
 
 
+def existing_keys(session: Session, natural_keys: Sequence[str]) -> set[str]:
+    """Which of these natural keys items have."""
+    if not natural_keys:
+        return set()
+    query = select(Item.natural_key).where(col(Item.natural_key).in_(natural_keys))
+    return set(session.exec(query).all())
+
+
 def insert_new(session: Session, item: Item) -> bool:
     """Store `item` unless an item with its natural key exists; True (and `item.id` set)
     when this call stored it. One statement, safe with concurrent callers."""
@@ -196,3 +206,20 @@ def insert_new(session: Session, item: Item) -> bool:
         return False
     item.id = int(new_id)
     return True
+
+
+def figure_rows(
+    session: Session, owners: Sequence[str], since: datetime, until: datetime
+) -> list[ItemRow]:
+    """The items of `owners` that count in [since, until): closed in it, or open and due in
+    it (see `slaengine.standing`)."""
+    closed, due = col(Item.closed_at), col(Item.due_at)
+    columns = (Item.owner_id, Item.kind, Item.is_open, Item.due_at, Item.outcome, Item.closed_at)
+    query = sa_select(*(col(c) for c in columns)).where(
+        col(Item.owner_id).in_(list(owners)),
+        or_(
+            and_(closed >= since, closed < until),
+            and_(col(Item.is_open).is_(True), due >= since, due < until),
+        ),
+    )
+    return [ItemRow(*row) for row in session.execute(query).all()]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 
+from sqlalchemy import func
+from sqlalchemy.orm import lazyload
 from sqlmodel import Session, col, select
 
 from slaengine.persistence.db import upsert_insert
 from slaengine.persistence.tables import REF_BASE, Absence, Item, Lead, RoutingCursor
+from slaengine.standing import ResponseRow
 
 
 def by_external_id(session: Session, external_id: str) -> Lead | None:
@@ -81,8 +84,37 @@ def away_with_open_leads(session: Session, day: date) -> list[str]:
 
 
 def of_items(session: Session, ids: Sequence[int | None]) -> Sequence[Lead]:
-    """The leads of these items (those that are leads)."""
+    """The leads of these items (those that are leads). Every caller holds the items already:
+    a lead's item comes from the session's identity map, not read again with it (it is read
+    by its id, on first use, only if the session does not hold it)."""
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return []
-    return session.exec(select(Lead).where(col(Lead.id).in_(wanted))).all()
+    query = select(Lead).where(col(Lead.id).in_(wanted))
+    return session.exec(query.options(lazyload(Lead.item))).all()  # type: ignore[arg-type]
+
+
+def handed_over_between(session: Session, since: datetime, until: datetime) -> int:
+    """How many leads were handed over in (since, until]."""
+    query = (
+        select(func.count())
+        .select_from(Lead)
+        .where(col(Lead.handed_off_at) > since, col(Lead.handed_off_at) <= until)
+    )
+    return int(session.exec(query).one())
+
+
+def first_responses(
+    session: Session, owners: Sequence[str], since: datetime, until: datetime
+) -> list[ResponseRow]:
+    """Leads of `owners` handed over in [since, until): when, and when first touched."""
+    query = (
+        select(Item.owner_id, Lead.handed_off_at, Lead.first_touch_at)
+        .join(Item, col(Item.id) == col(Lead.id))
+        .where(
+            col(Item.owner_id).in_(list(owners)),
+            col(Lead.handed_off_at) >= since,
+            col(Lead.handed_off_at) < until,
+        )
+    )
+    return [ResponseRow(*row) for row in session.exec(query).all()]

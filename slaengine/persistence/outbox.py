@@ -43,8 +43,10 @@ def enqueue(
     replaces_key: str | None = None,
     clock: str | None = None,
     status: str = PENDING,
+    thread_key: str | None = None,
 ) -> bool:
-    """Owe one message; False when the same key was owed before."""
+    """Owe one message; False when the same key was owed before. With `thread_key` it
+    replies in the thread of the message owed under that key, once that one is sent."""
     if session.exec(select(OutboxMessage.id).where(OutboxMessage.key == key)).first():
         return False
     row = OutboxMessage(
@@ -59,6 +61,7 @@ def enqueue(
         replaces_key=replaces_key,
         clock=clock,
         status=status,
+        thread_key=thread_key,
     )
     try:
         with session.begin_nested():
@@ -263,6 +266,19 @@ def delivered(
     row.claimed_until = None
     row.attempts += 1
     session.add(row)
+
+
+def thread_of(session: Session, row: OutboxMessage) -> tuple[str, OutboxMessage | None]:
+    """Where a reply (`row.thread_key` set) goes: "ready" with its parent once that was sent
+    (its `channel` and `ts` name the thread), "wait" while the parent is still owed, "alone"
+    when there is no thread to reply in (the parent failed, was dropped or is unknown)."""
+    assert row.thread_key is not None
+    parent = by_key(session, row.thread_key)
+    if parent is None or parent.status in (FAILED, DROPPED):
+        return "alone", parent
+    if parent.status == SENT and parent.channel and parent.ts:
+        return "ready", parent
+    return "wait", parent
 
 
 def hold(session: Session, row: OutboxMessage, *, until: datetime) -> None:

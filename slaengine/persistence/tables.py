@@ -307,6 +307,8 @@ class OutboxMessage(SQLModel, table=True):
     claimed_until: datetime | None = instant()
     channel: str | None = Field(default=None, max_length=80)
     ts: str | None = Field(default=None, max_length=40)
+    #: the key of the message whose thread this one replies in (posted once that one is)
+    thread_key: str | None = Field(default=None, max_length=300)
     error: str | None = Field(default=None, max_length=500)
     created_at: datetime = instant(nullable=False)
     sent_at: datetime | None = instant()
@@ -320,3 +322,62 @@ class DeliveryPace(SQLModel, table=True):
 
     target: str = Field(primary_key=True, max_length=80)
     next_at: float  # seconds since the epoch
+
+
+class Report(SQLModel, table=True):
+    """A week's report as posted: its details under the week's report item id."""
+
+    __tablename__ = "reports"
+
+    id: int | None = Field(default=None, primary_key=True, foreign_key="items.id")
+    link: str = Field(max_length=1000)
+    summary: str = Field(default="", max_length=2000)
+    posted_by: str = Field(max_length=40)
+    posted_at: datetime = instant(nullable=False)
+    post_key: str = Field(max_length=300)  # the outbox key of its post in the channel
+
+
+class ReportFeedback(SQLModel, table=True):
+    """Feedback given on a posted report (by anyone on the answering team), one row each."""
+
+    __tablename__ = "report_feedback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", index=True)  # the feedback item
+    report_id: int = Field(foreign_key="items.id")  # the report item
+    given_by: str = Field(max_length=40)
+    text: str = Field(max_length=2000)
+    given_at: datetime = instant(nullable=False)
+
+
+class Training(SQLModel, table=True):
+    """A training session's details under its item's id (kind `training`)."""
+
+    __tablename__ = "trainings"
+
+    id: int | None = Field(default=None, primary_key=True, foreign_key="items.id")
+    title: str = Field(max_length=500)
+    starts_at: datetime = instant(nullable=False)
+    ends_at: datetime = instant(nullable=False)
+    launch_on: date
+    announced_by: str = Field(max_length=40)
+    recording: str | None = Field(default=None, max_length=1000)
+    post_key: str | None = Field(default=None, max_length=300)  # its post in the channel
+
+
+class TrainingAttendance(SQLModel, table=True):
+    """One attendee of one session, under their attendance item's id (kind
+    `training_attendance`): their answer, their check-in, the recording sent to them."""
+
+    __tablename__ = "training_attendance"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "user_id", name="uq_training_attendance_session_user"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, foreign_key="items.id")
+    session_id: int = Field(foreign_key="items.id", index=True)
+    user_id: str = Field(max_length=40)
+    rsvp: str | None = Field(default=None, max_length=8)  # going | declined
+    rsvp_at: datetime | None = instant()
+    checked_in_at: datetime | None = instant()
+    recording_sent_at: datetime | None = instant()

@@ -1,4 +1,5 @@
-"""Migration 0009 (content cycles) up and down on a database holding data."""
+"""Migrations 0009 (content cycles) and 0010 (content requests) up and down on a database
+holding data."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+import slaengine.reports  # noqa: F401  (registers the weekly report, counted below)
 from bot.directory import StaticDirectory
 from migrations.runner import downgrade, upgrade
 from slaengine import content, obligations, requests
@@ -74,10 +76,11 @@ def test_downgrading_0009_drops_the_content_tables_and_cycles_and_keeps_the_lead
     upgrade(database_url)
     engine = make_engine(database_url)
     with unit_of_work(engine) as session:
-        assert obligations.open_due(session, agreement, DEC_1) == 4  # 3 deliverables, campaigns
+        # 3 deliverables, campaigns, the week's report
+        assert obligations.open_due(session, agreement, DEC_1) == 5
     with Session(engine) as session:
         assert len(session.exec(select(Cycle)).all()) == 4
-        assert len(session.exec(select(Item)).all()) == 5
+        assert len(session.exec(select(Item)).all()) == 6
         assert session.exec(select(OutboxMessage)).first() is not None
     engine.dispose()
 
@@ -101,7 +104,7 @@ def test_downgrading_0010_drops_the_requests_and_keeps_the_cycles(
         timers = connection.execute(sa.text("SELECT count(*) FROM item_timers")).scalar()
     raw.dispose()
     assert "content_requests" not in tables and "cycles" in tables
-    assert sorted(kinds) == ["campaigns", "deliverable"]
+    assert sorted(kinds) == ["campaigns", "deliverable"]  # the week's report went with 0011
     assert timers == 4
 
     upgrade(database_url)

@@ -20,7 +20,7 @@ from bot.clock import set_clock_file
 from slaengine.config import reference_agreement_path
 from tests.fakeslack import FakeSlack
 from tests.scenarios.conftest import SIGNING_SECRET, RunningBot, bot_env, launch, stop
-from tests.scenarios.tally import ANY_REF, arrivals
+from tests.scenarios.tally import arrivals
 from tests.scenarios.test_time_driven import wait_for_passes, wait_until
 from tests.slack_requests import block_action, slash_command
 
@@ -33,6 +33,8 @@ MARCH_DUE = datetime(2026, 3, 31, 21, 0, tzinfo=UTC)
 #: Wednesday 1 April 2026, 10:00 EDT
 APRIL_1 = datetime(2026, 4, 1, 14, 0, tzinfo=UTC)
 CHANNEL = "#sales-marketing"
+#: content items (cycles, campaigns, requests); the weekly report is another scenario's
+ANY_REF = re.compile(r"\*([CKR]-\d+)\*")
 
 
 def status(bot: RunningBot, tmp_path: Path, clock_file: Path) -> dict[str, dict[str, Any]]:

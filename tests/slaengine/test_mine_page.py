@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -13,6 +14,7 @@ from slaengine.clock import FixedClock
 from slaengine.config import Agreement
 from slaengine.handoffs import hand_off, parse_handoff
 from slaengine.persistence import items as item_repo
+from slaengine.persistence import leads as lead_repo
 from slaengine.persistence.db import unit_of_work
 from slaengine.states import State
 
@@ -108,3 +110,22 @@ def test_the_team_counts_agree_with_the_rules_for_every_owner(
                         )
                     )
         assert sorted(counted) == expected
+
+
+def test_the_leads_of_a_page_are_read_in_one_statement_without_reading_their_items_again(
+    engine: Engine, agreement: Agreement, clock: FixedClock
+) -> None:
+    seed(engine, agreement, clock)
+    with Session(engine) as session:
+        page = obligations.mine_page(session, "U0ALICE", clock.now(), 7)
+        statements: list[str] = []
+        listen = lambda *args: statements.append(args[2])  # noqa: E731
+        sa.event.listen(engine, "before_cursor_execute", listen)
+        try:
+            leads = lead_repo.of_items(session, [item.id for item in page.items])
+            owners = {lead.id: lead.owner_id for lead in leads}  # each through its item
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listen)
+    assert owners == {item.id: item.owner_id for item in page.items}
+    assert len(statements) == 1, statements
+    assert "items" not in statements[0].split("FROM", 1)[1], statements[0]
