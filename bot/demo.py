@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import content, kinds
+from bot import content, kinds, scorecard
 from bot.container import Container, build
 from bot.delivery import Pacer
 from bot.demo_reports import report_week
@@ -29,6 +29,7 @@ from slaengine.handoffs import IntakeError, parse_handoff
 from slaengine.leadwork import Refusal
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
+from slaengine.scorecard import parse_week
 from slaengine.states import State
 
 
@@ -322,9 +323,8 @@ class Demo:
             f"their windows; {others} other items (content, reports, training); "
             f"{self.slack.count} messages posted.\n"
         )
-        self.at(7, 9, 0)
-        self.say("Monday 09:00: the pass posts last week's scorecard to the channel")
-        self.deliver()
+        self.say("The week's scorecard, as `slabot scorecard --week 2026-W48` prints it")
+        self.out.write(scorecard.text(scorecard.build(self.c, parse_week("2026-W48"))))
 
 
 def run_demo(out: TextIO) -> None:
