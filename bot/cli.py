@@ -216,6 +216,47 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise SettingsError(f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}") from None
 
 
+def cmd_scorecard(args: argparse.Namespace) -> int:
+    from bot import scorecard
+    from slaengine.scorecard import WeekError, parse_week, week_ended
+
+    try:
+        week = parse_week(args.week) if args.week else None
+    except WeekError as error:
+        print(f"error: --week: {error}", file=sys.stderr)
+        return 1
+    if args.post and not _settings().bot_token.startswith("xoxb-"):
+        raise SettingsError("--post needs SLACK_BOT_TOKEN, a bot token (xoxb-...)")
+    c = _container()
+    try:
+        now = c.clock.now()
+        week = week or week_ended(c.agreement, now)
+        card = scorecard.build(c, week, now)
+        if args.json:
+            from slaengine.scorecard import as_json
+
+            print(json.dumps(as_json(card), indent=2, ensure_ascii=False))
+        elif args.csv:
+            sys.stdout.write(scorecard.csv_text(card))
+        else:
+            sys.stdout.write(scorecard.text(card))
+        if args.post:
+            owed = scorecard.owe(c, week, now)
+            channel = c.resolve(c.agreement.agreement.scorecard_channel)
+            c.deliverer.deliver_to(channel)
+            scorecard.attach(c, week, now)
+            where = c.agreement.agreement.scorecard_channel
+            print(
+                f"posted {week.key} to {where}"
+                if owed
+                else f"{week.key} was posted to {where} before",
+                file=sys.stderr,
+            )
+    finally:
+        c.close()
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -249,6 +290,13 @@ def parser() -> argparse.ArgumentParser:
     plan.add_argument("revenue", help="a monthly revenue goal: 240000, 240,000, '$240k', 1.2m")
     plan.add_argument("--json", action="store_true", help="print a JSON object")
     plan.set_defaults(func=cmd_plan)
+    card = sub.add_parser("scorecard", help="the weekly scorecard: printed, JSON, CSV or posted")
+    card.add_argument("--week", help="an ISO week such as 2026-W47 (default: the week just ended)")
+    card.add_argument("--post", action="store_true", help="post it to the scorecard channel (once)")
+    form = card.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print it as JSON")
+    form.add_argument("--csv", action="store_true", help="print the per-person table as CSV")
+    card.set_defaults(func=cmd_scorecard)
     config = sub.add_parser("config", help="the agreement file").add_subparsers(
         dest="config_command", required=True
     )

@@ -74,6 +74,10 @@ TITLES = {
 #: rows about one item that may be listed together in one message
 BATCHABLE = set(TITLES)
 
+#: messages that always go out on their own, never listed with others (the weekly
+#: scorecard, whose chart and table are uploaded into its thread)
+ALONE = {"scorecard"}
+
 #: reminders that wait for the recipient's working hours when quiet hours are on
 HELD_IN_QUIET_HOURS = {"warn"}
 
@@ -138,11 +142,15 @@ class Pacer:
 
 
 def chunks(rows: list[OutboxMessage]) -> Iterator[list[OutboxMessage]]:
-    """Split rows into messages within Slack's limits, never dropping one."""
+    """Split rows into messages within Slack's limits, never dropping one; a row of a topic
+    in ALONE is a message of its own."""
     current: list[OutboxMessage] = []
     blocks = 1  # the header
     text = 0
     for row in rows:
+        if row.topic in ALONE:
+            yield [row]
+            continue
         size = len(outbox.blocks_of(row) or []) or 1
         if current and (blocks + size > MAX_BLOCKS or text + len(row.text) > MAX_FALLBACK_TEXT):
             yield current

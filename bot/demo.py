@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import content, kinds
+from bot import content, kinds, scorecard
 from bot.container import Container, build
 from bot.delivery import Pacer
 from bot.demo_reports import report_week
@@ -29,6 +29,7 @@ from slaengine.handoffs import IntakeError, parse_handoff
 from slaengine.leadwork import Refusal
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
+from slaengine.scorecard import parse_week
 from slaengine.states import State
 
 
@@ -59,6 +60,11 @@ class PrintingSlack:
         indented = "\n".join(f"    {line}" for line in body.splitlines())
         self.out.write(f"  -> updates its earlier DM to @{channel} ({when:%a %H:%M})\n{indented}\n")
         return {"ok": True, "channel": channel, "ts": ts}
+
+    def files_upload_v2(self, *, file_uploads: list[dict[str, Any]], **_: Any) -> dict[str, Any]:
+        names = ", ".join(f"{f['filename']} ({len(f['content']) // 1024} KB)" for f in file_uploads)
+        self.out.write(f"  -> attaches {names} in the post's thread\n")
+        return {"ok": True, "files": []}
 
     def users_info(self, *, user: str, **_: Any) -> dict[str, Any]:
         return {"ok": True, "user": {"id": user, "tz": self.zone.key, "real_name": user}}
@@ -317,6 +323,8 @@ class Demo:
             f"their windows; {others} other items (content, reports, training); "
             f"{self.slack.count} messages posted.\n"
         )
+        self.say("The week's scorecard, as `slabot scorecard --week 2026-W48` prints it")
+        self.out.write(scorecard.text(scorecard.build(self.c, parse_week("2026-W48"))))
 
 
 def run_demo(out: TextIO) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import notices
+from bot import notices, scorecard
 from bot.blocks import reminders
 from bot.container import Container
 from bot.delivery import DeliveryReport
@@ -47,6 +47,8 @@ class SweepReport:
     recycled: int = 0
     digests: int = 0
     handed_on: int = 0
+    scorecards: int = 0
+    reviews: int = 0
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
     def busy(self) -> bool:
@@ -58,7 +60,8 @@ class SweepReport:
         return (
             f"sweep: {self.items} items due, {self.opened} opened, {self.warnings} warnings, "
             f"{self.breaches} breaches, {self.escalations} escalations, {self.recycled} lapsed, "
-            f"{self.handed_on} handed on from reps away, {self.digests} digests; "
+            f"{self.handed_on} handed on from reps away, {self.digests} digests, "
+            f"{self.scorecards} scorecards, {self.reviews} review reminders; "
             f"{self.delivery.line()}"
         )
 
@@ -102,6 +105,7 @@ def sweep(c: Container, *, deliver: bool = True) -> SweepReport:
         after = due[-1][0]
     _absences(c, now, report)
     _digests(c, now, report)
+    _scorecards(c, now, report)
     if deliver:
         report.delivery = c.deliverer.deliver_due()
     return report
@@ -140,6 +144,14 @@ def _absences(c: Container, now: datetime, report: SweepReport) -> None:
             )
             notices.leads_passed_on(c, session, moved)
             report.handed_on += len(moved)
+
+
+def _scorecards(c: Container, now: datetime, report: SweepReport) -> None:
+    """The week's scorecard once it is due (only the latest week after downtime), and the
+    reminder to review the agreement once per period (`bot.scorecard`)."""
+    posted = scorecard.due(c, now)
+    report.scorecards += int(posted is not None and posted.owed)
+    report.reviews += scorecard.review_reminders(c, now)
 
 
 def _digests(c: Container, now: datetime, report: SweepReport) -> None:

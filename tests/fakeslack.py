@@ -52,6 +52,7 @@ JSON_KEYS = frozenset(
         "user_auth_blocks",
         "options",
         "option_groups",
+        "files",
     }
 )
 
@@ -392,6 +393,10 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        if parts.path.startswith("/upload/"):  # a file's bytes, to a files.getUploadURLExternal URL
+            status, payload = self.fake._receive_upload(parts.path[len("/upload/") :], raw)
+            self._send(status, payload)
+            return
         try:
             args: dict[str, Any] = dict(parse_qsl(parts.query, keep_blank_values=True))
             args.update(_parse_body(self.headers.get("Content-Type", ""), raw))
@@ -456,6 +461,10 @@ class FakeSlack:
         self._ts_counter = 1_700_000_000_000_000
         self._view_counter = 0
         self._stalls: dict[str, list[float | None]] = {}
+        # files.getUploadURLExternal: id -> {"filename", "length", "alt_txt", "data", ...};
+        # `shared` once files.completeUploadExternal has shared them
+        self.files: dict[str, dict[str, Any]] = {}
+        self._file_counter = 0
         self.stalled = threading.Event()
         # the WebSocket URL apps.connections.open hands out; None: every app token is refused
         self.socket_mode_url: str | None = None
@@ -947,6 +956,82 @@ class FakeSlack:
         if url is None:
             raise _fail("invalid_auth")
         return {"ok": True, "url": url}
+
+    def _m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        filename = args.get("filename")
+        if not filename:
+            raise _fail("invalid_arguments")
+        try:
+            length = int(str(args.get("length", "")))
+        except ValueError:
+            raise _fail("invalid_arguments") from None
+        if length <= 0:
+            raise _fail("invalid_arguments")
+        with self._lock:
+            self._file_counter += 1
+            file_id = f"F{self._file_counter:08d}"
+            self.files[file_id] = {
+                "id": file_id,
+                "filename": str(filename),
+                "length": length,
+                "alt_txt": args.get("alt_txt"),
+                "data": None,
+                "shared": False,
+            }
+        return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    def _receive_upload(self, file_id: str, raw: bytes) -> tuple[int, Any]:
+        """The upload POST: the bytes of a file announced by files.getUploadURLExternal, of the
+        announced length, once. `fail_next("upload", 500)` makes it fail."""
+        at = time.time()
+        fault = self._injected_fault("upload")
+        if fault is not None:
+            self._record(
+                Call("upload", {"file_id": file_id}, at, ok=False, status=fault[0]), failed=True
+            )
+            return fault[0], {"ok": False, "error": fault[2] or "upload_failed"}
+        with self._lock:
+            found = self.files.get(file_id)
+            ok = found is not None and found["data"] is None and len(raw) == found["length"]
+            if ok and found is not None:
+                found["data"] = raw
+        self._record(Call("upload", {"file_id": file_id, "length": len(raw)}, at, ok=ok))
+        if not ok:
+            return 400, {"ok": False, "error": "upload_failed"}
+        return 200, {"ok": True}
+
+    def _m_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files")
+        if not isinstance(files, list) or not files:
+            raise _fail("invalid_arguments")
+        channel = args.get("channel_id")
+        if channel is not None:
+            channel = self._resolve_channel(channel)
+        thread_ts = args.get("thread_ts")
+        with self._lock:
+            if thread_ts is not None:
+                parent = self._messages.get(str(thread_ts))
+                if parent is None or parent.get("channel") != channel:
+                    raise _fail("invalid_thread_ts")
+            for entry in files:
+                found = self.files.get(str(entry.get("id"))) if isinstance(entry, dict) else None
+                if found is None or found["data"] is None or found["shared"]:
+                    raise _fail("file_not_found")
+            shared = []
+            for entry in files:
+                found = self.files[str(entry["id"])]
+                found.update(
+                    shared=True, title=entry.get("title"), channel=channel, thread_ts=thread_ts
+                )
+                shared.append(
+                    {"id": found["id"], "name": found["filename"], "title": found["title"]}
+                )
+        return {"ok": True, "files": shared}
+
+    def uploads(self) -> list[dict[str, Any]]:
+        """Files uploaded and shared (files.completeUploadExternal), oldest first."""
+        with self._lock:
+            return [dict(f) for f in self.files.values() if f["shared"]]
 
     def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(args.get("channel"))

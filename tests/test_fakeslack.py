@@ -528,3 +528,50 @@ def test_a_threads_replies_are_listed_with_their_parent_and_left_out_of_the_hist
     with pytest.raises(SlackApiError) as refused:
         client.conversations_replies(channel=channel, ts="1.000000")
     assert refused.value.response["error"] == "thread_not_found"
+
+
+# ------------------------------------------------------------------ files (files_upload_v2)
+
+
+def test_files_upload_v2_uploads_to_the_fakes_own_port_and_shares_into_a_thread(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    posted = client.chat_postMessage(channel="#sales-marketing", text="parent")
+    done = client.files_upload_v2(
+        file_uploads=[
+            {"content": b"\x89PNG chart", "filename": "a.png", "title": "A"},
+            {"content": "x,y\n1,2\n", "filename": "b.csv", "title": "B"},
+        ],
+        channel=posted["channel"],
+        thread_ts=posted["ts"],
+    )
+    assert [f["name"] for f in done["files"]] == ["a.png", "b.csv"]
+    url = fake.calls("files.getUploadURLExternal")[0].answer or {}
+    assert str(url["upload_url"]).startswith(fake.base + "/upload/")
+    shared = fake.uploads()
+    assert [f["data"] for f in shared] == [b"\x89PNG chart", b"x,y\n1,2\n"]
+    assert {f["thread_ts"] for f in shared} == {posted["ts"]}
+
+
+def test_the_fake_refuses_an_upload_of_another_length_and_sharing_a_file_never_uploaded(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    announced = client.files_getUploadURLExternal(filename="a.png", length=10)
+    answer = httpx.post(str(announced["upload_url"]), content=b"short")
+    assert answer.status_code == 400
+    with pytest.raises(SlackApiError, match="file_not_found"):
+        client.files_completeUploadExternal(files=[{"id": announced["file_id"]}])
+    with pytest.raises(SlackApiError, match="invalid_arguments"):
+        client.files_getUploadURLExternal(filename="a.png", length=0)
+    assert fake.uploads() == []
+
+
+def test_sharing_into_a_thread_that_does_not_exist_is_refused(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    announced = client.files_getUploadURLExternal(filename="a.txt", length=2)
+    assert httpx.post(str(announced["upload_url"]), content=b"hi").status_code == 200
+    with pytest.raises(SlackApiError, match="invalid_thread_ts"):
+        client.files_completeUploadExternal(
+            files=[{"id": announced["file_id"]}], channel_id="C0SALESMKT", thread_ts="1.000"
+        )

@@ -58,6 +58,7 @@ def test_the_manifest_declares_the_sla_command_with_a_usage_hint(manifest: dict[
 def test_the_manifest_asks_for_the_scopes_the_bot_uses(manifest: dict[str, Any]) -> None:
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "im:write", "users:read", "users:read.email"} <= scopes
+    assert "files:write" in scopes  # the scorecard's chart and table (files.uploadV2)
 
 
 def test_interactivity_events_and_the_home_tab_point_at_the_bolt_endpoint(

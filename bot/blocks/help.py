@@ -26,6 +26,7 @@ USAGE = [
     ("plan <revenue>", "the leads a month a monthly revenue goal needs, e.g. `plan $240k`"),
     ("report <link> [summary]", "post the weekly report in the channel (marketing)"),
     ("feedback <report> <text>", "answer a posted report, e.g. `feedback W-1042 …` (sales)"),
+    ("scorecard [week]", "the weekly scorecard (the week just ended, or e.g. 2026-W47)"),
     ("show", "the agreement: windows, hours, teams"),
     ("help", "this list"),
 ]

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.blocks.help import help_blocks, help_text
-from bot.commands import content, leads, plan, reports, training
+from bot.commands import content, leads, plan, reports, scorecard, training
 from bot.container import Container
 from bot.events import publish_home
 from slaengine.leadwork import Refusal
@@ -35,6 +35,7 @@ VERBS: dict[str, Handler] = {
     "plan": plan.plan,
     "report": reports.report,
     "feedback": reports.feedback,
+    "scorecard": scorecard.show,
 }
 
 #: verbs that change the actor's own items: their Home tab is republished after them
