@@ -74,9 +74,11 @@ TITLES = {
 #: rows about one item that may be listed together in one message
 BATCHABLE = set(TITLES)
 
-#: messages that always go out on their own, never listed with others (the weekly
-#: scorecard, whose chart and table are uploaded into its thread)
-ALONE = {"scorecard"}
+#: messages that always go out on their own, never listed with others: the weekly scorecard
+#: (its chart and table are uploaded into its thread) and posts in the channel that others
+#: reply to or click on (the weekly report, whose feedback goes in its thread; a training's
+#: invitation)
+ALONE = {"scorecard", "post"}
 
 #: reminders that wait for the recipient's working hours when quiet hours are on
 HELD_IN_QUIET_HOURS = {"warn"}

@@ -178,6 +178,7 @@ def post_report(c: Container, *, words: str, actor: str) -> reports.Posted:
             text=text,
             blocks=drawn,
             item_id=posted.report_item.id,
+            topic="post",  # a message of its own: the feedback replies in its thread
         )
     c.kick()
     return posted

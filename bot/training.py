@@ -184,6 +184,7 @@ def announce(c: Container, *, text: str, actor: str, request: str) -> training.A
                 text=note,
                 blocks=drawn,
                 item_id=done.item.id,
+                topic="post",  # a message of its own, with its buttons
             )
             for item, seat in done.seats:
                 c.notify(

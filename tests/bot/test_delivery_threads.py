@@ -156,3 +156,21 @@ def test_a_reply_a_dead_worker_posted_in_its_thread_is_found_there_and_not_poste
     assert [text for text, thread in posts(fake_slack) if thread] == ["about reply"]
     reply = row(c, "reply")
     assert (reply.status, reply.channel, reply.ts) == (outbox.SENT, parent.channel, answer["ts"])
+
+
+def test_a_post_others_reply_to_goes_out_as_a_message_of_its_own_beside_other_notices(
+    c: Container, fake_slack: FakeSlack
+) -> None:
+    now = c.clock.now()
+    with unit_of_work(c.engine) as session:
+        outbox.enqueue(session, key="report", target=CHANNEL, text="the report", now=now,
+                       topic="post")  # fmt: skip
+        outbox.enqueue(session, key="other", target=CHANNEL, text="an escalation", now=now)
+    owe(c, "reply", thread_key="report")
+    c.deliverer.deliver_due()
+    report = row(c, "report")
+    assert posts(fake_slack) == [
+        ("the report", None),
+        ("an escalation", None),
+        ("about reply", report.ts),
+    ]
