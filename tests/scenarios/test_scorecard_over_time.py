@@ -1,4 +1,4 @@
-"""The weekly scorecard through real processes on one PostgreSQL: `slabot run` and cron
+"""The weekly scorecard through real processes on one PostgreSQL: two `slabot run`s and cron
 `slabot sweep`s at once on a clock crossing Monday 09:00 (New York) post it exactly once;
 after downtime spanning three Mondays, only the latest week is posted."""
 
@@ -88,7 +88,7 @@ class Cron:
 
 
 @pytest.mark.postgres
-def test_run_and_cron_sweeps_post_the_scorecard_once_and_only_the_latest_week_after_downtime(
+def test_two_instances_and_cron_post_the_scorecard_once_and_only_the_latest_week_after_downtime(
     shared_postgres: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
     seed(shared_postgres)
@@ -102,6 +102,8 @@ def test_run_and_cron_sweeps_post_the_scorecard_once_and_only_the_latest_week_af
         SLABOT_DELIVER_SECONDS="1",
     )
     bot = launch(env, tmp_path)
+    # a second instance, sweeping on another rhythm, so that neither is always first
+    other = launch({**env, "SLABOT_SWEEP_SECONDS": "2"}, tmp_path, name="slabot-run-b")
     try:
         with Cron(env, tmp_path) as cron:
             fake_slack.wait_for(
@@ -109,8 +111,14 @@ def test_run_and_cron_sweeps_post_the_scorecard_once_and_only_the_latest_week_af
                 timeout=60,
                 predicate=lambda c: str(c.args.get("text", "")).startswith("Scorecard 2026-W48"),
             )
-            passes = int(health(bot)["passes"])
-            wait_until("more passes and sweeps", lambda: int(health(bot)["passes"]) >= passes + 3)
+            passes = int(health(bot)["passes"]), int(health(other)["passes"])
+            wait_until(
+                "more passes of both instances",
+                lambda: (
+                    int(health(bot)["passes"]) >= passes[0] + 3
+                    and int(health(other)["passes"]) >= passes[1] + 2
+                ),
+            )
             runs = len(cron.runs)
             wait_until("two more cron sweeps", lambda: len(cron.runs) >= runs + 2, timeout=90)
         assert set(cron.runs) == {0}
@@ -119,6 +127,7 @@ def test_run_and_cron_sweeps_post_the_scorecard_once_and_only_the_latest_week_af
         assert scorecards(fake_slack) == ["Scorecard 2026-W48"]
         assert [f["filename"] for f in fake_slack.uploads()] == ["scorecard-2026-W48.png"]
     finally:
+        stop(other)
         stop(bot)
     # down from Monday 30 November to Wednesday 23 December: Mondays 7, 14 and 21 missed
     set_clock_file(clock, datetime(2026, 12, 23, 10, 0, tzinfo=NEW_YORK))
