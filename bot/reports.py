@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from bot import kinds
-from bot.blocks import Block, section
+from bot.blocks import Block
 from bot.blocks import reports as blocks
 from slaengine import obligations, reports
 from slaengine.config import Agreement
@@ -50,10 +50,6 @@ def feedback_view(
     )
 
 
-def _gone(row: OutboxMessage, text: str) -> None:
-    row.text, row.blocks = text, json.dumps([section(text)])
-
-
 class ReportUI:
     """A week's report: reminders and `/sla mine` say when it is due and how to post it."""
 
@@ -71,7 +67,7 @@ class ReportUI:
         for row in rows:
             item = items.get(row.item_id or 0)
             if item is None:
-                _gone(row, "This report no longer exists.")
+                kinds.plain(row, "This report no longer exists.")
                 continue
             shown = report_view(item, posted.get(item.id or 0), now)
             if item.due_at is not None and shown.due_at is None:  # closed: show when it was due
@@ -130,7 +126,7 @@ class FeedbackUI:
             item = items.get(row.item_id or 0)
             shown = views.get(row.item_id or 0)
             if item is None or shown is None:
-                _gone(row, "This feedback window no longer exists.")
+                kinds.plain(row, "This feedback window no longer exists.")
                 continue
             if shown.due_at is None and item.due_at is not None:
                 shown = blocks.FeedbackView(**{**vars(shown), "due_at": item.due_at})

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from bot import kinds
-from bot.blocks import Block, escape, section
+from bot.blocks import Block, escape
 from bot.blocks import training as blocks
 from slaengine import obligations, training
 from slaengine.config import Agreement
@@ -64,8 +64,7 @@ def seat_view(
 
 def _fallback(row: OutboxMessage, item: Item | None) -> None:
     log.warning("outbox row %s: no drawing for topic %r", row.key, row.topic)
-    text = f"SLA update about {item.ref} {escape(item.title)}" if item else "SLA update"
-    row.text, row.blocks = text, json.dumps([section(text)])
+    kinds.plain(row, f"SLA update about {item.ref} {escape(item.title)}" if item else "SLA update")
 
 
 class SessionUI:
@@ -137,8 +136,7 @@ class AttendanceUI:
         for row in rows:
             seat = views.get(row.item_id or 0)
             if seat is None:
-                row.text = "This training attendance no longer exists."
-                row.blocks = json.dumps([section(row.text)])
+                kinds.plain(row, "This training attendance no longer exists.")
                 continue
             if row.topic == "warn":
                 text, drawn = blocks.reminder(seat, agreement.zone)

@@ -70,7 +70,7 @@ def drawer(agreement: Agreement) -> Draw:
             item = session.get(Item, row.item_id) if row.item_id is not None else None
             if item is None or item.id is None:
                 ref = ref_of(row.item_id) if row.item_id else row.key
-                _plain(row, f"{ref}: this item no longer exists")
+                plain(row, f"{ref}: this item no longer exists")
                 continue
             items[item.id] = item
             by_kind.setdefault(item.kind, []).append(row)
@@ -80,14 +80,15 @@ def drawer(agreement: Agreement) -> Draw:
                 for row in theirs:
                     log.warning("outbox row %s: no drawing for kind %r", row.key, kind)
                     item = items[row.item_id or 0]
-                    _plain(row, f"SLA update about {item.ref} {escape(item.title)}")
+                    plain(row, f"SLA update about {item.ref} {escape(item.title)}")
                 continue
             ui.draw(session, theirs, items, agreement, now)
 
     return draw
 
 
-def _plain(row: OutboxMessage, text: str) -> None:
+def plain(row: OutboxMessage, text: str) -> None:
+    """Draw `row` as one line of text (what a kind does when it has nothing better)."""
     row.text, row.blocks = text, json.dumps([section(text)])
 
 
