@@ -3,17 +3,24 @@ lead handed over through the engine, and owed rows by key."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+import uvicorn
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.app import build_app
 from bot.container import Container, build, make_client
 from bot.delivery import Pacer
 from bot.directory import StaticDirectory
 from bot.settings import Settings
+from bot.web import build_web
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement
 from slaengine.handoffs import hand_off, parse_handoff
@@ -21,6 +28,7 @@ from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Lead, OutboxMessage
 from tests.conftest import NEW_YORK
 from tests.fakeslack import FakeSlack
+from tests.scenarios.conftest import free_port
 
 
 def container(
@@ -77,3 +85,23 @@ def row(c: Container, key: str) -> OutboxMessage:
 
 def posts_to(fake: FakeSlack, target: str) -> list[dict[str, Any]]:
     return fake.messages_to(target)
+
+
+@contextmanager
+def serve(c: Container) -> Iterator[str]:
+    """The app's HTTP side (`bot.web`) on a free port, in a thread of this process; yields
+    its base URL."""
+    web = build_web(c, build_app(c, verify_token=False))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

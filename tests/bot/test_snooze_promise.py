@@ -4,31 +4,26 @@ the test's own."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-import uvicorn
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.app import build_app
 from bot.container import Container, build, make_client
 from bot.delivery import Pacer
 from bot.directory import StaticDirectory
 from bot.settings import Settings
 from bot.sweep import sweep
-from bot.web import build_web
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement
 from slaengine.handoffs import hand_off, parse_handoff
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Lead, OutboxMessage
+from tests.bot.support import serve
 from tests.conftest import NEW_YORK
 from tests.fakeslack import FakeSlack
-from tests.scenarios.conftest import free_port
 from tests.slack_requests import block_action
 
 SIGNING_SECRET = "in-process-signing-secret"
@@ -64,18 +59,8 @@ def c(
 @pytest.fixture
 def served(c: Container) -> Iterator[str]:
     """The app's HTTP side (`bot.web`) on a free port, in a thread of this process."""
-    web = build_web(c, build_app(c, verify_token=False))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(c) as url:
+        yield url
 
 
 def ny(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:

@@ -3,31 +3,25 @@ against the fake Slack, which checks every published view as Slack would."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy.engine import Engine
 
 from bot import content
-from bot.app import build_app
 from bot.container import Container, build, make_client
 from bot.delivery import Pacer
 from bot.directory import StaticDirectory
 from bot.settings import Settings
-from bot.web import build_web
 from slaengine import obligations
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement, parse_agreement, reference_agreement_path
 from slaengine.persistence.db import unit_of_work
-from tests.bot.support import handoff
+from tests.bot.support import handoff, serve
 from tests.fakeslack import FakeSlack
 from tests.plan.support import stored_lead
-from tests.scenarios.conftest import free_port
 from tests.slack_requests import block_action, event, slash_command, view_submission
 
 SIGNING_SECRET = "in-process-signing-secret"
@@ -62,18 +56,8 @@ def c(
 
 @pytest.fixture
 def served(c: Container) -> Iterator[str]:
-    web = build_web(c, build_app(c, verify_token=False))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(c) as url:
+        yield url
 
 
 def open_home(served: str, fake: FakeSlack, user: str, n: int = 1) -> dict[str, Any]:

@@ -6,31 +6,26 @@ lists both kinds, and the reminders are drawn by their kinds."""
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.app import build_app
 from bot.blocks.reports import FEEDBACK_MODAL, GIVE_FEEDBACK
 from bot.container import Container, build, make_client
 from bot.delivery import Pacer
 from bot.directory import StaticDirectory
 from bot.settings import Settings
 from bot.sweep import sweep
-from bot.web import build_web
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement
 from slaengine.persistence.tables import Item, Report
+from tests.bot.support import serve
 from tests.conftest import NEW_YORK
 from tests.fakeslack import DEFAULT_CHANNEL_ID, FakeSlack
-from tests.scenarios.conftest import free_port
 from tests.slack_requests import block_action, slash_command, view_submission
 
 SECRET = "reports-signing-secret"
@@ -69,18 +64,8 @@ def c(
 
 @pytest.fixture
 def served(c: Container) -> Iterator[str]:
-    web = build_web(c, build_app(c, verify_token=False))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(c) as url:
+        yield url
 
 
 def sla(served: str, fake: FakeSlack, text: str, user: str, name: str) -> str:

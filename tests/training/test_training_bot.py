@@ -4,28 +4,23 @@ and the start prompt, `/sla mine`, `/sla attend` and the recording."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy.engine import Engine
 
-from bot.app import build_app
 from bot.container import Container, build, make_client
 from bot.delivery import Pacer
 from bot.directory import StaticDirectory
 from bot.settings import Settings
 from bot.status import status_rows
 from bot.sweep import sweep
-from bot.web import build_web
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement, parse_agreement, reference_agreement_path
+from tests.bot.support import serve
 from tests.fakeslack import FakeSlack
-from tests.scenarios.conftest import free_port
 from tests.slack_requests import block_action, slash_command
 
 SIGNING_SECRET = "in-process-signing-secret"
@@ -67,18 +62,8 @@ def c(database_url: str, fake_slack: FakeSlack, engine: Engine) -> Iterator[Cont
 
 @pytest.fixture
 def served(c: Container) -> Iterator[str]:
-    web = build_web(c, build_app(c, verify_token=False))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(c) as url:
+        yield url
 
 
 class Talk:
