@@ -309,8 +309,8 @@ class Deliverer:
             self._failed_call(session, rows, exc, report)
             session.commit()
             return
-        except OSError as exc:
-            self._defer(session, rows, f"network: {exc}", None, report)
+        except OSError as exc:  # the post may have reached Slack: it stays in flight
+            self._defer(session, rows, f"network: {exc}", None, report, in_flight=True)
             session.commit()
             return
         now = self.clock.now()
@@ -345,8 +345,12 @@ class Deliverer:
         error: str,
         retry_after: Any,
         report: DeliveryReport,
+        in_flight: bool = False,
     ) -> None:
+        """Try `rows` again later, waiting longer each time; `in_flight`: they may have been
+        posted (see `outbox.in_flight`)."""
         now = self.clock.now()
+        later = outbox.in_flight if in_flight else outbox.retry_later
         for row in rows:
             if row.attempts + 1 >= MAX_ATTEMPTS:
                 outbox.failed(session, row, error=f"gave up after {MAX_ATTEMPTS}: {error}", now=now)
@@ -355,7 +359,7 @@ class Deliverer:
             seconds = _seconds(retry_after)
             if seconds is None:
                 seconds = min(300, 2 ** (row.attempts + 1))
-            outbox.retry_later(session, row, error=error, at=now + timedelta(seconds=seconds))
+            later(session, row, error=error, at=now + timedelta(seconds=seconds))
             report.deferred += 1
 
     # -- updating an earlier message --------------------------------------------------------
@@ -405,6 +409,9 @@ class Deliverer:
                 target,
                 exc.response.get("error"),
             )
+            return 0
+        except OSError as exc:
+            log.warning("cannot check %s for earlier deliveries (%s); sending again", target, exc)
             return 0
         if not found:
             return 0

@@ -315,6 +315,16 @@ def retry_later(session: Session, row: OutboxMessage, *, error: str, at: datetim
     session.add(row)
 
 
+def in_flight(session: Session, row: OutboxMessage, *, error: str, at: datetime) -> None:
+    """A post whose outcome is unknown (the connection failed after it may have reached
+    Slack): tried again no sooner than `at`, and, as it stays `sending` under its message
+    id (`batch`), whoever takes it next first looks for that message in Slack."""
+    row.status, row.error, row.not_before = SENDING, error[:500], at
+    row.claimed_by, row.claimed_until = None, None
+    row.attempts += 1
+    session.add(row)
+
+
 def failed(session: Session, row: OutboxMessage, *, error: str, now: datetime) -> None:
     row.status, row.error = FAILED, error[:500]
     row.claimed_until = None

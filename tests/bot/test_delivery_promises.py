@@ -128,7 +128,7 @@ def test_a_network_error_is_retried_later_and_later_until_slack_answers_again(
         report = cut_off.deliver_due()
         assert (report.deferred, report.sent, report.failed) == (1, 0, 0)
         failed = row(c, "net-1")
-        assert failed.status == "pending"
+        assert failed.status == "sending"  # in flight: it may have reached Slack
         assert failed.error is not None and failed.error.startswith("network: ")
         assert failed.not_before is not None
         waits.append((failed.not_before - clock.now()).total_seconds())
@@ -138,6 +138,27 @@ def test_a_network_error_is_retried_later_and_later_until_slack_answers_again(
     assert waits == [2, 4, 8]
     assert c.deliverer.deliver_due().sent == 1  # Slack is reachable again
     assert len(posts_to(fake_slack, "U0ALICE")) == 1
+
+
+def test_a_post_whose_answer_was_lost_is_found_in_slack_and_not_posted_again(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    owe(c, "lost-1")
+    fake_slack.stall_after("chat.postMessage", 2.0)  # posted, but answered too late
+    impatient = WebClient(
+        token="xoxb-test", base_url=fake_slack.url, timeout=0.5, retry_handlers=[]
+    )
+    cut_short = Deliverer(c.engine, impatient, clock, pacer=Pacer(interval=0))
+    report = cut_short.deliver_due()
+    assert (report.deferred, report.sent) == (1, 0)
+    lost = row(c, "lost-1")
+    assert lost.status == "sending" and lost.not_before is not None
+    assert len(posts_to(fake_slack, "U0ALICE")) == 1  # Slack has it
+    clock.set(lost.not_before)
+    report = c.deliverer.deliver_due()
+    assert (report.recovered, report.sent) == (1, 0)
+    assert len(posts_to(fake_slack, "U0ALICE")) == 1  # not posted again
+    assert row(c, "lost-1").status == "sent"
 
 
 # -- giving up -------------------------------------------------------------------------------
