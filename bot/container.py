@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -62,16 +63,22 @@ KNOWN_KINDS: tuple[type, ...] = (
 )
 
 
-def make_client(settings: Settings) -> WebClient:
-    client = WebClient(token=settings.bot_token or None, base_url=settings.api_url, timeout=15)
-    client.retry_handlers.extend(
-        [
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-            ConnectionErrorRetryHandler(max_retry_count=2),
-        ]
+def make_client(settings: Settings, *, retry_lost_connections: bool = True) -> WebClient:
+    """The Slack Web API client. Delivery's own (`retry_lost_connections=False`) does not
+    repeat a call whose connection failed: a post may have reached Slack, and delivery looks
+    for it there before posting again (`bot.delivery`)."""
+    handlers: list[RetryHandler] = [
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+    if retry_lost_connections:
+        handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
+    return WebClient(
+        token=settings.bot_token or None,
+        base_url=settings.api_url,
+        timeout=15,
+        retry_handlers=handlers,  # in place of the defaults, which retry lost connections
     )
-    return client
 
 
 @dataclass
@@ -165,6 +172,7 @@ def build(
     agreement = agreement or load_agreement(settings.sla_config)
     engine = engine or make_engine(settings.database_url)
     clock = clock or (FileClock(settings.clock_file) if settings.clock_file else SystemClock())
+    posting = client or make_client(settings, retry_lost_connections=False)
     client = client or make_client(settings)
     directory = directory or SlackDirectory(client, engine, clock)
     people = People(client, engine, agreement)
@@ -177,7 +185,7 @@ def build(
         directory=directory,
         deliverer=Deliverer(
             engine,
-            client,
+            posting,
             clock,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
             draw=drawer(agreement),

@@ -15,10 +15,13 @@ from typing import Any
 
 import pytest
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from sqlalchemy.engine import Engine
 
-from bot.container import Container
+from bot.container import Container, build
 from bot.delivery import MAX_ATTEMPTS, Deliverer, Pacer
+from bot.directory import StaticDirectory
+from bot.settings import Settings
 from bot.sweep import sweep
 from slaengine import leadwork
 from slaengine.clock import FixedClock
@@ -661,3 +664,16 @@ def test_a_message_is_split_exactly_at_its_limit_of_3500_characters_of_text(
     sizes = message_sizes(fake_slack)
     assert [items for items, _ in sizes] == split
     assert all(chars <= 3500 for _, chars in sizes)
+
+
+def test_delivery_repeats_no_call_whose_connection_failed_while_the_rest_of_the_app_does(
+    leads_agreement: Agreement,
+) -> None:
+    settings = Settings(bot_token="xoxb-test", database_url="sqlite://")
+    c = build(settings, agreement=leads_agreement, directory=StaticDirectory())
+    try:
+        kinds = [type(h) for h in c.deliverer.client.retry_handlers]
+        assert ConnectionErrorRetryHandler not in kinds  # a lost post is looked for instead
+        assert ConnectionErrorRetryHandler in [type(h) for h in c.client.retry_handlers]
+    finally:
+        c.close()
