@@ -39,10 +39,12 @@ def container(
     fake: FakeSlack,
     *,
     client: WebClient | None = None,
+    signing_secret: str = "",
 ) -> Container:
-    """The app's container on the test database, clock and fake Slack, posting unpaced."""
+    """The app's container on the test database, clock and fake Slack, posting unpaced;
+    with `signing_secret`, its Bolt app checks Slack's signatures with it."""
     c = build(
-        Settings(database_url=database_url, webhook_secret="s"),
+        Settings(database_url=database_url, webhook_secret="s", signing_secret=signing_secret),
         agreement=agreement,
         clock=clock,
         client=client or make_client(Settings(bot_token="xoxb-test", api_url=fake.url)),

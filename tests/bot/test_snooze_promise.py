@@ -11,16 +11,14 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.container import Container, build, make_client
-from bot.delivery import Pacer
-from bot.directory import StaticDirectory
-from bot.settings import Settings
+from bot.container import Container
 from bot.sweep import sweep
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement
 from slaengine.handoffs import hand_off, parse_handoff
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Lead, OutboxMessage
+from tests.bot.support import container as support_container
 from tests.bot.support import serve
 from tests.conftest import NEW_YORK
 from tests.fakeslack import FakeSlack
@@ -37,21 +35,14 @@ def c(
     fake_slack: FakeSlack,
     engine: Engine,
 ) -> Iterator[Container]:
-    settings = Settings(
-        bot_token="xoxb-test",
+    container = support_container(
+        database_url,
+        engine,
+        leads_agreement,
+        clock,
+        fake_slack,
         signing_secret=SIGNING_SECRET,
-        api_url=fake_slack.url,
-        database_url=database_url,
     )
-    container = build(
-        settings,
-        agreement=leads_agreement,
-        clock=clock,
-        client=make_client(settings),
-        directory=StaticDirectory(),
-        engine=engine,
-    )
-    container.deliverer.pacer = Pacer(interval=0)
     yield container
     container._pool.shutdown(wait=True)
 

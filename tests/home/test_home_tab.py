@@ -11,14 +11,12 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot import content
-from bot.container import Container, build, make_client
-from bot.delivery import Pacer
-from bot.directory import StaticDirectory
-from bot.settings import Settings
+from bot.container import Container
 from slaengine import obligations
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement, parse_agreement, reference_agreement_path
 from slaengine.persistence.db import unit_of_work
+from tests.bot.support import container as support_container
 from tests.bot.support import handoff, serve
 from tests.fakeslack import FakeSlack
 from tests.plan.support import stored_lead
@@ -35,21 +33,14 @@ def c(
     fake_slack: FakeSlack,
     engine: Engine,
 ) -> Iterator[Container]:
-    settings = Settings(
-        bot_token="xoxb-test",
+    container = support_container(
+        database_url,
+        engine,
+        agreement,
+        clock,
+        fake_slack,
         signing_secret=SIGNING_SECRET,
-        api_url=fake_slack.url,
-        database_url=database_url,
     )
-    container = build(
-        settings,
-        agreement=agreement,
-        clock=clock,
-        client=make_client(settings),
-        directory=StaticDirectory(),
-        engine=engine,
-    )
-    container.deliverer.pacer = Pacer(interval=0)
     yield container
     container._pool.shutdown(wait=True)
 

@@ -11,14 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.container import Container, build, make_client
-from bot.delivery import Pacer
-from bot.directory import StaticDirectory
-from bot.settings import Settings
+from bot.container import Container
 from bot.status import status_rows
 from bot.sweep import sweep
 from slaengine.clock import FixedClock
 from slaengine.config import Agreement, parse_agreement, reference_agreement_path
+from tests.bot.support import container as support_container
 from tests.bot.support import serve
 from tests.fakeslack import FakeSlack
 from tests.slack_requests import block_action, slash_command
@@ -40,21 +38,14 @@ def c(database_url: str, fake_slack: FakeSlack, engine: Engine) -> Iterator[Cont
     agreement: Agreement = parse_agreement(
         text.replace('["U0ALICE", "U0BOB"]', '["U0ALICE", "U0BOB", "U0FRED"]')
     )
-    settings = Settings(
-        bot_token="xoxb-test",
+    container = support_container(
+        database_url,
+        engine,
+        agreement,
+        FixedClock(NOW),
+        fake_slack,
         signing_secret=SIGNING_SECRET,
-        api_url=fake_slack.url,
-        database_url=database_url,
     )
-    container = build(
-        settings,
-        agreement=agreement,
-        clock=FixedClock(NOW),
-        client=make_client(settings),
-        directory=StaticDirectory(),
-        engine=engine,
-    )
-    container.deliverer.pacer = Pacer(interval=0)
     container.background_delivery = False  # delivered before the command answers
     yield container
     container._pool.shutdown(wait=True)
