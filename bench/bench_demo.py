@@ -8,9 +8,10 @@ The target: `slabot demo` finishes in under 2 seconds of wall time (median of th
 What is timed (wall clock, `time.perf_counter`, around a fresh process each run; CPU is the
 child's user + system time from `getrusage(RUSAGE_CHILDREN)`):
 
-* start-up floor (baseline): `python -c "import bot.demo"`, the interpreter and the imports
+* start-up floor (baseline): `python -c "import bot.demo.week"`, the interpreter and the imports
   every run of the demo pays before it does anything;
-* `slabot demo`: the installed console script (or `python -m bot.cli demo` where there is
+* `slabot demo`: the installed console script (or
+  `python -m bot.entrypoints.cli demo` where there is
   none), its output checked to be the same on every run;
 * informative, `--no-paced` skips it: the demo with delivery paced at Slack's one post a
   second per channel, as it ran before its deliverer turned pacing off (one run; the
@@ -43,10 +44,10 @@ ROOT = Path(__file__).resolve().parents[1]
 #: the demo as it ran before: the deliverer built with the default pacer (1 s per channel)
 PACED = (
     "import sys\n"
-    "import bot.demo\n"
-    "from bot.delivery import Pacer\n"
-    "bot.demo.Pacer = lambda interval=1.0: Pacer()\n"
-    "bot.demo.run_demo(sys.stdout)\n"
+    "import bot.demo.week\n"
+    "from bot.delivery.deliverer import Pacer\n"
+    "bot.demo.week.Pacer = lambda interval=1.0: Pacer()\n"
+    "bot.demo.week.run_demo(sys.stdout)\n"
 )
 
 
@@ -93,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     script = Path(sys.executable).parent / "slabot"
-    demo = [str(script), "demo"] if script.is_file() else [sys.executable, "-m", "bot.cli", "demo"]
+    module = [sys.executable, "-m", "bot.entrypoints.cli", "demo"]
+    demo = [str(script), "demo"] if script.is_file() else module
     print("bench_demo: `slabot demo` wall time")
     python = platform.python_version()
     print(f"machine:  {os.cpu_count()} CPUs, {platform.platform()}, Python {python}")
@@ -101,12 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load:     {load()} at start")
     print(f"command:  {' '.join(demo)}, {args.runs} runs\n")
 
-    floor = Series("start-up floor: python -c 'import bot.demo'")
+    floor = Series("start-up floor: python -c 'import bot.demo.week'")
     measured = Series("slabot demo")
     paced = Series("informative: paced at 1 post/s/channel")
     for n in range(args.runs):
         print(f"   round {n + 1}/{args.runs}", flush=True)
-        timed(floor, [sys.executable, "-c", "import bot.demo"], ROOT)
+        timed(floor, [sys.executable, "-c", "import bot.demo.week"], ROOT)
         timed(measured, demo, ROOT)
     if not args.no_paced:
         print("   the paced run", flush=True)

@@ -9,14 +9,16 @@ delivers what the import owes.
 What is timed (wall clock):
 
 * baseline: reading and validating the CSV alone, in this process (`csv.DictReader` and
-  `slaengine.handoffs.parse_handoff` for each row): the least any import must do.
-* the command's fixed cost: `python -m bot.cli import leads` of a file with the header only,
+  `slaengine.kinds.lead.intake.parse_handoff` for each row): the least any import must do.
+* the command's fixed cost: `python -m bot.entrypoints.cli import leads`
+  of a file with the header only,
   as a process (interpreter start-up, imports, the migrations check, wiring).
-* **the import command**: `python -m bot.cli import leads FILE` as a process, from start to
+* **the import command**: `python -m bot.entrypoints.cli import leads FILE`
+  as a process, from start to
   exit, on a freshly migrated database each round, with Slack faked in this process
-  (`tests.fakeslack.FakeSlack`, which knows the reps).
-* the import in this process (`bot.importer.import_leads`), without the start-up.
-* after the last round: `python -m bot.cli sweep` as a process, which delivers what the
+  (`tests.support.fakeslack.FakeSlack`, which knows the reps).
+* the import in this process (`bot.kinds.lead.importer.import_leads`), without the start-up.
+* after the last round: `python -m bot.entrypoints.cli sweep` as a process, which delivers what the
   import owes (informative: bound by Slack's pace of one message a second per channel).
 
 It checks what was posted: nothing by the import itself; by the sweep, every lead named once,
@@ -51,9 +53,9 @@ from sqlalchemy.engine import make_url
 
 from bench.bench_sweep import revision
 from migrations.runner import upgrade
-from slaengine.config import reference_agreement_path
-from slaengine.handoffs import parse_handoff
-from tests.fakeslack import FakeSlack
+from slaengine.agreement.config import reference_agreement_path
+from slaengine.kinds.lead.intake import parse_handoff
+from tests.support.fakeslack import FakeSlack
 
 TARGET_SECONDS = 10.0  # "1,000 rows for 10 reps import in seconds"
 MAX_BLOCKS = 50
@@ -164,7 +166,7 @@ def timed(fn: Callable[..., Any], *args: Any) -> tuple[float, Any]:
 
 @dataclass
 class Command:
-    """`python -m bot.cli ...` as a process, against one database and the fake Slack."""
+    """`python -m bot.entrypoints.cli ...` as a process, against one database and the fake Slack."""
 
     slack_url: str
     workdir: Path
@@ -181,7 +183,7 @@ class Command:
         if self.source is not None:
             env["PYTHONPATH"] = str(self.source)
         done = subprocess.run(
-            [sys.executable, "-m", "bot.cli", *argv],
+            [sys.executable, "-m", "bot.entrypoints.cli", *argv],
             env=env,
             cwd=self.workdir,
             capture_output=True,
@@ -198,7 +200,7 @@ def in_process(url: str, path: Path, slack_url: str) -> int:
     """The import without the process around it: `import_leads` on a container as the
     command builds it."""
     from bot.container import build
-    from bot.importer import import_leads
+    from bot.kinds.lead.importer import import_leads
     from bot.settings import Settings
 
     c = build(Settings(database_url=url, sla_config=str(reference_agreement_path()),

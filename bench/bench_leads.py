@@ -16,14 +16,15 @@ What is timed is server-side work in this process, not Slack's network:
   ack, which is what Slack waits for; the listener then finishes on Bolt's thread pool.
 * The handler's parts without Bolt: the query alone (`slaengine.persistence.items.
   open_summary`: the owner's counts and 20 most urgent items), `leadwork.mine_page` (that,
-  the shown items' leads, and the views), `bot.blocks.leads.mine`, and `respond()` (an HTTP
+  the shown items' leads, and the views), `bot.kinds.lead.blocks.mine`, and `respond()` (an HTTP
   POST to the in-process FakeSlack).
 
 The data: leads bulk-inserted as the product stores them, each an `items` row and a `leads`
 row under the same id, an open one with its timer in `item_timers`.
-* Webhook intake: `bot.webhook.handle(container, body, signature)` for distinct signed bodies
+* Webhook intake: `bot.kinds.lead.webhook.handle(container, body, signature)`
+  for distinct signed bodies
   (the whole webhook path minus HTTP), against a bare verify-HMAC-and-parse-JSON function;
-  optionally the same over HTTP through `bot.web.build_web` with Starlette's TestClient.
+  optionally the same over HTTP through `bot.entrypoints.web.build_web` with Starlette's TestClient.
 
 It is a measurement, not a test: it prints PASS/FAIL per target and always exits 0.
 """
@@ -65,18 +66,21 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine, make_url
 
 from bench.bench_sweep import bulk_insert
-from bot import actions, commands, events, kinds, views, webhook
 from bot.app import build_app
-from bot.blocks.mine import MAX_LISTED
 from bot.container import Container, build
 from bot.directory import StaticDirectory
+from bot.items import ui as kinds
+from bot.items.mine import MAX_LISTED
+from bot.kinds.lead import webhook
+from bot.listeners import actions, commands, events, views
 from bot.settings import Settings
 from migrations.runner import upgrade
-from slaengine import leadwork
+from slaengine.agreement.config import Agreement, load_agreement, reference_agreement_path
 from slaengine.clock import FixedClock
-from slaengine.config import Agreement, load_agreement, reference_agreement_path
-from slaengine.handoffs import lead_title
-from slaengine.kinds.lead import (
+from slaengine.engine.services import ItemClock, ItemsPage, due_steps
+from slaengine.kinds.lead import work as leadwork
+from slaengine.kinds.lead.intake import lead_title
+from slaengine.kinds.lead.rules import (
     LEADS,
     Fit,
     Interest,
@@ -86,12 +90,11 @@ from slaengine.kinds.lead import (
     Stage,
     plan_windows,
 )
-from slaengine.obligations import ItemClock, ItemsPage, due_steps
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import make_engine, unit_of_work
 from slaengine.persistence.tables import Item, ItemTimer, Lead, OutboxMessage, UTCDateTime
-from tests.fakeslack import FakeSlack
-from tests.slack_requests import sign, webhook_signature
+from tests.support.fakeslack import FakeSlack
+from tests.support.slack_requests import sign, webhook_signature
 
 SIGNING_SECRET = "bench-signing-secret"
 WEBHOOK_SECRET = "bench-webhook-secret"
@@ -423,7 +426,7 @@ def seed(
 
 
 def query_plan(engine: Engine, owner: str) -> list[str]:
-    """How the database answers `/sla mine`: EXPLAIN of every SELECT `bot.kinds.mine` sends
+    """How the database answers `/sla mine`: EXPLAIN of every SELECT `bot.items.ui.mine` sends
     (the counts and the most urgent items from `item_repo.open_summary`, then those items'
     leads), each as `n: plan`."""
     sent: list[tuple[str, Any]] = []
@@ -490,7 +493,7 @@ def bare_app(container: Container, *, process_before_response: bool = True) -> A
 
 
 class SlashCommands:
-    """Signed `/sla` form bodies as Slack sends them (see tests/slack_requests.py)."""
+    """Signed `/sla` form bodies as Slack sends them (see tests/support/slack_requests.py)."""
 
     def __init__(self, response_url: str) -> None:
         self.response_url = response_url
@@ -574,7 +577,7 @@ class MineResults:
 
 def check_same(full: list[leadwork.LeadView], page: ItemsPage) -> None:
     """The page must show what the rules say: counts, and the 20 most urgent in order."""
-    from slaengine.states import State
+    from slaengine.engine.states import State
 
     expected = (
         len(full),
@@ -803,7 +806,7 @@ def measure_webhook(
         except ImportError:  # httpx missing: skip the optional HTTP measurement
             TestClient = None  # type: ignore[assignment,misc]
         if TestClient is not None:
-            from bot.web import build_web
+            from bot.entrypoints.web import build_web
 
             http = Timings("http")
             bodies = webhook_bodies(http_count, "http", rng)
@@ -911,7 +914,7 @@ def webhook_report(hook: WebhookResults, count: int) -> list[str]:
         + f" {len(hook.bare.seconds) / hook.bare.total:9,.0f}"
     )
     lines.append(
-        row(hook.handle, "bot.webhook.handle (whole path minus HTTP)")
+        row(hook.handle, "bot.kinds.lead.webhook.handle (whole path minus HTTP)")
         + f" {len(hook.handle.seconds) / hook.handle.total:9,.0f}"
     )
     if hook.http is not None:
@@ -1100,8 +1103,8 @@ def main(argv: list[str] | None = None) -> int:
     say(row(mine.mine, "/sla mine through Bolt (whole handling)"))
     say("  the handler's parts, without Bolt:")
     say(row(mine.query, "  query only (open_summary: SQL counts + 20 most urgent rows)"))
-    say(row(mine.views, "  bot.kinds.mine (query + blocks)"))
-    say(row(mine.blocks, "  bot.blocks.leads.mine"))
+    say(row(mine.views, "  bot.items.ui.mine (query + blocks)"))
+    say(row(mine.blocks, "  bot.kinds.lead.blocks.mine"))
     say(row(mine.respond, "  respond() POST to the fake response URL"))
     say(row(mine.handler, "  sum: db + blocks + respond"))
     if mine.what_if is not None:

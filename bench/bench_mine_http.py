@@ -27,10 +27,10 @@ import httpx
 
 from bench.bench_leads import NOW, SIGNING_SECRET, SlashCommands, database, load, rep_ids, seed
 from bot.clock import set_clock_file
-from slaengine.config import load_agreement, reference_agreement_path
+from slaengine.agreement.config import load_agreement, reference_agreement_path
 from slaengine.persistence.db import make_engine
-from tests.fakeslack import FakeSlack
 from tests.scenarios.conftest import free_port
+from tests.support.fakeslack import FakeSlack
 
 
 def start(command: list[str], env: dict[str, str], port: int, cwd: str) -> subprocess.Popen[bytes]:
@@ -126,7 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         env.pop("SLACK_APP_TOKEN", None)
         bot_port, bare_port = free_port(), free_port()
         bot = start(
-            [sys.executable, "-m", "bot.cli", "run"], {**env, "PORT": str(bot_port)}, bot_port, tmp
+            [sys.executable, "-m", "bot.entrypoints.cli", "run"],
+            {**env, "PORT": str(bot_port)},
+            bot_port,
+            tmp,
         )
         bare = start(
             [

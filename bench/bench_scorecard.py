@@ -20,7 +20,7 @@ its feedback; 2 trainings a month and an attendance item per rep for each.
 What is timed (wall clock, `time.perf_counter`, this process, the engine already open; the
 median of ROUNDS, the two taken in turns so that both see the same load):
 
-* scorecard: `slaengine.persistence.scorecard.scorecard(session, agreement, 2026-W48, now)`:
+* scorecard: `slaengine.scorecard.store.scorecard(session, agreement, 2026-W48, now)`:
   every read of the scorecard and every figure (8 weeks of trend, the people, the medians
   in business minutes).
 * plain aggregates: the counts the scorecard needs as GROUP BY queries, no row leaving the
@@ -55,11 +55,11 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from migrations.runner import upgrade
-from slaengine.config import load_agreement, reference_agreement_path
-from slaengine.persistence import scorecard as repo
+from slaengine.agreement.config import load_agreement, reference_agreement_path
 from slaengine.persistence.db import make_engine
 from slaengine.persistence.tables import ContentPiece, Cycle, Item, Lead, PieceUse
-from slaengine.scorecard import TREND_WEEKS, bounds, parse_week
+from slaengine.scorecard import store as repo
+from slaengine.scorecard.compute import TREND_WEEKS, bounds, parse_week
 
 NY = load_agreement(reference_agreement_path()).zone
 START = datetime(2025, 12, 1, tzinfo=NY)

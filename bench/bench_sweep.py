@@ -16,7 +16,7 @@ and its timer in `item_timers`, bulk-inserted as the product would have left the
 `--kinds [SHARE]` (0.5 if no share is given), SHARE of the open items are of other kinds
 (`deliverable`, `content_request`, `campaigns`: natural keys of their own, owned by
 marketing people, with warning and due instants and a timer ahead), interleaved with the
-leads. Those kinds are not registered in `slaengine.obligations.KINDS` yet, so none of them
+leads. Those kinds are not registered in `slaengine.engine.services.KINDS` yet, so none of them
 is due at the benchmark's clock (the sweep could not advance one): only leads come due,
 and the pass's query runs over timers and items of every kind.
 
@@ -30,7 +30,7 @@ What is timed (wall clock, `time.perf_counter`, this process, connection already
   Also: the same count in SQL (no objects), and the two other queries the sweep runs on
   every pass: `items.owners_with_open` (for the digest) and `leads.away_with_open_leads`
   (absences).
-* sweep, enqueue only: `bot.sweep.sweep(c, deliver=False)`: the due query, one warning per
+* sweep, enqueue only: `bot.jobs.sweep.sweep(c, deliver=False)`: the due query, one warning per
   due item written to the outbox (what is owed; the message is drawn at delivery),
   timers moved, then the absence and digest steps (at 14:00 neither has anything to do).
   It looks up no time zones: quiet hours are applied at delivery.
@@ -86,21 +86,29 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import col, select
 
 from bot.container import Container, build, make_client
-from bot.delivery import Pacer
+from bot.delivery.deliverer import Pacer
 from bot.directory import StaticDirectory
+from bot.jobs.sweep import BATCH, SweepReport, sweep
 from bot.people import People
 from bot.settings import Settings
-from bot.sweep import BATCH, SweepReport, sweep
 from migrations.runner import upgrade
-from slaengine import obligations
+from slaengine.agreement.config import Agreement, load_agreement, reference_agreement_path
 from slaengine.clock import FixedClock
-from slaengine.config import Agreement, load_agreement, reference_agreement_path
-from slaengine.handoffs import lead_title
-from slaengine.kinds import warning_instant
-from slaengine.kinds.lead import Fit, Interest, LeadWindows, MarketingStatus, Stage, plan_windows
-from slaengine.obligations import ItemClock, due_steps
+from slaengine.engine import services as obligations
+from slaengine.engine.services import ItemClock, due_steps
+from slaengine.engine.windows import warning_instant
+from slaengine.kinds.lead import store as lead_repo
+from slaengine.kinds.lead.intake import lead_title
+from slaengine.kinds.lead.rules import (
+    Fit,
+    Interest,
+    LeadWindows,
+    MarketingStatus,
+    Stage,
+    plan_windows,
+)
+from slaengine.kinds.request.rules import CLOCK as REQUEST_CLOCK
 from slaengine.persistence import items as item_repo
-from slaengine.persistence import leads as lead_repo
 from slaengine.persistence.db import make_engine, prepare, unit_of_work
 from slaengine.persistence.tables import (
     ContentRequest,
@@ -111,8 +119,7 @@ from slaengine.persistence.tables import (
     SlackUser,
     UTCDateTime,
 )
-from slaengine.requests import CLOCK as REQUEST_CLOCK
-from tests.fakeslack import FakeSlack
+from tests.support.fakeslack import FakeSlack
 
 BOT_TOKEN = "xoxb-bench"
 NEW_YORK = ZoneInfo("America/New_York")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot import actions, commands, events, views
 from bot.container import Container
+from bot.listeners import actions, commands, events, views
 
 
 def build_app(container: Container, *, verify_token: bool = True) -> App:

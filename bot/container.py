@@ -20,25 +20,25 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import FileClock, SystemClock
-from bot.content import CampaignUI, DeliverableUI, RequestUI
-from bot.delivery import Deliverer, Pacer
+from bot.delivery.deliverer import Deliverer, Pacer
 from bot.directory import SlackDirectory
-from bot.kinds import drawer
-from bot.owed import LeadUI
+from bot.items.ui import drawer
+from bot.kinds.content.ui import CampaignUI, DeliverableUI, RequestUI
+from bot.kinds.lead.drawing import LeadUI
+from bot.kinds.report.ui import FeedbackUI, ReportUI
+from bot.kinds.training.ui import AttendanceUI, SessionUI
 from bot.people import People
-from bot.reports import FeedbackUI, ReportUI
 from bot.settings import Settings
-from bot.training import AttendanceUI, SessionUI
+from slaengine.agreement.config import Agreement, load_agreement
 from slaengine.clock import Clock
-from slaengine.config import Agreement, load_agreement
-from slaengine.content import CampaignObligations, DeliverableObligations
-from slaengine.handoffs import Directory
-from slaengine.leadwork import LeadObligations
+from slaengine.kinds.content.rules import CampaignObligations, DeliverableObligations
+from slaengine.kinds.lead.intake import Directory
+from slaengine.kinds.lead.work import LeadObligations
+from slaengine.kinds.report.rules import FeedbackObligations, ReportObligations
+from slaengine.kinds.request.rules import RequestObligations
+from slaengine.kinds.training.rules import AttendanceObligations, SessionObligations
 from slaengine.persistence import outbox
 from slaengine.persistence.db import make_engine
-from slaengine.reports import FeedbackObligations, ReportObligations
-from slaengine.requests import RequestObligations
-from slaengine.training import AttendanceObligations, SessionObligations
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ KNOWN_KINDS: tuple[type, ...] = (
 def make_client(settings: Settings, *, retry_lost_connections: bool = True) -> WebClient:
     """The Slack Web API client. Delivery's own (`retry_lost_connections=False`) does not
     repeat a call whose connection failed: a post may have reached Slack, and delivery looks
-    for it there before posting again (`bot.delivery`)."""
+    for it there before posting again (`bot.delivery.deliverer`)."""
     handlers: list[RetryHandler] = [
         RateLimitErrorRetryHandler(max_retry_count=3),
         ServerErrorRetryHandler(max_retry_count=2),

@@ -12,8 +12,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from slaengine.agreement.config import Agreement
 from slaengine.calendar import BusinessCalendar
-from slaengine.config import Agreement
 from slaengine.persistence import people
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import SlackUser

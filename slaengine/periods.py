@@ -53,8 +53,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, TypeAlias
 from zoneinfo import ZoneInfo
 
+from slaengine.agreement.config import WeeklyAt
 from slaengine.calendar import BusinessCalendar
-from slaengine.config import WeeklyAt
 
 __all__ = [
     "Per",

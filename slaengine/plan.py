@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from slaengine.config import Funnel
+from slaengine.agreement.config import Funnel
 from slaengine.durations import Duration
 
 #: the window the actual handoff rate is measured over, and the month it is scaled to

@@ -18,15 +18,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
 from migrations.runner import upgrade
-from slaengine.clock import FixedClock
-from slaengine.config import (
+from slaengine.agreement.config import (
     Agreement,
     load_agreement,
     parse_agreement,
     reference_agreement_path,
 )
+from slaengine.clock import FixedClock
 from slaengine.persistence.db import make_engine
-from tests.fakeslack import FakeSlack
+from tests.support.fakeslack import FakeSlack
 
 NEW_YORK = ZoneInfo("America/New_York")
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.blocks import Block, context, header, section
-from slaengine.config import Agreement
-from slaengine.kinds.lead import MarketingStatus
+from slaengine.agreement.config import Agreement
+from slaengine.kinds.lead.rules import MarketingStatus
 
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 

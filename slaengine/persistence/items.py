@@ -22,7 +22,7 @@ from slaengine.persistence.db import (
     write_many,
 )
 from slaengine.persistence.tables import Item, ItemEvent, ItemTimer
-from slaengine.standing import ItemRow
+from slaengine.scorecard.standing import ItemRow
 
 
 class Timer(NamedTuple):
@@ -212,7 +212,7 @@ def figure_rows(
     session: Session, owners: Sequence[str], since: datetime, until: datetime
 ) -> list[ItemRow]:
     """The items of `owners` that count in [since, until): closed in it, or open and due in
-    it (see `slaengine.standing`)."""
+    it (see `slaengine.scorecard.standing`)."""
     closed, due = col(Item.closed_at), col(Item.due_at)
     columns = (Item.owner_id, Item.kind, Item.is_open, Item.due_at, Item.outcome, Item.closed_at)
     query = sa_select(*(col(c) for c in columns)).where(

@@ -9,21 +9,22 @@ from typing import Any
 
 import pytest
 
-from bot.blocks import leads as lead_blocks
-from bot.blocks import reminders, slack_date
+from bot.blocks import slack_date
 from bot.blocks.agreement import agreement_blocks
 from bot.blocks.help import help_blocks
-from bot.blocks.mine import MAX_LISTED, mine
-from bot.blocks.modals import handoff_modal, reassign_modal, reject_modal
-from bot.delivery import chunks, compose
-from slaengine.config import Agreement
-from slaengine.kinds.lead import MarketingStatus, Stage
-from slaengine.leadwork import LeadView
-from slaengine.obligations import ItemsPage
+from bot.delivery.deliverer import chunks, compose
+from bot.items import reminders
+from bot.items.mine import MAX_LISTED, mine
+from bot.kinds.lead import blocks as lead_blocks
+from bot.kinds.lead.modals import handoff_modal, reassign_modal, reject_modal
+from slaengine.agreement.config import Agreement
+from slaengine.engine.services import ItemsPage
+from slaengine.engine.states import State
+from slaengine.kinds.lead.rules import MarketingStatus, Stage
+from slaengine.kinds.lead.work import LeadView
 from slaengine.persistence.tables import Item, OutboxMessage
-from slaengine.states import State
 from tests.conftest import NEW_YORK
-from tests.fakeslack import block_errors
+from tests.support.fakeslack import block_errors
 
 DUE = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 

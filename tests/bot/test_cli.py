@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.cli import main
-from slaengine.config import reference_agreement_path
+from bot.entrypoints.cli import main
+from slaengine.agreement.config import reference_agreement_path
 from slaengine.persistence.db import make_engine
 from slaengine.persistence.tables import Lead
-from tests.fakeslack import FakeSlack
+from tests.support.fakeslack import FakeSlack
 
 
 @pytest.fixture
@@ -461,7 +461,7 @@ def test_db_upgrade_prints_one_line_naming_the_migrations_and_no_alembic_chatter
 
     def upgrade() -> list[str]:
         done = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+            [sys.executable, "-m", "bot.entrypoints.cli", "db", "upgrade"],
             env=env,
             cwd=tmp_path,
             capture_output=True,
@@ -500,10 +500,11 @@ def test_the_demo_delivers_unpaced_so_it_never_sleeps_between_posts(
 ) -> None:
     import time
 
-    import bot.delivery
+    import bot.delivery.deliverer
 
     pauses: list[float] = []
-    monkeypatch.setattr(bot.delivery, "time", SimpleNamespace(time=time.time, sleep=pauses.append))
+    paused = SimpleNamespace(time=time.time, sleep=pauses.append)
+    monkeypatch.setattr(bot.delivery.deliverer, "time", paused)
     code, out, err = run(capsys, "demo")
     assert code == 0, err
     assert "messages posted" in out
@@ -514,7 +515,7 @@ def test_the_demos_container_has_pacing_off_and_a_served_containers_has_it_on(
     tmp_path: Path,
 ) -> None:
     from bot.container import build
-    from bot.demo import Demo
+    from bot.demo.week import Demo
     from bot.settings import Settings
 
     demo = Demo(io.StringIO(), tmp_path)
@@ -536,8 +537,8 @@ def test_status_lists_a_lead_closed_recently_with_its_outcome_and_no_due_instant
 ) -> None:
     from datetime import UTC
 
-    from slaengine import leadwork
-    from slaengine.config import load_agreement
+    from slaengine.agreement.config import load_agreement
+    from slaengine.kinds.lead import work as leadwork
     from slaengine.persistence.db import unit_of_work
 
     seed(workdir, capsys)

@@ -13,17 +13,17 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from starlette.applications import Starlette
 
-from bot import server
 from bot.container import Container, build, make_client
 from bot.directory import StaticDirectory
-from bot.health import STALE_AFTER_SECONDS, Heartbeat
+from bot.entrypoints import server
+from bot.entrypoints.health import STALE_AFTER_SECONDS, Heartbeat
+from bot.entrypoints.web import build_web
+from bot.jobs.sweep import SweepReport
 from bot.settings import Settings
-from bot.sweep import SweepReport
-from bot.web import build_web
+from slaengine.agreement.config import Agreement
 from slaengine.clock import FixedClock
-from slaengine.config import Agreement
 from slaengine.persistence.db import make_engine
-from tests.fakeslack import FakeSlack
+from tests.support.fakeslack import FakeSlack
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_a_failing_pass_is_logged_and_the_next_pass_runs_and_counts(
 
     monkeypatch.setattr(server, "sweep", sweep)
     heartbeat = Heartbeat()
-    with caplog.at_level(logging.INFO, logger="bot.server"):
+    with caplog.at_level(logging.INFO, logger="bot.entrypoints.server"):
         server.sweep_pass(c, heartbeat)
         assert (heartbeat.passes, heartbeat.failures, heartbeat.last_pass_at) == (0, 1, None)
         assert "sweep pass failed" in caplog.text and "database went away" in caplog.text
@@ -119,7 +119,7 @@ def test_a_quiet_pass_logs_nothing(
     c: Container, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(server, "sweep", lambda _c: SweepReport())
-    with caplog.at_level(logging.INFO, logger="bot.server"):
+    with caplog.at_level(logging.INFO, logger="bot.entrypoints.server"):
         server.sweep_pass(c, Heartbeat())
     assert caplog.text == ""
 

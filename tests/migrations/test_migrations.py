@@ -14,8 +14,8 @@ from sqlmodel import Session, SQLModel, select
 import slaengine.persistence.tables  # noqa: F401  (registers the tables)
 from bot.directory import StaticDirectory
 from migrations.runner import alembic_config, downgrade, upgrade
-from slaengine.config import Agreement
-from slaengine.handoffs import find_lead, hand_off, parse_handoff
+from slaengine.agreement.config import Agreement
+from slaengine.kinds.lead.intake import find_lead, hand_off, parse_handoff
 from slaengine.persistence.db import make_engine, unit_of_work
 from slaengine.persistence.tables import (
     Item,

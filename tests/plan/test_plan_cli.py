@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from slaengine.config import reference_agreement_path
+from bot.entrypoints.cli import main
+from slaengine.agreement.config import reference_agreement_path
 from slaengine.persistence.db import make_engine, unit_of_work
 from tests.conftest import LEADS_ONLY
-from tests.plan.support import stored_lead
+from tests.support.plan import stored_lead
 
 
 @pytest.fixture

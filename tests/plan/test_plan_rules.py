@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from slaengine.config import Agreement, AgreementError, Funnel, parse_agreement
+from slaengine.agreement.config import Agreement, AgreementError, Funnel, parse_agreement
 from slaengine.plan import PlanError, parse_revenue, plan, summary
 from tests.conftest import LEADS_ONLY
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from slaengine.persistence import leads as lead_repo
+from slaengine.kinds.lead import store as lead_repo
 from slaengine.persistence.db import unit_of_work
-from tests.plan.support import stored_lead
+from tests.support.plan import stored_lead
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import leads_only_path
-from tests.fakeslack import FakeSlack
+from tests.support.fakeslack import FakeSlack
 
 SIGNING_SECRET = "scenario-signing-secret"
 WEBHOOK_SECRET = "scenario-webhook-secret"
@@ -61,7 +61,7 @@ def launch(env: dict[str, str], cwd: Path, name: str = "slabot-run") -> RunningB
     log_path = cwd / f"{name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
+            [sys.executable, "-m", "bot.entrypoints.cli", "run"],
             env={**env, "PORT": str(port)},
             stdout=log,
             stderr=subprocess.STDOUT,

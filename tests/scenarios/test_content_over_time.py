@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 
 from bot.clock import set_clock_file
-from slaengine.config import reference_agreement_path
-from tests.fakeslack import FakeSlack
+from slaengine.agreement.config import reference_agreement_path
 from tests.scenarios.conftest import SIGNING_SECRET, RunningBot, bot_env, launch, stop
-from tests.scenarios.tally import arrivals
 from tests.scenarios.test_time_driven import wait_for_passes, wait_until
-from tests.slack_requests import block_action, slash_command
+from tests.support.fakeslack import FakeSlack
+from tests.support.slack_requests import block_action, slash_command
+from tests.support.tally import arrivals
 
 #: Friday 6 March 2026, 10:00 EST: before the DST change of Sunday 8 March
 MARCH_6 = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)
@@ -47,7 +47,7 @@ def status(bot: RunningBot, tmp_path: Path, clock_file: Path) -> dict[str, dict[
         "SLABOT_CLOCK_FILE": str(clock_file),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "status", "--json"],
+        [sys.executable, "-m", "bot.entrypoints.cli", "status", "--json"],
         env=env,
         cwd=tmp_path,
         capture_output=True,

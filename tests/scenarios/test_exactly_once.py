@@ -19,14 +19,14 @@ import pytest
 from bot.clock import set_clock_file
 from bot.directory import StaticDirectory
 from migrations.runner import upgrade
-from slaengine.config import Agreement, load_agreement, reference_agreement_path
-from slaengine.handoffs import hand_off, parse_handoff
+from slaengine.agreement.config import Agreement, load_agreement, reference_agreement_path
+from slaengine.kinds.lead.intake import hand_off, parse_handoff
 from slaengine.persistence.db import make_engine, unit_of_work
 from tests.conftest import drop_postgres_schema, fresh_postgres
-from tests.fakeslack import FakeSlack
 from tests.scenarios.conftest import SIGNING_SECRET, WEBHOOK_SECRET, free_port
-from tests.scenarios.tally import arrivals, breached_and_escalated
 from tests.scenarios.test_time_driven import T0, minute_agreement
+from tests.support.fakeslack import FakeSlack
+from tests.support.tally import arrivals, breached_and_escalated
 
 REF = re.compile(r"\*(L-\d+)\*")
 
@@ -103,7 +103,7 @@ def expected(refs: list[str]) -> Counter[tuple[str, str]]:
 
 def sweep_once(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "sweep"],
+        [sys.executable, "-m", "bot.entrypoints.cli", "sweep"],
         env=env,
         cwd=cwd,
         capture_output=True,
@@ -120,7 +120,7 @@ def test_kill_9_in_the_middle_of_a_pass_then_a_restart_loses_and_doubles_nothing
     # Slack takes the first message, and the process is killed before it hears back
     fake_slack.stall_after("chat.postMessage", 30)
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "sweep"],
+        [sys.executable, "-m", "bot.entrypoints.cli", "sweep"],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -197,7 +197,7 @@ def test_two_running_instances_and_a_cron_sweep_at_the_same_time_send_each_messa
     set_clock_file(clock_file, T0 - timedelta(minutes=1))
     started = [
         subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
+            [sys.executable, "-m", "bot.entrypoints.cli", "run"],
             env={**env, "PORT": str(free_port()), "SLABOT_SWEEP_SECONDS": every},
             cwd=tmp_path,
             stdout=(tmp_path / f"run-{every}s.log").open("wb"),
@@ -265,7 +265,7 @@ def test_a_worker_killed_between_two_chunks_of_a_split_message_loses_and_doubles
     # the first chunk is answered; Slack takes the second, and the worker dies before it hears
     fake_slack.stall_after("chat.postMessage", 60, skip=1)
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "sweep"],
+        [sys.executable, "-m", "bot.entrypoints.cli", "sweep"],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tests.fakeslack import FakeSlack
 from tests.scenarios.conftest import SIGNING_SECRET, RunningBot
 from tests.scenarios.test_slash_commands_over_http import hand_over, sla
-from tests.slack_requests import event
+from tests.support.fakeslack import FakeSlack
+from tests.support.slack_requests import event
 
 
 def test_opening_the_home_tab_publishes_the_persons_own_view(

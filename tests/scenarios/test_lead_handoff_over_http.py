@@ -5,9 +5,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from tests.fakeslack import FakeSlack
 from tests.scenarios.conftest import SIGNING_SECRET, WEBHOOK_SECRET, RunningBot
-from tests.slack_requests import block_action, event, post_signed, signed_webhook, slash_command
+from tests.support.fakeslack import FakeSlack
+from tests.support.slack_requests import (
+    block_action,
+    event,
+    post_signed,
+    signed_webhook,
+    slash_command,
+)
 
 
 def test_a_webhook_lead_reaches_its_rep_who_sees_it_in_sla_mine_and_logs_a_touch(

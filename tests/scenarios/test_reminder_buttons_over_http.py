@@ -11,10 +11,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from slaengine.config import reference_agreement_path
-from tests.fakeslack import FakeSlack
+from slaengine.agreement.config import reference_agreement_path
 from tests.scenarios.conftest import SIGNING_SECRET, WEBHOOK_SECRET, RunningBot
-from tests.slack_requests import block_action, signed_webhook, view_submission
+from tests.support.fakeslack import FakeSlack
+from tests.support.slack_requests import block_action, signed_webhook, view_submission
 
 
 def hand_over(bot: RunningBot, external_id: str, owner: str = "U0ALICE") -> dict[str, Any]:
@@ -72,7 +72,7 @@ def test_snooze_schedules_the_reminder_again_in_half_an_hour_without_moving_the_
     held = held if held.tzinfo else held.replace(tzinfo=UTC)
     assert held >= clicked + timedelta(minutes=29)
     status = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "status", "--json"],
+        [sys.executable, "-m", "bot.entrypoints.cli", "status", "--json"],
         env=_env(bot, fake_slack),
         capture_output=True,
         text=True,

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import set_clock_file
-from slaengine.config import reference_agreement_path
-from tests.fakeslack import DEFAULT_CHANNEL_ID, FakeSlack
+from slaengine.agreement.config import reference_agreement_path
 from tests.scenarios.conftest import RunningBot, bot_env, launch, stop
-from tests.scenarios.tally import arrivals
 from tests.scenarios.test_content_over_time import sla
 from tests.scenarios.test_time_driven import wait_for_passes, wait_until
+from tests.support.fakeslack import DEFAULT_CHANNEL_ID, FakeSlack
+from tests.support.tally import arrivals
 
 #: Monday 21 December 2026, 10:00 EST
 DEC_21 = datetime(2026, 12, 21, 15, 0, tzinfo=UTC)
@@ -42,7 +42,7 @@ def status(bot: RunningBot, tmp_path: Path, clock_file: Path) -> list[dict[str, 
         "SLABOT_CLOCK_FILE": str(clock_file),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "status", "--json"],
+        [sys.executable, "-m", "bot.entrypoints.cli", "status", "--json"],
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -17,13 +17,13 @@ import pytest
 from bot.clock import set_clock_file
 from bot.directory import StaticDirectory
 from migrations.runner import upgrade
-from slaengine.config import load_agreement
-from slaengine.handoffs import hand_off, parse_handoff
+from slaengine.agreement.config import load_agreement
+from slaengine.kinds.lead.intake import hand_off, parse_handoff
 from slaengine.persistence.db import make_engine, unit_of_work
 from tests.conftest import NEW_YORK, drop_postgres_schema, fresh_postgres, leads_only_path
-from tests.fakeslack import FakeSlack
 from tests.scenarios.conftest import bot_env, launch, stop
 from tests.scenarios.test_time_driven import health, wait_until
+from tests.support.fakeslack import FakeSlack
 
 CHANNEL = "#sales-marketing"
 
@@ -73,7 +73,7 @@ class Cron:
     def _loop(self) -> None:
         while not self._stop.is_set():
             done = subprocess.run(
-                [sys.executable, "-m", "bot.cli", "sweep"],
+                [sys.executable, "-m", "bot.entrypoints.cli", "sweep"],
                 env=self.env, cwd=self.cwd, capture_output=True, timeout=120, check=False,
             )  # fmt: skip
             self.runs.append(done.returncode)

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from slaengine.config import reference_agreement_path
-from tests.fakeslack import Call, FakeSlack
+from slaengine.agreement.config import reference_agreement_path
 from tests.scenarios.conftest import SIGNING_SECRET, WEBHOOK_SECRET, RunningBot
-from tests.slack_requests import (
+from tests.support.fakeslack import Call, FakeSlack
+from tests.support.slack_requests import (
     block_action,
     post_signed,
     signed_webhook,
@@ -67,7 +67,7 @@ def status_json(bot: RunningBot, tmp_path: Path) -> list[dict[str, Any]]:
         "SLA_CONFIG": str(reference_agreement_path()),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "status", "--json"],
+        [sys.executable, "-m", "bot.entrypoints.cli", "status", "--json"],
         env=env,
         cwd=tmp_path,
         capture_output=True,

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fake_socket import FakeSocketMode
-from tests.fakeslack import FakeSlack
 from tests.scenarios.conftest import WEBHOOK_SECRET, RunningBot, running_bot
-from tests.slack_requests import signed_webhook
+from tests.support.fake_socket import FakeSocketMode
+from tests.support.fakeslack import FakeSlack
+from tests.support.slack_requests import signed_webhook
 
 APP_TOKEN = "xapp-1-A0SLABOT-1-scenario"
 DEADLINE = 15.0  # seconds; two CPUs shared with other work

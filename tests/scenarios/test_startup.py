@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from slaengine.config import reference_agreement_path
-from tests.fakeslack import FakeSlack
+from slaengine.agreement.config import reference_agreement_path
 from tests.scenarios.conftest import free_port
+from tests.support.fakeslack import FakeSlack
 
 
 def run(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -22,7 +22,7 @@ def run(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
         **env,
     }
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"],
+        [sys.executable, "-m", "bot.entrypoints.cli", "run"],
         env=full,
         cwd=cwd,
         capture_output=True,
@@ -44,7 +44,7 @@ def bare_environment() -> dict[str, str]:
 
 def run_bare(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"],
+        [sys.executable, "-m", "bot.entrypoints.cli", "run"],
         env={**bare_environment(), **env},
         cwd=cwd,
         capture_output=True,

@@ -14,11 +14,11 @@ import httpx
 import pytest
 
 from bot.clock import set_clock_file
-from slaengine.config import reference_agreement_path
-from tests.fakeslack import FakeSlack
+from slaengine.agreement.config import reference_agreement_path
 from tests.scenarios.conftest import WEBHOOK_SECRET, RunningBot, bot_env, launch, stop
-from tests.scenarios.tally import arrivals, breached_and_escalated
-from tests.slack_requests import signed_webhook
+from tests.support.fakeslack import FakeSlack
+from tests.support.slack_requests import signed_webhook
+from tests.support.tally import arrivals, breached_and_escalated
 
 #: Monday 23 November 2026, 10:00 in New York: everyone's working hours
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

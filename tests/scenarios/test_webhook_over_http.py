@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.fakeslack import FakeSlack
 from tests.scenarios.conftest import WEBHOOK_SECRET, RunningBot
-from tests.slack_requests import signed_webhook
+from tests.support.fakeslack import FakeSlack
+from tests.support.slack_requests import signed_webhook
 
 GOOD = {
     "external_id": "crm-http-1",

@@ -1,0 +1,340 @@
+"""The `slabot` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError
+from slaengine.agreement.config import (
+    AgreementError,
+    AgreementNotFound,
+    load_agreement,
+    reference_agreement_path,
+)
+
+log = logging.getLogger("slabot")
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+DEFAULT_AGREEMENT = Path("sla.toml")
+
+
+def _init_hint(path: str | Path) -> str:
+    """The command that creates the agreement file at `path`."""
+    if Path(path) == DEFAULT_AGREEMENT:
+        return "slabot config init"
+    return f"slabot config init {shlex.quote(str(path))}"
+
+
+def _not_found(error: AgreementNotFound, *, from_env: bool = True) -> str:
+    """One line: which file is missing and how to create it (or, where the path came from
+    the settings, how to name another)."""
+    elsewhere = ", or point SLA_CONFIG at yours" if from_env else ""
+    return (
+        f"the agreement file {error.source} was not found; create it with "
+        f"`{_init_hint(error.source)}` "
+        f"(the reference agreement, every key commented){elsewhere}"
+    )
+
+
+def cmd_config_init(args: argparse.Namespace) -> int:
+    target = Path(args.file) if args.file else DEFAULT_AGREEMENT
+    try:
+        with target.open("xb") as out:
+            out.write(reference_agreement_path().read_bytes())
+    except FileExistsError:
+        print(f"error: {target} already exists; it was left as it is", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot write {target}: {exc.strerror}", file=sys.stderr)
+        return 1
+    if target == DEFAULT_AGREEMENT:
+        after = "then `slabot config check`"
+    else:
+        name = shlex.quote(str(target))
+        after = f"then `slabot config check {name}`; `slabot run` reads it with SLA_CONFIG={name}"
+    print(f"wrote {target}: the reference agreement, every key commented; edit it, {after}")
+    return 0
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    path = args.file or _settings().sla_config
+    try:
+        agreement = load_agreement(path)
+    except AgreementNotFound as error:
+        print(f"error: {_not_found(error, from_env=not args.file)}", file=sys.stderr)
+        return 1
+    except AgreementError as error:
+        print(f"{error.source}: {len(error.problems)} problem(s)", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(f"{path}: OK ({agreement.agreement.name})")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    url = _settings().database_url
+    applied = _upgrade(url)
+    done = f": applied {', '.join(applied)}" if applied else ""
+    print(f"database at {_redact(url)} is up to date{done}")
+    return 0
+
+
+def _upgrade(url: str) -> list[str]:
+    """Apply the migrations; one log line when there were any to apply (Alembic's own INFO
+    lines are silenced in `main`)."""
+    from migrations.runner import upgrade
+
+    applied = upgrade(url)
+    if applied:
+        log.info("database at %s: applied migrations %s", _redact(url), ", ".join(applied))
+    return applied
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _container(*, need_slack: bool = False):  # type: ignore[no-untyped-def]
+    """Settings checked (and the agreement loaded) first: a missing token or agreement file
+    stops the command before the database is created or migrated."""
+    from bot.container import build
+
+    settings = _settings()
+    if need_slack:
+        settings.require_slack()
+    agreement = load_agreement(settings.sla_config)
+    _upgrade(settings.database_url)
+    return build(settings, agreement=agreement)
+
+
+def cmd_import_leads(args: argparse.Namespace) -> int:
+    from bot.kinds.lead.importer import ImportFileError, import_leads
+
+    c = _container()
+    counts = {"imported": 0, "duplicate": 0, "refused": 0}
+    owners: set[str] = set()
+    try:
+        for report in import_leads(c, Path(args.file)):
+            counts[report.outcome] += 1
+            if report.owner:
+                owners.add(report.owner)
+            print(report)
+    except ImportFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        c.close()
+    print(
+        f"{counts['imported']} imported, {counts['duplicate']} duplicate, "
+        f"{counts['refused']} refused"
+    )
+    if owners:
+        # stored and owed, not sent: a one-shot command does not wait on Slack's pace
+        print(
+            f"{len(owners)} rep(s) are owed a DM listing their new leads: a running "
+            "`slabot run` sends them, or else the next `slabot sweep`"
+        )
+    return 1 if counts["refused"] else 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from bot.items.status import status_rows
+
+    c = _container()
+    rows = status_rows(c, user=args.user)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("nothing open or closed in the last 30 days")
+        return 0
+    for row in rows:
+        print(
+            f"{row['ref']:<8} {row['kind']:<5} {row['owner']:<12} {row['due_at'] or '-':<26} "
+            f"{row['state']:<9} {row['name']} ({row['company']})"
+        )
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from bot.listeners.plan import make_plan
+    from slaengine.plan import PlanError, summary
+
+    c = _container()
+    try:
+        made = make_plan(c, args.revenue)
+    except PlanError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        c.close()
+    if args.json:
+        print(json.dumps(made.as_json(), indent=2))
+    else:
+        print("\n".join(summary(made)))
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from bot.jobs.sweep import sweep
+
+    c = _container()
+    try:
+        report = sweep(c)
+    finally:
+        c.close()
+    print(report.line())
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from urllib.error import URLError
+
+    from slack_sdk.errors import SlackApiError
+
+    from bot.entrypoints.server import serve
+
+    c = _container(need_slack=True)
+    try:
+        return serve(c)
+    except URLError as exc:
+        raise SettingsError(f"cannot reach Slack at {c.settings.api_url}: {exc.reason}") from None
+    except SlackApiError as exc:
+        raise SettingsError(f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}") from None
+
+
+def cmd_scorecard(args: argparse.Namespace) -> int:
+    from bot.jobs import scorecard
+    from slaengine.scorecard.compute import WeekError, parse_week, week_ended
+
+    try:
+        week = parse_week(args.week) if args.week else None
+    except WeekError as error:
+        print(f"error: --week: {error}", file=sys.stderr)
+        return 1
+    if args.post and not _settings().bot_token.startswith("xoxb-"):
+        raise SettingsError("--post needs SLACK_BOT_TOKEN, a bot token (xoxb-...)")
+    c = _container()
+    try:
+        now = c.clock.now()
+        week = week or week_ended(c.agreement, now)
+        card = scorecard.build(c, week, now)
+        if args.json:
+            from slaengine.scorecard.compute import as_json
+
+            print(json.dumps(as_json(card), indent=2, ensure_ascii=False))
+        elif args.csv:
+            sys.stdout.write(scorecard.csv_text(card))
+        else:
+            sys.stdout.write(scorecard.text(card))
+        if args.post:
+            owed = scorecard.owe(c, week, now)
+            channel = c.resolve(c.agreement.agreement.scorecard_channel)
+            c.deliverer.deliver_to(channel)
+            scorecard.attach(c, week, now)
+            where = c.agreement.agreement.scorecard_channel
+            print(
+                f"posted {week.key} to {where}"
+                if owed
+                else f"{week.key} was posted to {where} before",
+                file=sys.stderr,
+            )
+    finally:
+        c.close()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo.week import run_demo
+
+    run_demo(sys.stdout)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="slabot", description="The Sales & Marketing SLA, in Slack.")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser(
+        "run", help="serve Slack (HTTP or Socket Mode) and run the scheduler"
+    ).set_defaults(func=cmd_run)
+    sub.add_parser("sweep", help="one pass of all time-driven work, then exit").set_defaults(
+        func=cmd_sweep
+    )
+    sub.add_parser("demo", help="a simulated week, no Slack needed").set_defaults(func=cmd_demo)
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply the migrations").set_defaults(func=cmd_db_upgrade)
+    imp = sub.add_parser("import", help="import data").add_subparsers(dest="what", required=True)
+    leads = imp.add_parser("leads", help="hand over leads from a CSV file")
+    leads.add_argument("file")
+    leads.set_defaults(func=cmd_import_leads)
+    status = sub.add_parser("status", help="open items and those closed in the last 30 days")
+    status.add_argument("--user", help="only this owner's items (Slack user ID)")
+    status.add_argument("--json", action="store_true", help="print a JSON array")
+    status.set_defaults(func=cmd_status)
+    plan = sub.add_parser(
+        "plan", help="the deals, opportunities and leads a month a revenue goal needs"
+    )
+    plan.add_argument("revenue", help="a monthly revenue goal: 240000, 240,000, '$240k', 1.2m")
+    plan.add_argument("--json", action="store_true", help="print a JSON object")
+    plan.set_defaults(func=cmd_plan)
+    card = sub.add_parser("scorecard", help="the weekly scorecard: printed, JSON, CSV or posted")
+    card.add_argument("--week", help="an ISO week such as 2026-W47 (default: the week just ended)")
+    card.add_argument("--post", action="store_true", help="post it to the scorecard channel (once)")
+    form = card.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print it as JSON")
+    form.add_argument("--csv", action="store_true", help="print the per-person table as CSV")
+    card.set_defaults(func=cmd_scorecard)
+    config = sub.add_parser("config", help="the agreement file").add_subparsers(
+        dest="config_command", required=True
+    )
+    init = config.add_parser(
+        "init", help="write the commented reference agreement to ./sla.toml (or FILE)"
+    )
+    init.add_argument("file", nargs="?", help="where to write it (default ./sla.toml)")
+    init.set_defaults(func=cmd_config_init)
+    check = config.add_parser("check", help="validate an agreement file")
+    check.add_argument("file", nargs="?")
+    check.set_defaults(func=cmd_config_check)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    chatty = args.command in ("run", "sweep")
+    logging.basicConfig(
+        level=logging.INFO if chatty else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Alembic's INFO lines (plugin set-up, "Context impl", each step) are not slabot's news;
+    # `_upgrade` logs one line when migrations were applied
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        return int(args.func(args))
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except AgreementNotFound as error:
+        print(f"error: {_not_found(error)}", file=sys.stderr)
+        return 2
+    except AgreementError as error:
+        print(f"error: the agreement {error.source} is invalid:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

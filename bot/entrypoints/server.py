@@ -1,0 +1,108 @@
+"""`slabot run`: uvicorn serving Starlette (Slack over HTTP or Socket Mode), plus the scheduler."""
+
+from __future__ import annotations
+
+import gc
+import logging
+from datetime import UTC, datetime
+
+import uvicorn
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.app import build_app
+from bot.container import Container
+from bot.entrypoints.health import Heartbeat
+from bot.entrypoints.web import build_web
+from bot.jobs.sweep import sweep
+from bot.settings import SettingsError
+
+log = logging.getLogger(__name__)
+
+
+def sweep_pass(c: Container, heartbeat: Heartbeat) -> None:
+    """One scheduled pass: a failure is logged and the next pass runs as usual."""
+    try:
+        report = sweep(c)
+    except Exception:
+        heartbeat.failed()
+        log.exception("sweep pass failed; the next one runs as scheduled")
+        return
+    heartbeat.completed(c.clock.now())
+    if report.busy():
+        log.info("%s", report.line())
+
+
+def start_scheduler(c: Container, heartbeat: Heartbeat) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone="UTC")
+    schedule(scheduler, c, heartbeat)
+    # a job run is not an event worth a line: the passes log what they did
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    scheduler.start()
+    return scheduler
+
+
+def schedule(scheduler: BackgroundScheduler, c: Container, heartbeat: Heartbeat) -> None:
+    """A pass at start (catching up after downtime), then every `sweep_seconds`; delivery of
+    what is owed every `deliver_seconds`. Neither job ever runs twice at once, and a job
+    that fell behind runs once, not once per missed turn."""
+    scheduler.add_job(
+        sweep_pass,
+        "interval",
+        args=(c, heartbeat),
+        seconds=c.settings.sweep_seconds,
+        next_run_time=datetime.now(UTC),  # at once: the catch-up pass
+        id="sweep",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+    scheduler.add_job(
+        c.deliver_quietly,
+        "interval",
+        seconds=c.settings.deliver_seconds,
+        id="deliver-outbox",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+
+
+def serve(c: Container) -> int:
+    app = build_app(c)
+    socket_mode = bool(c.settings.app_token)
+    heartbeat = Heartbeat()
+    web = build_web(c, None if socket_mode else app, heartbeat)
+    handler = None
+    if socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from slack_sdk.errors import SlackApiError
+
+        handler = SocketModeHandler(app, c.settings.app_token)
+        try:
+            handler.connect()  # type: ignore[no-untyped-call]  # fail loudly, not deaf
+        except SlackApiError as exc:
+            raise SettingsError(
+                f"Socket Mode could not connect with SLACK_APP_TOKEN: {exc.response.get('error')}"
+            ) from None
+        log.info("Slack over Socket Mode; webhook and health on port %s", c.settings.port)
+    else:
+        log.info("Slack over HTTP on port %s (/slack/events)", c.settings.port)
+    scheduler = start_scheduler(c, heartbeat)
+    # long-lived start-up objects leave the collector's generations: no 60 ms full
+    # collections landing on random requests (measured in bench/bench_leads.py --gc-freeze)
+    gc.collect()
+    gc.freeze()
+    try:
+        uvicorn.run(
+            web,
+            host="0.0.0.0",
+            port=c.settings.port,
+            log_level="info",
+            access_log=False,
+        )
+    finally:
+        scheduler.shutdown(wait=False)
+        if handler is not None:
+            handler.close()  # type: ignore[no-untyped-call]
+        c.close()
+    return 0

@@ -1,0 +1,124 @@
+"""Blocks the sweep sends: warnings, breaches, escalations, recycling, the daily digest.
+
+Each builder returns the blocks of ONE item; the delivery path lists several items in one
+message under a header (see bot.delivery.deliverer.compose).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.blocks import Block, actions, button, context, escape, section, slack_date
+from bot.kinds.lead.blocks import ICON
+from slaengine.engine.states import State
+from slaengine.kinds.lead.work import LeadView
+
+WHAT = {"response": "first touch", "accept": "accept or reject"}
+
+
+def _why(lead: LeadView) -> str:
+    campaign = f" · campaign _{escape(lead.campaign)}_" if lead.campaign else ""
+    return f"{lead.status.label}{campaign}"
+
+
+def warning(lead: LeadView, clock: str, zone: ZoneInfo) -> tuple[str, list[Block]]:
+    assert lead.due_at is not None
+    what = WHAT.get(clock, clock)
+    text = f"{lead.ref} {escape(lead.title)}: {what} due {slack_date(lead.due_at, zone)}"
+    value = f"{lead.ref}|{lead.attempts}"
+    return text, [
+        section(
+            f":hourglass_flowing_sand: *{lead.ref}* {escape(lead.title)}\n{_why(lead)}\n"
+            f"*{what.capitalize()}* due {slack_date(lead.due_at, zone)}"
+        ),
+        actions(
+            f"warn:{lead.ref}",
+            button("Contacted", "lead_touch", value, style="primary"),
+            button("Snooze 30m", "lead_snooze", lead.ref),
+            button("Reassign", "lead_reassign", lead.ref),
+        ),
+    ]
+
+
+def breach(lead: LeadView, clock: str, zone: ZoneInfo) -> tuple[str, list[Block]]:
+    assert lead.due_at is not None
+    what = WHAT.get(clock, clock)
+    text = f"{lead.ref} {escape(lead.title)}: {what} window lapsed {slack_date(lead.due_at, zone)}"
+    value = f"{lead.ref}|{lead.attempts}"
+    return text, [
+        section(
+            f"{ICON[lead.state]} *{lead.ref}* {escape(lead.title)}\n{_why(lead)}\n"
+            f"*Breached*: {what} was due {slack_date(lead.due_at, zone)}"
+        ),
+        actions(
+            f"breach:{lead.ref}",
+            button("Contacted", "lead_touch", value, style="primary"),
+            button("Accept", "lead_accept", value),
+            button("Reject", "lead_reject", value, style="danger"),
+        ),
+    ]
+
+
+def escalation(lead: LeadView, clock: str, zone: ZoneInfo) -> tuple[str, list[Block]]:
+    assert lead.due_at is not None
+    what = WHAT.get(clock, clock)
+    text = (
+        f"{lead.ref} {escape(lead.title)} ({lead.owner_id}): {what} window lapsed "
+        f"{slack_date(lead.due_at, zone)}"
+    )
+    return text, [
+        section(
+            f":rotating_light: *{lead.ref}* {escape(lead.title)} · owner <@{lead.owner_id}>\n"
+            f"{_why(lead)} · {what} was due {slack_date(lead.due_at, zone)}"
+        ),
+    ]
+
+
+def recycled(lead: LeadView, zone: ZoneInfo) -> tuple[str, list[Block]]:
+    text = f"{lead.ref} {escape(lead.title)} had no progress and is back with marketing for nurture"
+    return text, [
+        section(
+            f":recycle: *{lead.ref}* {escape(lead.title)} · was <@{lead.owner_id}>'s\n"
+            f"{_why(lead)} · handed off {slack_date(lead.handed_off_at, zone)}, "
+            "no progress since: back to marketing for nurture."
+        ),
+    ]
+
+
+LINES_PER_SECTION = 12
+
+
+class Listed(Protocol):
+    """An item as a list shows it, whatever its kind."""
+
+    @property
+    def ref(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def state(self) -> State: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+
+
+def digest(
+    items: Sequence[Listed], overdue: int, at_risk: int, zone: ZoneInfo
+) -> tuple[str, list[Block]]:
+    """The start-of-day DM: the counts, the most urgent items, and how many more there are."""
+    summary = f"Good morning: {overdue} overdue and {at_risk} at-risk SLA items"
+    lines = []
+    for lead in items:
+        due = slack_date(lead.due_at, zone) if lead.due_at else "-"
+        lines.append(f"{ICON[lead.state]} *{lead.ref}* {escape(lead.title)} · due {due}")
+    blocks: list[Block] = [section(f"*{summary}*")]
+    blocks += [
+        section("\n".join(lines[start : start + LINES_PER_SECTION]))
+        for start in range(0, len(lines), LINES_PER_SECTION)
+    ]
+    more = overdue + at_risk - len(items)
+    tail = f"…and {more} more. " if more > 0 else ""
+    blocks.append(context(f"{tail}`/sla mine` shows them with buttons."))
+    return summary, blocks

@@ -1,0 +1,39 @@
+"""`slabot status`: every item open now or closed in the last 30 days, of every kind."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bot.container import Container
+from slaengine.engine import services as obligations
+from slaengine.persistence import items as item_repo
+from slaengine.persistence.db import unit_of_work
+
+WINDOW = timedelta(days=30)
+
+
+def status_rows(c: Container, *, user: str | None = None) -> list[dict[str, Any]]:
+    now = c.clock.now()
+    with unit_of_work(c.engine) as session:
+        items = item_repo.recent(session, now - WINDOW, owner_id=user)
+        details: dict[int, dict[str, Any]] = {}
+        for kind in sorted({item.kind for item in items}):
+            theirs = [item for item in items if item.kind == kind]
+            details.update(obligations.KINDS[kind].describe(session, theirs))
+        rows = []
+        for item in items:
+            assert item.id is not None
+            rows.append(
+                {
+                    "ref": item.ref,
+                    "kind": item.kind,
+                    "owner": item.owner_id,
+                    "title": item.title,
+                    "due_at": item.due_at.isoformat() if item.is_open and item.due_at else None,
+                    "state": obligations.state_of(item, now).value,
+                    "closed_at": item.closed_at.isoformat() if item.closed_at else None,
+                    **details.get(item.id, {}),
+                }
+            )
+    return rows

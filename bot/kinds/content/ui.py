@@ -1,0 +1,345 @@
+"""Marketing's content obligations in Slack: how cycles (deliverables, campaigns) are drawn
+at delivery and listed in `/sla mine`, the content a rep has yet to use, and the use cases
+of `/sla done <deliverable>` and the *Used it* button (the change and the messages it owes
+in one transaction, then delivery)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from bot.blocks import Block, escape, section
+from bot.items import ui as kinds
+from bot.kinds.content import blocks
+from slaengine.agreement.config import Agreement
+from slaengine.engine import services as obligations
+from slaengine.kinds.content import rules as content
+from slaengine.kinds.content import store as content_repo
+from slaengine.kinds.content.rules import CAMPAIGNS, DELIVERABLES, CycleObligations, Logged
+from slaengine.kinds.request import rules as requests
+from slaengine.periods import pace, parse_period
+from slaengine.persistence.db import unit_of_work
+from slaengine.persistence.tables import ContentRequest, Cycle, Item, OutboxMessage
+
+if TYPE_CHECKING:  # the container lists this module's kinds: imported for types only
+    from bot.container import Container
+
+log = logging.getLogger(__name__)
+
+#: pieces of this week a rep sees in `/sla mine` (with a line above them: four blocks)
+UNUSED_SHOWN = 3
+
+
+def cycle_view(
+    item: Item, cycle: Cycle, agreement: Agreement, hint: str, now: datetime
+) -> blocks.CycleView:
+    period = parse_period(cycle.period)
+    projected = pace(agreement.calendar, period, cycle.target, cycle.done, now)
+    return blocks.CycleView(
+        ref=item.ref,
+        title=item.title,
+        owner_id=item.owner_id,
+        state=obligations.state_of(item, now),
+        done=cycle.done,
+        target=cycle.target,
+        pace=projected,
+        due_at=item.due_at if item.is_open else None,
+        hint=hint,
+    )
+
+
+class CycleUI:
+    """Cycles in Slack: reminders show done/target and the pace; `/sla mine` lists them with
+    how to log a piece."""
+
+    name = ""
+    obligations: CycleObligations
+
+    def hint(self, cycle: Cycle) -> str:
+        raise NotImplementedError
+
+    def draw(
+        self,
+        session: Session,
+        rows: Sequence[OutboxMessage],
+        items: dict[int, Item],
+        agreement: Agreement,
+        now: datetime,
+    ) -> None:
+        cycles = content_repo.cycles_of(session, items)
+        zone = agreement.zone
+        for row in rows:
+            item = items.get(row.item_id or 0)
+            cycle = cycles.get(row.item_id or 0)
+            if item is None or cycle is None:
+                row.text = "This cycle no longer exists."
+                row.blocks = json.dumps([section(row.text)])
+                continue
+            shown = cycle_view(item, cycle, agreement, self.hint(cycle), now)
+            due = item.due_at or now
+            drawn: tuple[str, list[Block]]
+            if row.topic == "warn":
+                drawn = blocks.cycle_warning(shown, zone)
+            elif row.topic == "breach":
+                drawn = blocks.cycle_breach(shown, zone, due)
+            elif row.topic == "escalate":
+                drawn = blocks.cycle_escalation(shown, zone, due)
+            else:
+                log.warning("outbox row %s: no drawing for topic %r", row.key, row.topic)
+                text = f"SLA update about {item.ref} {escape(item.title)}"
+                drawn = text, [section(text)]
+            row.text, row.blocks = drawn[0], json.dumps(drawn[1])
+
+    def listed(
+        self, session: Session, items: Sequence[Item], agreement: Agreement, now: datetime
+    ) -> dict[int, list[Block]]:
+        cycles = content_repo.cycles_of(session, [item.id for item in items])
+        return {
+            item.id: blocks.cycle_listed(
+                cycle_view(item, cycles[item.id], agreement, self.hint(cycles[item.id]), now),
+                agreement.zone,
+            )
+            for item in items
+            if item.id is not None and item.id in cycles
+        }
+
+    def also(self, session: Session, user: str, agreement: Agreement, now: datetime) -> list[Block]:
+        return []
+
+
+class DeliverableUI(CycleUI):
+    """Content deliverables; a sales rep also sees this week's pieces they have not used."""
+
+    name = "deliverable"
+    obligations = DELIVERABLES
+
+    def hint(self, cycle: Cycle) -> str:
+        return f"/sla done {cycle.source} <title> [link]"
+
+    def also(self, session: Session, user: str, agreement: Agreement, now: datetime) -> list[Block]:
+        if user not in agreement.sales.members:
+            return []
+        since = content.this_week_since(agreement, now)
+        pieces, total = content_repo.unused_since(session, user, since, self.name, UNUSED_SHOWN)
+        cycles = content_repo.cycles_of(session, {p.cycle_id for p in pieces})
+        views = [
+            blocks.PieceView(
+                piece.id,
+                piece.title,
+                piece.link,
+                _what(agreement, cycles[piece.cycle_id].source),
+                piece.logged_at,
+            )
+            for piece in pieces
+            if piece.id is not None and piece.cycle_id in cycles
+        ]
+        return blocks.unused_pieces(views, total - len(views), agreement.zone)
+
+
+def _what(agreement: Agreement, source: str) -> str:
+    deliverable = agreement.deliverable(source)
+    return deliverable.title if deliverable else source
+
+
+kinds.register(DeliverableUI())
+
+
+class CampaignUI(CycleUI):
+    """A quarter's campaign launches."""
+
+    name = "campaigns"
+    obligations = CAMPAIGNS
+
+    def hint(self, cycle: Cycle) -> str:
+        return "/sla campaign <title> [link]"
+
+
+kinds.register(CampaignUI())
+
+
+def request_view(item: Item, request: ContentRequest, now: datetime) -> blocks.RequestView:
+    return blocks.RequestView(
+        ref=item.ref,
+        title=item.title,
+        owner_id=item.owner_id,
+        requester_id=request.requester_id,
+        state=obligations.state_of(item, now),
+        due_at=item.due_at,
+        link=request.link,
+    )
+
+
+class RequestUI:
+    """Content requests: reminders and `/sla mine` with a *Delivered* button."""
+
+    name = "content_request"
+
+    def draw(
+        self,
+        session: Session,
+        rows: Sequence[OutboxMessage],
+        items: dict[int, Item],
+        agreement: Agreement,
+        now: datetime,
+    ) -> None:
+        found = requests.of_items(session, list(items))
+        for row in rows:
+            item, request = items.get(row.item_id or 0), found.get(row.item_id or 0)
+            if item is None or request is None:
+                row.text = "This content request no longer exists."
+                row.blocks = json.dumps([section(row.text)])
+                continue
+            text, drawn = blocks.request_reminder(
+                request_view(item, request, now), row.topic, agreement.zone
+            )
+            row.text, row.blocks = text, json.dumps(drawn)
+
+    def listed(
+        self, session: Session, items: Sequence[Item], agreement: Agreement, now: datetime
+    ) -> dict[int, list[Block]]:
+        found = requests.of_items(session, [item.id for item in items])
+        return {
+            item.id: blocks.request_listed(request_view(item, found[item.id], now), agreement.zone)
+            for item in items
+            if item.id is not None and item.id in found
+        }
+
+    def also(self, session: Session, user: str, agreement: Agreement, now: datetime) -> list[Block]:
+        return []
+
+
+kinds.register(RequestUI())
+
+
+# -- use cases -------------------------------------------------------------------------------
+
+
+def announce_piece(c: Container, session: Session, logged: Logged, what: str) -> None:
+    """Tell the scorecard channel of a new piece, with the *Used it* button."""
+    piece = logged.piece
+    if piece is None or piece.id is None:
+        return
+    text, drawn = blocks.piece_announced(
+        piece_id=piece.id,
+        what=what,
+        title=piece.title,
+        link=piece.link,
+        by=piece.logged_by,
+        ref=logged.item.ref,
+        done=logged.cycle.done,
+        target=logged.cycle.target,
+        period=logged.cycle.period,
+    )
+    c.notify(
+        session,
+        key=f"piece:{piece.id}:announce",
+        target=c.agreement.agreement.scorecard_channel,
+        text=text,
+        blocks=drawn,
+        item_id=logged.item.id,
+    )
+
+
+def log_deliverable(c: Container, *, key: str, words: str, actor: str, request: str) -> Logged:
+    """`/sla done <deliverable> <title> [link]`: count the piece and announce it."""
+    with unit_of_work(c.engine) as session:
+        logged = content.log_deliverable(
+            session,
+            c.agreement,
+            key=key,
+            words=words,
+            actor=actor,
+            now=c.clock.now(),
+            request_key=request,
+        )
+        announce_piece(c, session, logged, _what(c.agreement, logged.cycle.source))
+    c.kick()
+    return logged
+
+
+def use_piece(c: Container, *, piece_id: int, user: str) -> str:
+    """The *Used it* button: record it once per person; says what happened."""
+    with unit_of_work(c.engine) as session:
+        piece, new = content.use_piece(
+            session, c.agreement, piece_id=piece_id, user=user, now=c.clock.now()
+        )
+        title = piece.title
+    if new:
+        return f"Noted: you used “{escape(title)}”. Thanks!"
+    return f"You had already marked “{escape(title)}” as used."
+
+
+def request_content(c: Container, *, text: str, actor: str, request: str) -> requests.Requested:
+    """`/sla request <title> by <date>`: open the request and tell its owner."""
+    now = c.clock.now()
+    with unit_of_work(c.engine) as session:
+        opened = requests.open_request(
+            session, c.agreement, text=text, actor=actor, now=now, key=request
+        )
+        if opened.created:
+            shown = request_view(opened.item, opened.request, now)
+            note, drawn = blocks.request_opened(shown, c.agreement.zone)
+            c.notify(
+                session,
+                key=f"content_request:{opened.item.id}:{opened.item.owner_id}:opened",
+                target=opened.item.owner_id,
+                text=note,
+                blocks=drawn,
+                item_id=opened.item.id,
+            )
+    c.kick()
+    return opened
+
+
+def deliver_request(c: Container, *, ref: str, link: str | None, actor: str) -> str:
+    """`/sla done request <ref> [link]` and the *Delivered* button: close the request and DM
+    the requester with the link."""
+    now = c.clock.now()
+    with unit_of_work(c.engine) as session:
+        done = requests.deliver(session, c.agreement, ref=ref, link=link, actor=actor, now=now)
+        shown = request_view(done.item, done.request, now)
+        note, drawn = blocks.request_delivered(shown, actor, done.item.outcome == "met")
+        c.notify(
+            session,
+            key=f"content_request:{done.item.id}:{done.request.requester_id}:delivered",
+            target=done.request.requester_id,
+            text=note,
+            blocks=drawn,
+            item_id=done.item.id,
+        )
+    c.kick()
+    return done.message
+
+
+def log_campaign(c: Container, *, words: str, actor: str, request: str) -> Logged:
+    """`/sla campaign <title> [link]`: count the launch and announce it in the channel."""
+    with unit_of_work(c.engine) as session:
+        logged = content.log_campaign(
+            session, c.agreement, words=words, actor=actor, now=c.clock.now(), request_key=request
+        )
+        piece = logged.piece
+        if piece is not None and piece.id is not None:
+            text, drawn = blocks.launch_announced(
+                title=piece.title,
+                link=piece.link,
+                by=piece.logged_by,
+                ref=logged.item.ref,
+                done=logged.cycle.done,
+                target=logged.cycle.target,
+                period=logged.cycle.period,
+            )
+            c.notify(
+                session,
+                key=f"piece:{piece.id}:announce",
+                target=c.agreement.agreement.scorecard_channel,
+                text=text,
+                blocks=drawn,
+                item_id=logged.item.id,
+            )
+    c.kick()
+    return logged

@@ -1,0 +1,124 @@
+"""Blocks about leads: `/sla mine`, `/sla team`, and the DMs a handoff or a rejection causes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.blocks import Block, actions, button, context, escape, header, section, slack_date
+from slaengine.engine.states import State
+from slaengine.kinds.lead.work import LeadView
+
+ICON = {
+    State.OVERDUE: ":red_circle:",
+    State.AT_RISK: ":large_orange_circle:",
+    State.ON_TRACK: ":large_green_circle:",
+    State.MET: ":white_check_mark:",
+    State.MISSED: ":x:",
+    State.EXCUSED: ":white_circle:",
+}
+
+
+
+def lead_line(lead: LeadView, zone: ZoneInfo) -> str:
+    campaign = f" · campaign _{escape(lead.campaign)}_" if lead.campaign else ""
+    if lead.due_at is None:
+        when = lead.stage.value
+    else:
+        verb = "was due" if lead.state is State.OVERDUE else "due"
+        what = "first touch" if lead.stage.value == "new" else "accept or reject"
+        when = f"{what} {verb} {slack_date(lead.due_at, zone)}"
+    attempts = f" · {lead.attempts}/{lead.max_attempts} attempts" if lead.attempts else ""
+    return (
+        f"{ICON[lead.state]} *{lead.ref}* {escape(lead.title)}\n"
+        f"{lead.status.label}{campaign} · {lead.state.label}{attempts}\n{when}"
+    )
+
+
+def lead_buttons(lead: LeadView) -> Block:
+    value = f"{lead.ref}|{lead.attempts}"
+    elements = []
+    if lead.attempts < lead.max_attempts:
+        elements.append(button("Contacted", "lead_touch", value, style="primary"))
+    elements.append(button("Accept", "lead_accept", value))
+    elements.append(button("Reject", "lead_reject", value, style="danger"))
+    return actions(f"lead:{lead.ref}", *elements)
+
+
+def listed_in_mine(lead: LeadView, zone: ZoneInfo) -> list[Block]:
+    """A lead in `/sla mine` and App Home: what it is and when it is due, and its buttons."""
+    return [section(lead_line(lead, zone)), lead_buttons(lead)]
+
+
+def team(rows: Sequence[tuple[str, int, int, int]]) -> list[Block]:
+    """rows: (user id, open, at risk, overdue), worst first."""
+    blocks: list[Block] = [header("The team: open SLA items per person")]
+    if not rows:
+        blocks.append(section("No open SLA items."))
+        return blocks
+    lines = [
+        f"<@{user}> · {open_} open · {at_risk} at risk · {overdue} overdue"
+        for user, open_, at_risk, overdue in rows
+    ]
+    for start in range(0, len(lines), 40):
+        blocks.append(section("\n".join(lines[start : start + 40])))
+    return blocks[:50]
+
+
+def new_lead_dm(lead: LeadView, zone: ZoneInfo, handed_by: str | None) -> tuple[str, list[Block]]:
+    by = f" from <@{handed_by}>" if handed_by else ""
+    text = f"New lead {lead.ref}{by}: {escape(lead.title)} ({lead.status.label})"
+    blocks = [
+        section(f":incoming_envelope: *New lead{by}*\n{lead_line(lead, zone)}"),
+        lead_buttons(lead),
+    ]
+    return text, blocks
+
+
+def reassigned_dm(lead: LeadView, zone: ZoneInfo, previous: str) -> tuple[str, list[Block]]:
+    text = f"{lead.ref} is now yours (was <@{previous}>'s): {escape(lead.title)}"
+    blocks = [
+        section(
+            f":arrows_counterclockwise: *Passed to you from <@{previous}>*\n{lead_line(lead, zone)}"
+        ),
+        lead_buttons(lead),
+    ]
+    return text, blocks
+
+
+def listed_lead(lead: LeadView, zone: ZoneInfo, note: str = "") -> Block:
+    """One lead among many in one message: a single block, its *Contacted* button beside it
+    (Accept and Reject are a click away in `/sla mine`)."""
+    extra: dict[str, Any] = {}
+    if lead.attempts < lead.max_attempts:
+        value = f"{lead.ref}|{lead.attempts}"
+        extra["accessory"] = button("Contacted", "lead_touch", value, style="primary")
+    return section(lead_line(lead, zone) + (f"\n{note}" if note else ""), **extra)
+
+
+def new_lead_item(
+    lead: LeadView, zone: ZoneInfo, handed_by: str | None
+) -> tuple[str, list[Block]]:
+    """A new lead listed with others in one DM (see `new_lead_dm` for one alone)."""
+    by = f" from <@{handed_by}>" if handed_by else ""
+    text = f"New lead {lead.ref}{by}: {escape(lead.title)}"
+    return text, [listed_lead(lead, zone, f"handed over by <@{handed_by}>" if handed_by else "")]
+
+
+def reassigned_item(lead: LeadView, zone: ZoneInfo, previous: str) -> tuple[str, list[Block]]:
+    """A lead passed on, listed with others in one DM (see `reassigned_dm` for one alone)."""
+    text = f"{lead.ref} is now yours (was <@{previous}>'s): {escape(lead.title)}"
+    return text, [listed_lead(lead, zone, f"was <@{previous}>'s")]
+
+
+def rejected_dm(lead: LeadView, by: str, reason: str) -> tuple[str, list[Block]]:
+    text = f"{lead.ref} ({escape(lead.title)}) was rejected by <@{by}>: {escape(reason)}"
+    blocks = [
+        section(
+            f":leftwards_arrow_with_hook: *Lead rejected by <@{by}>*\n"
+            f"*{lead.ref}* {escape(lead.title)} · {lead.status.label}\n>{escape(reason)}"
+        ),
+        context("Sales rejected this handoff; it is back with marketing for nurture or review."),
+    ]
+    return text, blocks

@@ -1,0 +1,188 @@
+"""Buttons on lead messages: Contacted, Accept, Reject."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from sqlmodel import Session
+
+from bot.blocks import slack_date
+from bot.container import Container
+from bot.items import ui as kinds
+from bot.kinds.content import actions as content_actions
+from bot.kinds.lead.modals import reassign_modal, reject_modal
+from bot.kinds.report import actions as report_actions
+from bot.kinds.training import actions as training_actions
+from bot.listeners.events import home_view
+from slaengine.kinds.lead import work as leadwork
+from slaengine.kinds.lead.rules import Stage
+from slaengine.kinds.lead.work import Outcome, Refusal
+from slaengine.persistence.db import unit_of_work
+
+log = logging.getLogger(__name__)
+
+
+def _value(body: dict[str, Any]) -> tuple[str, int]:
+    """A button's value is '<ref>|<attempts shown>': what the click meant, for idempotency."""
+    ref, _, attempts = body["actions"][0]["value"].partition("|")
+    return ref, int(attempts or 0)
+
+
+class Reply:
+    """Where the answer to a click goes: the private `/sla mine` list is redrawn in place, a
+    click in a DM gets a private confirmation beside it, the Home tab is republished."""
+
+    def __init__(self, c: Container, body: dict[str, Any], respond: Respond, client: Any) -> None:
+        self.c, self.body, self.respond, self.client = c, body, respond, client
+        self.user: str = body["user"]["id"]
+        self.container: dict[str, Any] = body.get("container") or {}
+
+    def act(self, change: Callable[[Session], Outcome]) -> None:
+        """Make `change` in one transaction, then answer with its outcome or its refusal."""
+        try:
+            with unit_of_work(self.c.engine) as session:
+                outcome = change(session)
+        except Refusal as refusal:
+            self.refuse(refusal)
+            return
+        self.done(outcome)
+
+    def refuse(self, refusal: Refusal) -> None:
+        self.say(f":no_entry: {refusal}")
+
+    def say(self, text: str) -> None:
+        if self.body.get("response_url"):
+            self.respond(response_type="ephemeral", replace_original=False, text=text)
+        else:
+            self.client.chat_postMessage(channel=self.user, text=text)
+
+    def done(self, outcome: Outcome) -> None:
+        c = self.c
+        if self.container.get("type") == "view":
+            self.client.views_publish(user_id=self.user, view=home_view(c, self.user))
+            return
+        if not self.container.get("is_ephemeral"):
+            self.say(
+                f":white_check_mark: {outcome.message}" if outcome.changed else outcome.message
+            )
+            return
+        note = f":white_check_mark: {outcome.message}"
+        with unit_of_work(c.engine) as session:
+            _page, blocks = kinds.mine(session, c.agreement, self.user, c.clock.now(), note)
+        self.respond(replace_original=True, text=outcome.message, blocks=blocks)
+
+
+def register(app: App, container: Container) -> None:
+    register_reminders(app, container)
+    content_actions.register(app, container)
+    training_actions.register(app, container)
+    report_actions.register(app, container)
+    c = container
+
+    @app.action("lead_touch")
+    def contacted(ack: Ack, body: dict[str, Any], respond: Respond, client: Any) -> None:
+        ack()
+        reply = Reply(c, body, respond, client)
+        ref, shown = _value(body)
+        reply.act(
+            lambda session: leadwork.touch(
+                session,
+                c.agreement,
+                name=ref,
+                actor=reply.user,
+                now=c.clock.now(),
+                key=f"attempt:{shown + 1}",
+            )
+        )
+
+    @app.action("lead_accept")
+    def accepted(ack: Ack, body: dict[str, Any], respond: Respond, client: Any) -> None:
+        ack()
+        reply = Reply(c, body, respond, client)
+        ref, _ = _value(body)
+        reply.act(
+            lambda session: leadwork.accept(
+                session, c.agreement, name=ref, actor=reply.user, now=c.clock.now(), key="accept"
+            )
+        )
+
+    @app.action("lead_reject")
+    def rejecting(ack: Ack, body: dict[str, Any], client: Any, respond: Respond) -> None:
+        ack()
+        reply = Reply(c, body, respond, client)
+        ref, _ = _value(body)
+        user = body["user"]["id"]
+        try:
+            with unit_of_work(c.engine) as session:
+                lead = leadwork.get(session, ref)
+                leadwork.authorize(c.agreement, user, lead)
+                title = leadwork.view(lead, c.agreement, c.clock.now()).title
+        except Refusal as refusal:
+            reply.refuse(refusal)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=reject_modal(ref, title))
+
+
+SNOOZE = timedelta(minutes=30)
+
+
+def register_reminders(app: App, container: Container) -> None:
+    """Buttons on reminders: Snooze 30m (delays the reminder, never the clock), Reassign."""
+    c = container
+
+    @app.action("lead_snooze")
+    def snoozed(ack: Ack, body: dict[str, Any], respond: Respond, client: Any) -> None:
+        ack()
+        reply = Reply(c, body, respond, client)
+        ref = body["actions"][0]["value"]
+        user = body["user"]["id"]
+        message_ts = (body.get("container") or {}).get("message_ts") or body["actions"][0].get(
+            "action_ts", ""
+        )
+        now = c.clock.now()
+        try:
+            with unit_of_work(c.engine) as session:
+                lead = leadwork.get(session, ref)
+                leadwork.authorize(c.agreement, user, lead)
+                if not lead.is_open:
+                    raise Refusal(f"{lead.ref} is already {lead.stage}: nothing to snooze.")
+                clock = Stage(lead.stage).clock
+                again = c.people.quiet_until(lead.owner_id, now + SNOOZE)
+                c.notify(  # drawn when it is sent, from the lead as it is then
+                    session,
+                    key=f"lead:{lead.id}:{lead.owner_id}:snooze:{clock}:{message_ts}",
+                    target=lead.owner_id,
+                    text="",
+                    topic="warn",
+                    item_id=lead.id,
+                    not_before=again,
+                    clock=clock,
+                )
+        except Refusal as refusal:
+            reply.refuse(refusal)
+            return
+        reply.say(
+            f":zzz: I'll remind you of {ref} again {slack_date(again, c.agreement.zone)}. "
+            "The SLA clock keeps running."
+        )
+
+    @app.action("lead_reassign")
+    def reassigning(ack: Ack, body: dict[str, Any], client: Any, respond: Respond) -> None:
+        ack()
+        reply = Reply(c, body, respond, client)
+        ref = body["actions"][0]["value"]
+        user = body["user"]["id"]
+        try:
+            with unit_of_work(c.engine) as session:
+                lead = leadwork.get(session, ref)
+                leadwork.authorize(c.agreement, user, lead)
+                title = leadwork.view(lead, c.agreement, c.clock.now()).title
+                owner = lead.owner_id
+        except Refusal as refusal:
+            reply.refuse(refusal)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=reassign_modal(ref, title, owner))

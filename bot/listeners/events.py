@@ -1,0 +1,88 @@
+"""Events: opening the App Home tab publishes the person's own view."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+
+from bot.container import Container
+from bot.items import home
+from bot.items import ui as kinds
+from slaengine.kinds.lead import store as lead_repo
+from slaengine.persistence import items as item_repo
+from slaengine.persistence.db import unit_of_work
+from slaengine.scorecard import standing
+
+log = logging.getLogger(__name__)
+
+
+def home_view(c: Container, user: str) -> dict[str, Any]:
+    """`user`'s Home tab as of now: their open items with their buttons, their last four
+    weeks, their team's week, who is behind (for those who oversee), the agreement."""
+    agreement, now = c.agreement, c.clock.now()
+    zone = agreement.zone
+    teams = {
+        name: (
+            [c.resolve(m) for m in team.members],
+            c.resolve(team.manager) if team.manager else None,
+        )
+        for name, team in agreement.teams.items()
+    }
+    team = standing.team_of(teams, user)
+    members = teams[team][0] if team else []
+    weeks = standing.last_weeks(zone, now)
+    since, until = standing.span(zone, weeks)
+    owners = sorted({user, *members})
+    with unit_of_work(c.engine) as session:
+        page, items = kinds.mine(session, agreement, user, now)
+        rows = item_repo.figure_rows(session, owners, since, until)
+        responses = lead_repo.first_responses(session, owners, since, until)
+        counts = item_repo.open_counts_by_owner(session, now)
+    yours = standing.figures(
+        [r for r in rows if r.owner_id == user],
+        [r for r in responses if r.owner_id == user],
+        agreement.calendar,
+        weeks,
+        now,
+    )
+    parts = [home.figures_blocks(yours, zone.key)]
+    if team is not None:
+        by_owner = {owner: (n, late, risky) for owner, n, late, risky in counts}
+        parts.append(
+            home.standing_blocks(
+                standing.team_standing(
+                    team, members, user, rows, responses, agreement.calendar, now, by_owner
+                )
+            )
+        )
+    if agreement.may_oversee(user):
+        if agreement.is_admin(user):
+            scope, among = "every team", None
+        else:
+            managed = [name for name, (_, manager) in teams.items() if manager == user]
+            scope = " and ".join(managed)
+            among = {m for name in managed for m in teams[name][0]}
+        overdue, worst = standing.furthest_behind(counts, among)
+        parts.append(home.oversight_blocks(scope, overdue, worst))
+    parts.append(home.agreement_blocks(agreement, team))
+    return home.home_view(items, page.more, parts)
+
+
+def publish_home(c: Container, client: Any, user: str) -> None:
+    """Republish `user`'s Home tab after they changed their items elsewhere; a failure is
+    logged, never passed on to what they did."""
+    try:
+        client.views_publish(user_id=user, view=home_view(c, user))
+    except Exception:
+        log.exception("could not republish the Home tab of %s", user)
+
+
+def register(app: App, container: Container) -> None:
+    @app.event("app_home_opened")
+    def home_opened(event: dict[str, Any], client: Any) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user = event["user"]
+        client.views_publish(user_id=user, view=home_view(container, user))

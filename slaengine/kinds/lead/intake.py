@@ -1,0 +1,255 @@
+"""Lead intake: one engine function behind the webhook, the CSV import and `/sla handoff`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from slaengine.agreement.config import EMAIL, SLACK_USER, Agreement
+from slaengine.kinds.lead import store as lead_repo
+from slaengine.kinds.lead.routing import next_in_rotation
+from slaengine.kinds.lead.rules import Fit, Interest, MarketingStatus, Stage, plan_windows
+from slaengine.persistence import items as item_repo
+from slaengine.persistence.tables import Item, Lead
+
+MAX_FUTURE = timedelta(minutes=5)
+
+
+class Directory(Protocol):
+    """Who is who in the workspace (Slack's users.lookupByEmail behind it in production)."""
+
+    def user_id_for_email(self, email: str) -> str | None: ...
+
+
+class IntakeError(ValueError):
+    """A handoff that cannot be taken: `status` 400 (bad field) or 422 (not for sales)."""
+
+    def __init__(self, field: str, message: str, status: int = 400) -> None:
+        self.field = field
+        self.status = status
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+@dataclass(frozen=True)
+class HandoffRequest:
+    external_id: str
+    fit: Fit
+    interest: Interest
+    name: str = ""
+    company: str = ""
+    email: str = ""
+    campaign: str | None = None
+    owner: str | None = None
+    handed_off_at: datetime | None = None
+
+    @property
+    def status(self) -> MarketingStatus:
+        return MarketingStatus.of(self.fit, self.interest)
+
+
+@dataclass(frozen=True)
+class Handoff:
+    lead: Lead
+    created: bool
+
+
+def _text(data: Mapping[str, Any], field: str, limit: int, required: bool = False) -> str:
+    value = data.get(field)
+    if value is None or value == "":
+        if required:
+            raise IntakeError(field, "is required")
+        return ""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise IntakeError(field, f"must be a string, got {type(value).__name__}")
+    text = str(value).strip()
+    if required and not text:
+        raise IntakeError(field, "is required")
+    if len(text) > limit:
+        raise IntakeError(field, f"is longer than {limit} characters")
+    return text
+
+
+def _choice(data: Mapping[str, Any], field: str, enum: type[Fit] | type[Interest]) -> Any:
+    value = data.get(field)
+    allowed = "|".join(member.value for member in enum)
+    if value is None or value == "":
+        raise IntakeError(field, f"is required ({allowed})")
+    if not isinstance(value, str) or value.strip().lower() not in {m.value for m in enum}:
+        raise IntakeError(field, f"must be one of {allowed}, got {value!r}")
+    return enum(value.strip().lower())
+
+
+def parse_instant(value: Any, field: str) -> datetime:
+    if not isinstance(value, str):
+        raise IntakeError(field, "must be an ISO 8601 date-time string")
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise IntakeError(field, f"{value!r} is not an ISO 8601 date-time") from None
+    if parsed.tzinfo is None:
+        raise IntakeError(field, f"{value!r} has no UTC offset (add Z or +hh:mm)")
+    return parsed
+
+
+def parse_handoff(data: Any) -> HandoffRequest:
+    """Validate a handoff body (webhook JSON, CSV row, modal values); names the bad field."""
+    if not isinstance(data, Mapping):
+        raise IntakeError("", "the body must be a JSON object")
+    email = _text(data, "email", 320)
+    if email and not EMAIL.match(email):
+        raise IntakeError("email", f"{email!r} is not an e-mail address")
+    owner = _text(data, "owner", 320) or None
+    if owner and not (SLACK_USER.match(owner) or EMAIL.match(owner)):
+        raise IntakeError("owner", f"{owner!r} is neither a Slack user ID nor an e-mail address")
+    raw_at = data.get("handed_off_at")
+    handed_off_at = None if raw_at in (None, "") else parse_instant(raw_at, "handed_off_at")
+    fit = _choice(data, "fit", Fit)
+    interest = _choice(data, "interest", Interest)
+    return HandoffRequest(
+        external_id=_text(data, "external_id", 200, required=True),
+        fit=fit,
+        interest=interest,
+        name=_text(data, "name", 200),
+        company=_text(data, "company", 200),
+        email=email,
+        campaign=_text(data, "campaign", 200) or None,
+        owner=owner,
+        handed_off_at=handed_off_at,
+    )
+
+
+def resolve_person(person: str, directory: Directory, field: str) -> str:
+    if SLACK_USER.match(person):
+        return person
+    user_id = directory.user_id_for_email(person)
+    if user_id is None:
+        raise IntakeError(field, f"no Slack user has the e-mail address {person!r}")
+    return user_id
+
+
+def hand_off(
+    request: HandoffRequest,
+    *,
+    session: Session,
+    agreement: Agreement,
+    directory: Directory,
+    now: datetime,
+    source: str,
+    handed_off_by: str | None = None,
+) -> Handoff:
+    """Take a lead for sales, or return the one already taken under its external_id.
+
+    Nothing is written when the request is refused. The caller commits.
+    """
+    existing = lead_repo.by_external_id(session, request.external_id)
+    if existing is not None:
+        return Handoff(existing, created=False)
+    status = request.status
+    if not status.handed_to_sales:
+        raise IntakeError(
+            "fit",
+            "a bad-fit, not-interested lead is never handed to sales (keep it in nurture)",
+            status=422,
+        )
+    at = request.handed_off_at or now
+    if at > now + MAX_FUTURE:
+        raise IntakeError("handed_off_at", f"{at.isoformat()} is in the future")
+    # everything that may refuse the request comes before the first write (routing moves
+    # the team's cursor), so a refused request changes nothing even inside a larger
+    # transaction (`slabot import` stores a batch of rows in one)
+    contact = resolve_person(agreement.marketing.contact, directory, "teams.marketing.contact")
+    if request.owner:
+        owner = resolve_person(request.owner, directory, "owner")
+    else:
+        owner = route(session=session, agreement=agreement, directory=directory, at=at)
+    windows = plan_windows(agreement, status, request.campaign, at)
+    item = Item(
+        kind="lead",
+        natural_key=f"lead:{request.external_id}",
+        team="sales",
+        owner_id=owner,
+        title=lead_title(request.name, request.company, request.external_id),
+        clock=Stage.NEW.clock,
+        start_at=at,
+        warn_at=windows.response_warn_at,
+        due_at=windows.response_due_at,
+        lapse_at=windows.recycle_at,
+        created_at=now,
+        updated_at=now,
+    )
+    lead = Lead(
+        item=item,
+        external_id=request.external_id,
+        name=request.name,
+        company=request.company,
+        email=request.email,
+        fit=request.fit.value,
+        interest=request.interest.value,
+        marketing_status=status.value,
+        campaign=request.campaign,
+        via_campaign=windows.via_campaign,
+        contact_id=contact,
+        source=source,
+        handed_off_by=handed_off_by,
+        handed_off_at=at,
+        response_due_at=windows.response_due_at,
+        response_warn_at=windows.response_warn_at,
+        accept_due_at=windows.accept_due_at,
+        accept_warn_at=windows.accept_warn_at,
+    )
+    try:
+        with session.begin_nested():
+            session.add(lead)
+    except IntegrityError:
+        # another request stored the same external_id between our look-up and insert
+        raced = lead_repo.by_external_id(session, request.external_id)
+        if raced is None:
+            raise
+        return Handoff(raced, created=False)
+    assert lead.id is not None
+    first = min(windows.response_warn_at, windows.recycle_at)
+    item_repo.schedule(session, [item_repo.Timer(first, lead.id)])
+    return Handoff(lead, created=True)
+
+
+def lead_title(name: str, company: str, external_id: str) -> str:
+    """How a lead is named in lists: its name (or CRM ID), and its company."""
+    who = name or external_id
+    return f"{who} ({company})" if company else who
+
+
+def route(*, session: Session, agreement: Agreement, directory: Directory, at: datetime) -> str:
+    """The sales member a lead without a named owner goes to."""
+    members = [resolve_person(m, directory, "teams.sales.members") for m in agreement.sales.members]
+    day = at.astimezone(agreement.zone).date()
+    away = lead_repo.away_on(session, members, day)
+    fallback = agreement.sales.manager or agreement.sales.contact
+    if agreement.leads.routing == "manager":
+        return resolve_person(fallback, directory, "teams.sales.manager")
+    cursor = lead_repo.routing_cursor(session, "sales")
+    chosen = next_in_rotation(members, cursor.last_user_id, away)
+    if chosen is None:
+        return resolve_person(fallback, directory, "teams.sales.manager")
+    cursor.last_user_id = chosen
+    session.add(cursor)
+    return chosen
+
+
+_REF = re.compile(r"^L-(\d+)$", re.IGNORECASE)
+
+
+def find_lead(session: Session, name: str) -> Lead | None:
+    """A lead by its ref (L-1042) or its external_id."""
+    name = name.strip()
+    match = _REF.match(name)
+    if match:
+        lead = lead_repo.by_ref_number(session, int(match.group(1)))
+        if lead is not None:
+            return lead
+    return session.exec(select(Lead).where(Lead.external_id == name)).first()

@@ -1,0 +1,177 @@
+"""Lead handoffs: marketing hands a lead to sales; sales responds, then accepts or rejects.
+
+The response window depends on the lead's Marketing Status (fit x interest); a campaign's
+follow-up window applies when it ends sooner. After the first touch the accept window
+(`accept_within`, from the handoff) remains: the lead is open until accepted or rejected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from slaengine.agreement.config import Agreement
+from slaengine.engine.states import Clock, State
+from slaengine.engine.windows import warning_instant
+
+
+class Fit(StrEnum):
+    GOOD = "good"
+    BAD = "bad"
+
+
+class Interest(StrEnum):
+    HIGH = "high"
+    LOW = "low"
+
+
+class MarketingStatus(StrEnum):
+    GOOD_FIT_INTERESTED = "good_fit_interested"
+    GOOD_FIT_LESS_INTERESTED = "good_fit_less_interested"
+    BAD_FIT_INTERESTED = "bad_fit_interested"
+    BAD_FIT_NOT_INTERESTED = "bad_fit_not_interested"
+
+    @classmethod
+    def of(cls, fit: Fit, interest: Interest) -> MarketingStatus:
+        if fit is Fit.GOOD:
+            return (
+                cls.GOOD_FIT_INTERESTED
+                if interest is Interest.HIGH
+                else (cls.GOOD_FIT_LESS_INTERESTED)
+            )
+        return cls.BAD_FIT_INTERESTED if interest is Interest.HIGH else cls.BAD_FIT_NOT_INTERESTED
+
+    @property
+    def label(self) -> str:
+        return {
+            "good_fit_interested": "Good fit, interested",
+            "good_fit_less_interested": "Good fit, less interested",
+            "bad_fit_interested": "Bad fit, interested",
+            "bad_fit_not_interested": "Bad fit, not interested",
+        }[self.value]
+
+    @property
+    def handed_to_sales(self) -> bool:
+        return self is not MarketingStatus.BAD_FIT_NOT_INTERESTED
+
+
+class Stage(StrEnum):
+    NEW = "new"  # awaiting the first touch
+    WORKING = "working"  # touched, awaiting accept or reject
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    RECYCLED = "recycled"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (Stage.NEW, Stage.WORKING)
+
+    @property
+    def clock(self) -> str | None:
+        """The SLA clock an open lead in this stage runs on (none once it is closed)."""
+        return {Stage.NEW: "response", Stage.WORKING: "accept"}.get(self)
+
+
+@dataclass(frozen=True)
+class LeadWindows:
+    """The instants a lead's clocks run to, all computed at handoff (UTC)."""
+
+    response_due_at: datetime
+    response_warn_at: datetime
+    accept_due_at: datetime
+    accept_warn_at: datetime
+    recycle_at: datetime
+    via_campaign: bool
+
+
+def plan_windows(
+    agreement: Agreement, status: MarketingStatus, campaign: str | None, handed_off_at: datetime
+) -> LeadWindows:
+    """Where a lead's windows end, for a handoff at `handed_off_at`."""
+    if not status.handed_to_sales:
+        raise ValueError("a bad-fit, not-interested lead is never handed to sales")
+    calendar = agreement.calendar
+    leads = agreement.leads
+    tier = getattr(leads.response, status.value)
+    due = calendar.add(handed_off_at, tier)
+    via_campaign = False
+    follow_up = agreement.campaigns.follow_up_within if agreement.campaigns else None
+    if campaign and follow_up is not None:
+        campaign_due = calendar.add(handed_off_at, follow_up)
+        if campaign_due < due:
+            due, via_campaign = campaign_due, True
+    accept_due = max(due, calendar.add(handed_off_at, leads.accept_within))
+    return LeadWindows(
+        response_due_at=due,
+        response_warn_at=warning_instant(calendar, handed_off_at, due, leads.warn_before),
+        accept_due_at=accept_due,
+        accept_warn_at=warning_instant(calendar, handed_off_at, accept_due, leads.warn_before),
+        recycle_at=calendar.add(handed_off_at, leads.recycle_after),
+        via_campaign=via_campaign,
+    )
+
+
+@dataclass(frozen=True)
+class LeadFacts:
+    """What the lead rules need of a stored lead: plain values only."""
+
+    stage: Stage
+    handed_off_at: datetime
+    response_due_at: datetime
+    response_warn_at: datetime
+    accept_due_at: datetime
+    accept_warn_at: datetime
+    first_touch_at: datetime | None = None
+    decided_at: datetime | None = None
+
+    @property
+    def response_clock(self) -> Clock:
+        return Clock(self.handed_off_at, self.response_due_at, self.response_warn_at)
+
+    @property
+    def accept_clock(self) -> Clock:
+        return Clock(self.handed_off_at, self.accept_due_at, self.accept_warn_at)
+
+    @property
+    def current_clock(self) -> Clock | None:
+        if self.stage is Stage.NEW:
+            return self.response_clock
+        if self.stage is Stage.WORKING:
+            return self.accept_clock
+        return None
+
+
+class LeadKind:
+    """A lead's current window and state, from its facts."""
+
+    name = "lead"
+
+    def due_at(self, item: LeadFacts) -> datetime | None:
+        clock = item.current_clock
+        return clock.due_at if clock else None
+
+    def warn_at(self, item: LeadFacts) -> datetime | None:
+        clock = item.current_clock
+        return clock.warn_at if clock else None
+
+    def state(self, item: LeadFacts, now: datetime) -> State:
+        clock = item.current_clock
+        if clock is not None:
+            return clock.state(now)
+        if item.stage is Stage.RECYCLED or item.decided_at is None:
+            return State.MISSED
+        touched = item.first_touch_at or item.decided_at
+        responded = item.response_clock.outcome(touched)
+        decided = item.accept_clock.outcome(item.decided_at)
+        return State.MET if responded is State.MET and decided is State.MET else State.MISSED
+
+    def responded_in_time(self, item: LeadFacts) -> bool | None:
+        """Whether the first touch came inside the response window (None: not yet)."""
+        touched = item.first_touch_at or item.decided_at
+        if touched is None:
+            return None
+        return touched <= item.response_due_at
+
+
+LEADS = LeadKind()

@@ -1,0 +1,120 @@
+"""Lead repository: the queries only leads need (the rest is in `items`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlalchemy.orm import lazyload
+from sqlmodel import Session, col, select
+
+from slaengine.persistence.db import upsert_insert
+from slaengine.persistence.tables import REF_BASE, Absence, Item, Lead, RoutingCursor
+from slaengine.scorecard.standing import ResponseRow
+
+
+def by_external_id(session: Session, external_id: str) -> Lead | None:
+    return session.exec(select(Lead).where(Lead.external_id == external_id)).first()
+
+
+MAX_ID = 2**31 - 1
+
+
+def by_ref_number(session: Session, number: int) -> Lead | None:
+    lead_id = number - REF_BASE
+    if not 0 < lead_id <= MAX_ID:
+        return None  # not a ref this database could have given out
+    return session.get(Lead, lead_id)
+
+
+def open_for_owner(session: Session, owner_id: str) -> Sequence[Lead]:
+    query = (
+        select(Lead)
+        .join(Item, col(Item.id) == col(Lead.id))
+        .where(Item.owner_id == owner_id, col(Item.is_open).is_(True))
+        .order_by(col(Item.due_at), col(Item.id))
+    )
+    return session.exec(query).all()
+
+
+def away_on(session: Session, users: Iterable[str], day: date) -> set[str]:
+    query = select(Absence.user_id).where(
+        col(Absence.user_id).in_(list(users)), Absence.starts_on <= day, Absence.ends_on >= day
+    )
+    return set(session.exec(query).all())
+
+
+def routing_cursor(session: Session, team: str) -> RoutingCursor:
+    """The team's round-robin cursor, held for this transaction.
+
+    The row is created if missing with an insert that ignores a conflict, which also takes
+    SQLite's write lock; on PostgreSQL the row is then locked. Either way concurrent
+    handoffs take turns instead of reading the same cursor.
+    """
+    dialect = session.get_bind().dialect
+    session.execute(
+        upsert_insert(dialect)(RoutingCursor)
+        .values(team=team)
+        .on_conflict_do_nothing(index_elements=["team"])
+    )
+    query = select(RoutingCursor).where(RoutingCursor.team == team)
+    if dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.exec(query.execution_options(populate_existing=True)).one()
+
+
+def away_with_open_leads(session: Session, day: date) -> list[str]:
+    """People away on `day` who still own open leads (their absence began since)."""
+    owns_open = (
+        select(Item.id)
+        .where(
+            Item.kind == "lead",
+            col(Item.owner_id) == col(Absence.user_id),
+            col(Item.is_open).is_(True),
+        )
+        .exists()
+    )
+    query = (
+        select(Absence.user_id)
+        .where(Absence.starts_on <= day, Absence.ends_on >= day, owns_open)
+        .distinct()
+    )
+    return sorted(session.exec(query).all())
+
+
+def of_items(session: Session, ids: Sequence[int | None]) -> Sequence[Lead]:
+    """The leads of these items (those that are leads). Every caller holds the items already:
+    a lead's item comes from the session's identity map, not read again with it (it is read
+    by its id, on first use, only if the session does not hold it)."""
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return []
+    query = select(Lead).where(col(Lead.id).in_(wanted))
+    return session.exec(query.options(lazyload(Lead.item))).all()  # type: ignore[arg-type]
+
+
+def handed_over_between(session: Session, since: datetime, until: datetime) -> int:
+    """How many leads were handed over in (since, until]."""
+    query = (
+        select(func.count())
+        .select_from(Lead)
+        .where(col(Lead.handed_off_at) > since, col(Lead.handed_off_at) <= until)
+    )
+    return int(session.exec(query).one())
+
+
+def first_responses(
+    session: Session, owners: Sequence[str], since: datetime, until: datetime
+) -> list[ResponseRow]:
+    """Leads of `owners` handed over in [since, until): when, and when first touched."""
+    query = (
+        select(Item.owner_id, Lead.handed_off_at, Lead.first_touch_at)
+        .join(Item, col(Item.id) == col(Lead.id))
+        .where(
+            col(Item.owner_id).in_(list(owners)),
+            col(Lead.handed_off_at) >= since,
+            col(Lead.handed_off_at) < until,
+        )
+    )
+    return [ResponseRow(*row) for row in session.exec(query).all()]

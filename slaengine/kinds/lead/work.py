@@ -1,0 +1,414 @@
+"""What reps, managers and admins do with leads: touch, accept, reject, go away."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from slaengine.agreement.config import Agreement
+from slaengine.engine import services as obligations
+from slaengine.engine.services import ItemClock, Owed
+from slaengine.engine.states import URGENCY, State
+from slaengine.kinds.lead import store as lead_repo
+from slaengine.kinds.lead.intake import Directory, find_lead, resolve_person
+from slaengine.kinds.lead.routing import next_in_rotation
+from slaengine.kinds.lead.rules import LEADS, LeadFacts, MarketingStatus, Stage
+from slaengine.persistence import items as item_repo
+from slaengine.persistence.tables import Absence, Item, Lead
+
+
+class Refusal(Exception):
+    """An action that is not allowed or makes no sense; the message says why, for the user."""
+
+
+_STAGES = {stage.value: stage for stage in Stage}
+
+
+def facts(lead: Lead) -> LeadFacts:
+    return LeadFacts(
+        stage=_STAGES.get(lead.stage) or Stage(lead.stage),
+        handed_off_at=lead.handed_off_at,
+        response_due_at=lead.response_due_at,
+        response_warn_at=lead.response_warn_at,
+        accept_due_at=lead.accept_due_at,
+        accept_warn_at=lead.accept_warn_at,
+        first_touch_at=lead.first_touch_at,
+        decided_at=lead.decided_at,
+    )
+
+
+def state_of(lead: Lead, now: datetime) -> State:
+    return LEADS.state(facts(lead), now)
+
+
+@dataclass(frozen=True)
+class LeadView:
+    """A lead as people see it: plain values for the Block Kit builders and the CLI."""
+
+    id: int
+    ref: str
+    external_id: str
+    name: str
+    company: str
+    status: MarketingStatus
+    campaign: str | None
+    owner_id: str
+    stage: Stage
+    state: State
+    due_at: datetime | None
+    handed_off_at: datetime
+    attempts: int
+    max_attempts: int
+
+    @property
+    def title(self) -> str:
+        who = self.name or self.external_id
+        return f"{who} ({self.company})" if self.company else who
+
+
+def view(lead: Lead, agreement: Agreement, now: datetime) -> LeadView:
+    lead_facts = facts(lead)
+    assert lead.id is not None
+    return LeadView(
+        id=lead.id,
+        ref=lead.ref,
+        external_id=lead.external_id,
+        name=lead.name,
+        company=lead.company,
+        status=MarketingStatus(lead.marketing_status),
+        campaign=lead.campaign,
+        owner_id=lead.owner_id,
+        stage=lead_facts.stage,
+        state=LEADS.state(lead_facts, now),
+        due_at=LEADS.due_at(lead_facts),
+        handed_off_at=lead.handed_off_at,
+        attempts=lead.attempts,
+        max_attempts=agreement.leads.max_attempts,
+    )
+
+
+def by_urgency(views: list[LeadView]) -> list[LeadView]:
+    far = datetime.max.replace(tzinfo=UTC)
+    return sorted(views, key=lambda v: (URGENCY[v.state], v.due_at or far, v.id))
+
+
+def mine(session: Session, agreement: Agreement, user_id: str, now: datetime) -> list[LeadView]:
+    """The caller's open leads: overdue first, then at risk, then by due instant."""
+    return by_urgency(
+        [view(lead, agreement, now) for lead in lead_repo.open_for_owner(session, user_id)]
+    )
+
+
+def get(session: Session, name: str) -> Lead:
+    lead = find_lead(session, name)
+    if lead is None:
+        raise Refusal(f"No lead is called {name!r} (use its ref, like L-1042, or its external ID).")
+    return lead
+
+
+def authorize(agreement: Agreement, actor: str, lead: Lead) -> None:
+    if actor == lead.owner_id or agreement.may_oversee(actor):
+        return
+    raise Refusal(
+        f"{lead.ref} belongs to <@{lead.owner_id}>: only they, the sales manager or an admin "
+        "can act on it."
+    )
+
+
+def _must_be_open(lead: Lead) -> None:
+    if not Stage(lead.stage).is_open:
+        raise Refusal(f"{lead.ref} is already {lead.stage}: nothing to do.")
+
+
+def _record(
+    session: Session, lead: Lead, kind: str, actor: str, now: datetime, key: str, detail: str = ""
+) -> bool:
+    """Log what happened once per key; False if this key was seen before (a double click)."""
+    assert lead.id is not None
+    return item_repo.record(session, lead.id, kind, actor, now, key, detail)
+
+
+def next_action(lead: Lead) -> datetime | None:
+    """The first instant ahead of the lead in its current stage (warning, breach, recycle)."""
+    return obligations.next_action(ItemClock.of(lead.item))
+
+
+def _moved(session: Session, lead: Lead, now: datetime, *, new_stage: bool = True) -> None:
+    """The lead changed: its item's window, state and outcome, and, when it entered a new
+    stage, its timers (see `_reschedule`)."""
+    lead_facts = facts(lead)
+    item = lead.item
+    stage = lead_facts.stage
+    item.clock = stage.clock
+    item.due_at, item.warn_at = LEADS.due_at(lead_facts), LEADS.warn_at(lead_facts)
+    item.is_open = stage.is_open
+    if not item.is_open:
+        item.closed_at = now
+        item.outcome = LEADS.state(lead_facts, now).value
+    item.updated_at = now
+    session.add(item)
+    if new_stage:
+        _reschedule(session, lead)
+
+
+def _reschedule(session: Session, lead: Lead) -> None:
+    """The lead's timers for its old stage go, and one comes for the first threshold of its
+    new stage (none once it is closed)."""
+    if lead.id is None:
+        return
+    instants = {
+        lead.response_warn_at,
+        lead.response_due_at,
+        lead.accept_warn_at,
+        lead.accept_due_at,
+        lead.recycle_at,
+    }
+    item_repo.retime(session, lead.id, instants, next_action(lead) if lead.is_open else None)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    lead: Lead
+    changed: bool
+    message: str
+
+
+def touch(
+    session: Session, agreement: Agreement, *, name: str, actor: str, now: datetime, key: str
+) -> Outcome:
+    """Log a contact attempt; the first one meets (or misses) the response window."""
+    lead = get(session, name)
+    authorize(agreement, actor, lead)
+    _must_be_open(lead)
+    limit = agreement.leads.max_attempts
+    if lead.attempts >= limit:
+        raise Refusal(
+            f"{lead.ref} has had {lead.attempts} contact attempts, the most the agreement "
+            f"counts: accept it or reject it as unresponsive."
+        )
+    if not _record(session, lead, "touch", actor, now, key):
+        return Outcome(lead, False, f"That touch on {lead.ref} was already logged.")
+    lead.attempts += 1
+    first = lead.first_touch_at is None
+    if first:
+        lead.first_touch_at = now
+        lead.stage = Stage.WORKING.value
+    _moved(session, lead, now, new_stage=first)
+    session.add(lead)
+    if first:
+        in_time = now <= lead.response_due_at
+        verdict = "inside" if in_time else "after"
+        return Outcome(
+            lead, True, f"First touch on {lead.ref} logged, {verdict} its response window."
+        )
+    tail = " That is the last attempt the agreement counts." if lead.attempts >= limit else ""
+    return Outcome(lead, True, f"Attempt {lead.attempts} of {limit} on {lead.ref} logged.{tail}")
+
+
+def accept(
+    session: Session, agreement: Agreement, *, name: str, actor: str, now: datetime, key: str
+) -> Outcome:
+    lead = get(session, name)
+    authorize(agreement, actor, lead)
+    if lead.stage == Stage.ACCEPTED.value:
+        return Outcome(lead, False, f"{lead.ref} is already accepted.")
+    _must_be_open(lead)
+    if not _record(session, lead, "accept", actor, now, key):
+        return Outcome(lead, False, f"{lead.ref} is already accepted.")
+    if lead.first_touch_at is None:
+        lead.first_touch_at = now
+    lead.stage = Stage.ACCEPTED.value
+    lead.decided_at = now
+    _moved(session, lead, now)
+    session.add(lead)
+    return Outcome(lead, True, f"{lead.ref} accepted.")
+
+
+def reject(
+    session: Session,
+    agreement: Agreement,
+    *,
+    name: str,
+    actor: str,
+    now: datetime,
+    key: str,
+    reason: str,
+) -> Outcome:
+    reason = reason.strip()
+    if not reason:
+        raise Refusal("A rejection needs a reason, e.g. `/sla reject L-1042 no budget this year`.")
+    if len(reason) > 2000:
+        raise Refusal("The reason is longer than 2000 characters.")
+    lead = get(session, name)
+    authorize(agreement, actor, lead)
+    if lead.stage == Stage.REJECTED.value:
+        return Outcome(lead, False, f"{lead.ref} is already rejected.")
+    _must_be_open(lead)
+    if not _record(session, lead, "reject", actor, now, key, reason):
+        return Outcome(lead, False, f"{lead.ref} is already rejected.")
+    lead.stage = Stage.REJECTED.value
+    lead.decided_at = now
+    lead.reject_reason = reason
+    _moved(session, lead, now)
+    session.add(lead)
+    return Outcome(
+        lead, True, f"{lead.ref} rejected; <@{lead.contact_id}> in marketing is told why."
+    )
+
+
+@dataclass(frozen=True)
+class Reassignment:
+    lead: Lead
+    previous_owner: str
+
+
+def reassign(
+    session: Session, agreement: Agreement, *, name: str, actor: str, to: str, now: datetime
+) -> Reassignment:
+    lead = get(session, name)
+    authorize(agreement, actor, lead)
+    _must_be_open(lead)
+    if to == lead.owner_id:
+        raise Refusal(f"{lead.ref} already belongs to <@{to}>.")
+    previous = lead.owner_id
+    assert lead.id is not None
+    _record(session, lead, "reassign", actor, now, f"reassign:{previous}:{to}:{now.isoformat()}")
+    _give(session, lead, to, now)
+    return Reassignment(lead, previous)
+
+
+def _give(session: Session, lead: Lead, to: str, now: datetime) -> None:
+    lead.item.owner_id = to
+    lead.item.updated_at = now
+    session.add(lead.item)
+
+
+@dataclass(frozen=True)
+class AwayOutcome:
+    absence: Absence
+    handed_on: list[Reassignment]
+
+
+def go_away(
+    session: Session,
+    agreement: Agreement,
+    directory: Directory,
+    *,
+    user_id: str,
+    starts_on: date,
+    ends_on: date,
+    now: datetime,
+) -> AwayOutcome:
+    """Mark a rep away; when the absence has begun, their open leads pass to the next rep."""
+    today = now.astimezone(agreement.zone).date()
+    if ends_on < starts_on:
+        raise Refusal(f"The absence ends ({ends_on}) before it starts ({starts_on}).")
+    if ends_on < today:
+        raise Refusal(f"The absence ends on {ends_on}, which has passed.")
+    absence = Absence(user_id=user_id, starts_on=starts_on, ends_on=ends_on, created_at=now)
+    session.add(absence)
+    session.flush()
+    handed_on: list[Reassignment] = []
+    if starts_on <= today:
+        handed_on = hand_on_open_leads(session, agreement, directory, user_id=user_id, now=now)
+    return AwayOutcome(absence, handed_on)
+
+
+def hand_on_open_leads(
+    session: Session, agreement: Agreement, directory: Directory, *, user_id: str, now: datetime
+) -> list[Reassignment]:
+    """Offer an away rep's open leads to the next reps in rotation who are not away."""
+    members = [resolve_person(m, directory, "teams.sales.members") for m in agreement.sales.members]
+    day = now.astimezone(agreement.zone).date()
+    away = lead_repo.away_on(session, members, day) | {user_id}
+    cursor = lead_repo.routing_cursor(session, "sales")
+    moved: list[Reassignment] = []
+    for lead in lead_repo.open_for_owner(session, user_id):
+        chosen = next_in_rotation(members, cursor.last_user_id, away)
+        if chosen is None:
+            break
+        cursor.last_user_id = chosen
+        assert lead.id is not None
+        _record(
+            session, lead, "reassign", user_id, now, f"away:{user_id}:{chosen}:{now.isoformat()}"
+        )
+        _give(session, lead, chosen, now)
+        moved.append(Reassignment(lead, user_id))
+    session.add(cursor)
+    return moved
+
+
+def recycle(session: Session, lead: Lead, now: datetime) -> None:
+    """No progress by `recycle_after`: the lead goes back to marketing and leaves the list."""
+    lead.stage = Stage.RECYCLED.value
+    _moved(session, lead, now)
+    session.add(lead)
+
+
+class LeadObligations:
+    """Leads as one kind of obligation: who hears of a breach (`leads.escalate`), and what
+    the lapse means (no progress by `recycle_after`: back to marketing)."""
+
+    name = "lead"
+    prefix = "L"
+
+    def openings(self, agreement: Agreement, now: datetime) -> list[Item]:
+        return []  # leads are handed over, never opened by the clock
+
+    def opened(self, session: Session, agreement: Agreement, item: Item) -> None:
+        return None
+
+    def breached(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> list[Owed]:
+        return []  # a lead stays open after its breach, until decided or recycled
+
+    def ladder(self, agreement: Agreement, item: Item) -> list[str]:
+        targets: list[str] = []
+        for step in agreement.leads.escalate:
+            if step == "manager" and agreement.sales.manager:
+                targets.append(agreement.sales.manager)
+            elif step == "channel":
+                targets.append(agreement.agreement.scorecard_channel)
+            elif step == "contact":
+                targets.append(agreement.marketing.contact)
+        return targets
+
+    def lapse(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> list[Owed]:
+        lead = session.get(Lead, item.id)
+        assert lead is not None
+        recycle(session, lead, now)
+        return [
+            {
+                "key": f"lead:{item.id}:{lead.contact_id}:recycle",  # as owed before items
+                "target": lead.contact_id,
+                "topic": "recycle",
+                "item_id": item.id,
+                "clock": "lead",
+            }
+        ]
+
+    def describe(self, session: Session, items: Sequence[Item]) -> dict[int, dict[str, Any]]:
+        leads = lead_repo.of_items(session, [item.id for item in items])
+        return {
+            lead.id: {
+                "stage": lead.stage,
+                "external_id": lead.external_id,
+                "name": lead.name,
+                "company": lead.company,
+                "marketing_status": lead.marketing_status,
+                "campaign": lead.campaign,
+                "handed_off_at": lead.handed_off_at.isoformat(),
+            }
+            for lead in leads
+            if lead.id is not None
+        }
+
+
+obligations.register(LeadObligations())

@@ -1,0 +1,215 @@
+"""What the weekly scorecard reads: leads and closed items over the trend's weeks, the open
+items past due, content cycles to date and the content used."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from slaengine.agreement.config import Agreement
+from slaengine.periods import Period, period_of
+from slaengine.persistence.tables import ContentPiece, Cycle, Item, Lead, PieceUse
+from slaengine.scorecard.compute import (
+    ACCEPTED,
+    REJECTED,
+    TREND_WEEKS,
+    ClosedRow,
+    CycleRow,
+    LeadCounts,
+    Rows,
+    Scorecard,
+    Touch,
+    bounds,
+    compute,
+)
+
+
+def _week(column: Any, edges: Sequence[datetime]) -> Any:
+    """Which week of `edges` (each week's start, then the last week's end) `column` is in,
+    as the database computes it."""
+    return sa.case(
+        *[(column < edge, i) for i, edge in enumerate(edges[1:])], else_=len(edges) - 2
+    ).label("week")
+
+
+def _within(column: Any, edges: Sequence[datetime]) -> Any:
+    return sa.and_(column >= edges[0], column < edges[-1])
+
+
+def leads(session: Session, edges: Sequence[datetime]) -> tuple[list[LeadCounts], list[Touch]]:
+    """The leads of each week of `edges`, counted in the database (handed over by Marketing
+    Status, due and due-and-touched-in-time, decided by stage and reason), and the first
+    touches made in them, one row each (their medians are taken here)."""
+    counts = [LeadCounts() for _ in edges[:-1]]
+    handed = col(Lead.handed_off_at)
+    week = _week(handed, edges)
+    status = col(Lead.marketing_status)
+    query = sa.select(week, status, func.count()).where(_within(handed, edges))
+    for i, name, n in session.execute(query.group_by(week, status)):
+        counts[i].handed[name] += n
+    due = col(Lead.response_due_at)
+    touched = func.coalesce(col(Lead.first_touch_at), col(Lead.decided_at))
+    week = _week(due, edges)
+    in_time = func.sum(sa.case((touched <= due, 1), else_=0))
+    query = sa.select(week, func.count(), in_time).where(_within(due, edges))
+    for i, n, k in session.execute(query.group_by(week)):
+        counts[i].due += n
+        counts[i].within += int(k or 0)
+    decided = col(Lead.decided_at)
+    week = _week(decided, edges)
+    stage, reason = col(Lead.stage), col(Lead.reject_reason)
+    query = sa.select(week, stage, reason, func.count()).where(
+        _within(decided, edges), stage.in_([ACCEPTED, REJECTED])
+    )
+    for i, name, why, n in session.execute(query.group_by(week, stage, reason)):
+        counts[i].decided[(name, why)] += n
+    epoch = _epoch(session)
+    query = (
+        sa.select(col(Item.owner_id), epoch(handed), epoch(touched))
+        .join(Item, col(Item.id) == col(Lead.id))
+        .where(_within(touched, edges))
+    )
+    touches = [  # to the millisecond: SQLite's Julian days carry ~50 µs of rounding
+        Touch(owner, round(float(at), 3), round(float(first), 3))
+        for owner, at, first in session.execute(query)
+    ]
+    return counts, touches
+
+
+def _epoch(session: Session) -> Any:
+    """An instant as seconds since the epoch, computed by the database: thousands of first
+    touches come back as numbers, not as instants to decode one by one."""
+    if session.get_bind().dialect.name == "sqlite":
+        # stored as naive UTC text; Julian day 2440587.5 is 1970-01-01 00:00 UTC
+        return lambda column: (func.julianday(column) - 2440587.5) * 86400.0
+    return lambda column: func.extract("epoch", column)
+
+
+def closed(session: Session, edges: Sequence[datetime]) -> list[ClosedRow]:
+    """Items closed between the first and the last of `edges` (each week's start, then the
+    last week's end), counted in the database by week, kind, team, owner and outcome: each
+    row stands for `count` items and is dated at the start of its week."""
+    closed_at = col(Item.closed_at)
+    week = _week(closed_at, edges)
+    query = (
+        sa.select(week, col(Item.kind), col(Item.team), col(Item.owner_id), col(Item.outcome),
+                  func.count())
+        .where(closed_at >= edges[0], closed_at < edges[-1])
+        .group_by(week, col(Item.kind), col(Item.team), col(Item.owner_id), col(Item.outcome))
+    )  # fmt: skip
+    return [
+        ClosedRow(kind, team, owner, outcome, edges[i], int(n))
+        for i, kind, team, owner, outcome, n in session.execute(query)
+    ]
+
+
+def overdue(session: Session, now: datetime) -> dict[str, int]:
+    """Open items past their due instant now, by owner."""
+    query = (
+        select(Item.owner_id, func.count())
+        .where(col(Item.is_open).is_(True), col(Item.due_at) < now)
+        .group_by(col(Item.owner_id))
+    )
+    return {owner: int(n) for owner, n in session.exec(query).all()}
+
+
+def cycles(session: Session, agreement: Agreement, week: Period, end: datetime) -> list[CycleRow]:
+    """Each deliverable's cycle, and the campaigns' quarter, holding the week's last day, with
+    the pieces logged before the week's end (a period to date)."""
+    wanted: list[tuple[str, str, str, int]] = []  # natural key, source, title, target
+    for d in agreement.deliverables:
+        period = period_of(week.last, d.per).key
+        wanted.append((f"deliverable:{d.key}:{period}", d.key, d.title, d.count))
+    if agreement.campaigns is not None and agreement.campaigns.per_quarter:
+        period = period_of(week.last, "quarter").key
+        wanted.append(
+            (
+                f"campaigns:{period}",
+                "campaigns",
+                "Campaign launches",
+                agreement.campaigns.per_quarter,
+            )
+        )
+    if not wanted:
+        return []
+    keys = [w[0] for w in wanted]
+    found = dict(
+        session.exec(select(Item.natural_key, Item.id).where(col(Item.natural_key).in_(keys))).all()
+    )
+    ids = [i for i in found.values() if i is not None]
+    done: dict[int, int] = {}
+    targets: dict[int, int] = {}
+    if ids:
+        counted = (
+            select(ContentPiece.cycle_id, func.count())
+            .where(col(ContentPiece.cycle_id).in_(ids), col(ContentPiece.logged_at) < end)
+            .group_by(col(ContentPiece.cycle_id))
+        )
+        done = {cycle: int(n) for cycle, n in session.exec(counted).all()}
+        targets = {
+            i: t
+            for i, t in session.exec(select(Cycle.id, Cycle.target).where(col(Cycle.id).in_(ids)))
+            if i is not None
+        }
+    rows = []
+    for key, source, title, target in wanted:
+        item_id = found.get(key)
+        rows.append(
+            CycleRow(
+                source,
+                title,
+                key.rsplit(":", 1)[1],
+                done.get(item_id, 0) if item_id else 0,
+                targets.get(item_id, target) if item_id else target,
+            )
+        )
+    return rows
+
+
+def uses(session: Session, start: datetime, end: datetime) -> tuple[int, int]:
+    """Content "used it" records in [start, end), and how many people made them."""
+    query = select(func.count(), func.count(func.distinct(PieceUse.user_id))).where(
+        col(PieceUse.used_at) >= start, col(PieceUse.used_at) < end
+    )
+    total, people = session.exec(query).one()
+    return int(total), int(people)
+
+
+def rows(
+    session: Session,
+    agreement: Agreement,
+    week: Period,
+    edges: Sequence[datetime],
+    now: datetime,
+) -> Rows:
+    """Everything the scorecard of `week` reads: leads and closed items over the trend's
+    weeks (`edges`: each week's start, then the last week's end), the rest for the week
+    itself."""
+    bounds = (edges[-2], edges[-1])
+    start, end = bounds
+    used, users = uses(session, start, end)
+    counts, touches = leads(session, edges)
+    return Rows(
+        leads=(),
+        counts=counts,
+        touches=touches,
+        closed=closed(session, edges),
+        overdue=overdue(session, now),
+        cycles=cycles(session, agreement, week, end),
+        uses=used,
+        users=users,
+    )
+
+
+def scorecard(session: Session, agreement: Agreement, week: Period, now: datetime) -> Scorecard:
+    """The scorecard of `week`, from the database as it is at `now`."""
+    weeks = [week]
+    for _ in range(TREND_WEEKS - 1):
+        weeks.insert(0, weeks[0].previous())
+    edges = [bounds(agreement, w)[0] for w in weeks] + [bounds(agreement, week)[1]]
+    return compute(agreement, week, rows(session, agreement, week, edges, now))

@@ -1,0 +1,141 @@
+"""The engine's generic parts with a kind of obligation made up for the test: opening
+items by natural key, refs naming their kind, and a breach handed to the kind."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from slaengine.agreement.config import Agreement
+from slaengine.engine import services as obligations
+from slaengine.engine.services import Owed
+from slaengine.persistence import items as item_repo
+from slaengine.persistence.db import unit_of_work
+from slaengine.persistence.tables import PREFIXES, Item
+
+MONDAY = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+
+
+class Weekly:
+    """An obligation opened each week by the clock, due a day later, closed at its breach."""
+
+    name = "weekly"
+    prefix = "W"
+
+    def openings(self, agreement: Agreement, now: datetime) -> list[Item]:
+        week = now.date().isocalendar()
+        start = now.replace(hour=0, minute=0)
+        return [
+            Item(
+                kind=self.name,
+                natural_key=f"weekly:{week.year}-W{week.week:02d}",
+                team="marketing",
+                owner_id="U0CAROL",
+                title="Weekly thing",
+                clock="weekly",
+                start_at=start,
+                warn_at=start + timedelta(hours=20),
+                due_at=start + timedelta(days=1),
+                created_at=now,
+                updated_at=now,
+            )
+        ]
+
+    def opened(self, session: Session, agreement: Agreement, item: Item) -> None:
+        return None
+
+    def ladder(self, agreement: Agreement, item: Item) -> list[str]:
+        return ["#sales-marketing"]
+
+    def breached(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> list[Owed]:
+        item.is_open, item.outcome, item.closed_at = False, "missed", now
+        session.add(item)
+        return []
+
+    def lapse(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> list[Owed]:
+        return []
+
+    def describe(self, session: Session, items: object) -> dict[int, dict[str, object]]:
+        return {}
+
+
+@pytest.fixture
+def agreement(leads_agreement: Agreement) -> Agreement:
+    """The reference agreement without its recurring content: these tests count what the
+    made-up kind opens, and the content kinds open cycles of their own once registered."""
+    return leads_agreement
+
+
+@pytest.fixture
+def weekly() -> Iterator[Weekly]:
+    kind = Weekly()
+    obligations.register(kind)
+    yield kind
+    del obligations.KINDS[kind.name], PREFIXES[kind.name]
+
+
+def test_passes_opening_the_same_period_at_once_open_it_exactly_once(
+    engine: Engine, agreement: Agreement, weekly: Weekly
+) -> None:
+    start = threading.Barrier(4)
+    opened: list[int] = []
+
+    def a_pass() -> None:
+        start.wait()
+        with unit_of_work(engine) as session:
+            opened.append(obligations.open_due(session, agreement, MONDAY))
+
+    passes = [threading.Thread(target=a_pass) for _ in range(4)]
+    for each in passes:
+        each.start()
+    for each in passes:
+        each.join()
+    assert sorted(opened) == [0, 0, 0, 1]
+    with Session(engine) as session:
+        (item,) = session.exec(select(Item)).all()
+        assert item.natural_key == "weekly:2026-W48"
+        assert item_repo.timers_of(session, item.id or 0) == [item.warn_at]
+    with unit_of_work(engine) as session:
+        assert obligations.open_due(session, agreement, MONDAY + timedelta(days=7)) == 1
+
+
+def test_a_ref_names_its_kind_and_a_ref_with_another_kinds_letter_finds_nothing(
+    engine: Engine, agreement: Agreement, weekly: Weekly
+) -> None:
+    with unit_of_work(engine) as session:
+        obligations.open_due(session, agreement, MONDAY)
+    with Session(engine) as session:
+        (item,) = session.exec(select(Item)).all()
+        assert item.ref == f"W-{1000 + (item.id or 0)}"
+        assert obligations.find_item(session, item.ref) == item
+        assert obligations.find_item(session, item.ref.lower()) == item
+        assert obligations.find_item(session, item.ref.replace("W-", "L-")) is None
+        assert obligations.find_item(session, "W-99999999999") is None
+        assert obligations.find_item(session, "nonsense") is None
+
+
+def test_a_breach_is_escalated_and_then_handed_to_the_kind_which_may_close_the_item(
+    engine: Engine, agreement: Agreement, weekly: Weekly
+) -> None:
+    with unit_of_work(engine) as session:
+        obligations.open_due(session, agreement, MONDAY)
+    with unit_of_work(engine) as session:
+        (item,) = session.exec(select(Item)).all()
+        assert item.due_at is not None
+        step = obligations.advance(
+            session, agreement, item, item.start_at, item.due_at + timedelta(minutes=1)
+        )
+        assert [(o["topic"], o["target"]) for o in step.owed] == [
+            ("breach", "U0CAROL"),
+            ("escalate", "#sales-marketing"),
+        ]
+        assert step.next_at is None and not item.is_open and item.outcome == "missed"
