@@ -201,10 +201,11 @@ def in_process(url: str, path: Path, slack_url: str) -> int:
     command builds it."""
     from bot.container import build
     from bot.kinds.lead.importer import import_leads
+    from bot.plugins import PLUGINS
     from bot.settings import Settings
 
     c = build(Settings(database_url=url, sla_config=str(reference_agreement_path()),
-                       bot_token="xoxb-bench", api_url=slack_url))  # fmt: skip
+                       bot_token="xoxb-bench", api_url=slack_url), plugins=PLUGINS)  # fmt: skip
     try:
         return sum(1 for _ in import_leads(c, path))
     finally:

@@ -73,11 +73,13 @@ from bot.items import ui as kinds
 from bot.items.mine import MAX_LISTED
 from bot.kinds.lead import webhook
 from bot.listeners import actions, commands, events, views
+from bot.plugins import PLUGINS
 from bot.settings import Settings
 from migrations.runner import upgrade
 from slaengine.agreement.config import Agreement, load_agreement, reference_agreement_path
 from slaengine.clock import FixedClock
-from slaengine.engine.services import ItemClock, ItemsPage, due_steps
+from slaengine.engine.item import ItemsPage
+from slaengine.engine.thresholds import Timing, due_steps
 from slaengine.kinds.lead import work as leadwork
 from slaengine.kinds.lead.intake import lead_title
 from slaengine.kinds.lead.rules import (
@@ -360,7 +362,7 @@ def seed(
                 closed_at=None,
                 updated_at=touched_at if working else b["at"],
             )
-            clock = ItemClock("lead", stage.clock, warn_at, due_at, w.recycle_at)
+            clock = Timing("lead", stage.clock, warn_at, due_at, w.recycle_at)
             next_at = due_steps(clock, None, now).next_action_at
             if next_at is not None:
                 timers.append({"at": bind(next_at), "item_id": i + 1})
@@ -1063,6 +1065,7 @@ def main(argv: list[str] | None = None) -> int:
             client=WebClient(base_url=fake.url, token=BOT_TOKEN),
             directory=StaticDirectory(),
             engine=engine,
+            plugins=PLUGINS,
         )
         if args.gc_freeze:
             gc.collect()

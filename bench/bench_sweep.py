@@ -90,12 +90,13 @@ from bot.delivery.deliverer import Pacer
 from bot.directory import StaticDirectory
 from bot.jobs.sweep import BATCH, SweepReport, sweep
 from bot.people import People
+from bot.plugins import PLUGINS
 from bot.settings import Settings
 from migrations.runner import upgrade
 from slaengine.agreement.config import Agreement, load_agreement, reference_agreement_path
 from slaengine.clock import FixedClock
-from slaengine.engine import services as obligations
-from slaengine.engine.services import ItemClock, due_steps
+from slaengine.engine import services
+from slaengine.engine.thresholds import Timing, due_steps
 from slaengine.engine.windows import warning_instant
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.intake import lead_title
@@ -120,6 +121,7 @@ from slaengine.persistence.tables import (
     UTCDateTime,
 )
 from tests.support.fakeslack import FakeSlack
+from tests.support.kinds import KINDS
 
 BOT_TOKEN = "xoxb-bench"
 NEW_YORK = ZoneInfo("America/New_York")
@@ -494,7 +496,7 @@ def other_templates(
                 day += timedelta(days=1)
             due_at = calendar.open_intervals(day)[-1][1]
             warn_at = warning_instant(calendar, at, due_at, warn_before)
-            ahead = due_steps(ItemClock(kind, clock, warn_at, due_at, None), None, now)
+            ahead = due_steps(Timing(kind, clock, warn_at, due_at, None), None, now)
             next_at = ahead.next_action_at
             assert next_at is not None and next_at > now, "an item of another kind is due"
             what = f"{kind} {'warn' if next_at == warn_at else 'due'}"
@@ -562,7 +564,7 @@ def seed(
     templates: list[tuple[dict[str, Any], dict[str, Any], Any, str]] = []
     for handoff in earlier_handoffs(agreement, now):
         w = handoff[3]
-        clock = ItemClock("lead", Stage.NEW.clock, w.response_warn_at, w.response_due_at,
+        clock = Timing("lead", Stage.NEW.clock, w.response_warn_at, w.response_due_at,
                           w.recycle_at)  # fmt: skip
         # the next-action instant an earlier pass left: the first threshold still ahead
         next_at = due_steps(clock, None, now).next_action_at
@@ -755,7 +757,7 @@ def open_cycles(engine: Engine, agreement: Agreement, now: datetime) -> dict[str
     opened: dict[str, int] = {}
     with unit_of_work(engine) as session:
         before = session.exec(select(sa.func.max(col(Item.id)))).one() or 0
-        obligations.open_due(session, agreement, now)
+        services.open_due(session, agreement, now, KINDS)
         for item in session.exec(select(Item).where(col(Item.id) > before)).all():
             assert item.id is not None
             opened[item.kind] = opened.get(item.kind, 0) + 1
@@ -789,6 +791,7 @@ class Harness:
             client=self.client,
             directory=StaticDirectory({}),
             engine=engine,
+            plugins=PLUGINS,
         )
         c.deliverer.pacer = Pacer(interval=0)
         if warm and self.warm_people is not None:
@@ -1067,6 +1070,7 @@ def child(mode: str, url: str, slack_url: str, at: datetime) -> None:
         client=make_client(settings),
         directory=StaticDirectory({}),
         engine=make_engine(url),
+        plugins=PLUGINS,
     )
     with c.engine.connect() as connection:
         connection.exec_driver_sql("SELECT 1")

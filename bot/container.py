@@ -20,48 +20,20 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import FileClock, SystemClock
-from bot.delivery.deliverer import Deliverer, Pacer
+from bot.delivery.deliverer import TITLES, Deliverer, Pacer
 from bot.directory import SlackDirectory
-from bot.items.ui import drawer
-from bot.kinds.content.ui import CampaignUI, DeliverableUI, RequestUI
-from bot.kinds.lead.drawing import LeadUI
-from bot.kinds.report.ui import FeedbackUI, ReportUI
-from bot.kinds.training.ui import AttendanceUI, SessionUI
+from bot.items.ui import KindUI, drawer
 from bot.people import People
+from bot.plugin import Plugin
 from bot.settings import Settings
 from slaengine.agreement.config import Agreement, load_agreement
 from slaengine.clock import Clock
-from slaengine.kinds.content.rules import CampaignObligations, DeliverableObligations
-from slaengine.kinds.lead.intake import Directory
-from slaengine.kinds.lead.work import LeadObligations
-from slaengine.kinds.report.rules import FeedbackObligations, ReportObligations
-from slaengine.kinds.request.rules import RequestObligations
-from slaengine.kinds.training.rules import AttendanceObligations, SessionObligations
+from slaengine.engine.directory import Directory
+from slaengine.engine.kind import Kinds
 from slaengine.persistence import outbox
 from slaengine.persistence.db import make_engine
 
 log = logging.getLogger(__name__)
-
-#: the kinds of obligation this app tracks, each registered with the engine and the UI
-KNOWN_KINDS: tuple[type, ...] = (
-    LeadObligations,
-    LeadUI,
-    DeliverableObligations,
-    DeliverableUI,
-    RequestObligations,
-    RequestUI,
-    CampaignObligations,
-    CampaignUI,
-    SessionObligations,
-    SessionUI,
-    AttendanceObligations,
-    AttendanceUI,
-    ReportObligations,
-    ReportUI,
-    FeedbackObligations,
-    FeedbackUI,
-)
-
 
 def make_client(settings: Settings, *, retry_lost_connections: bool = True) -> WebClient:
     """The Slack Web API client. Delivery's own (`retry_lost_connections=False`) does not
@@ -91,6 +63,9 @@ class Container:
     directory: Directory
     deliverer: Deliverer
     people: People
+    plugins: tuple[Plugin, ...]
+    kinds: Kinds
+    uis: dict[str, KindUI]
     background_delivery: bool = True
     _pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver")
@@ -160,6 +135,7 @@ class Container:
 def build(
     settings: Settings,
     *,
+    plugins: Sequence[Plugin],
     agreement: Agreement | None = None,
     clock: Clock | None = None,
     client: WebClient | None = None,
@@ -168,7 +144,11 @@ def build(
     pacer: Pacer | None = None,
 ) -> Container:
     """Wire real collaborators, or the ones a test or the demo passes in (`pacer`: how posts
-    are paced; by default one a second per channel, as Slack asks)."""
+    are paced; by default one a second per channel, as Slack asks). `plugins` are the kinds
+    of obligation tracked (`bot.plugins.PLUGINS`)."""
+    kinds = Kinds(kind for plugin in plugins for kind in plugin.kinds)
+    uis = {ui.name: ui for plugin in plugins for ui in plugin.uis}
+    titles = {**TITLES, **{t: h for plugin in plugins for t, h in plugin.titles.items()}}
     agreement = agreement or load_agreement(settings.sla_config)
     engine = engine or make_engine(settings.database_url)
     clock = clock or (FileClock(settings.clock_file) if settings.clock_file else SystemClock())
@@ -188,9 +168,13 @@ def build(
             posting,
             clock,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
-            draw=drawer(agreement),
+            draw=drawer(agreement, uis),
             quiet=people.quiet_until,
             pacer=pacer,
+            titles=titles,
         ),
         people=people,
+        plugins=tuple(plugins),
+        kinds=kinds,
+        uis=uis,
     )

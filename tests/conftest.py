@@ -26,6 +26,7 @@ from slaengine.agreement.config import (
 )
 from slaengine.clock import FixedClock
 from slaengine.persistence.db import make_engine
+from tests.support import kinds as _kinds  # noqa: F401  (the ref letters of the kinds slabot ships)
 from tests.support.fakeslack import FakeSlack
 
 NEW_YORK = ZoneInfo("America/New_York")

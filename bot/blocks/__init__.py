@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from slaengine.engine.item import State
+
 Block = dict[str, Any]
 
 MAX_TEXT = 3000
@@ -68,3 +70,29 @@ def slack_date(
     local = instant.astimezone(zone)
     fallback = f"{local:%a %d %b %Y %H:%M} {local.tzname()}"
     return f"<!date^{int(instant.timestamp())}^{fmt}|{fallback}>"
+
+
+ICON = {
+    State.OVERDUE: ":red_circle:",
+    State.AT_RISK: ":large_orange_circle:",
+    State.ON_TRACK: ":large_green_circle:",
+    State.MET: ":white_check_mark:",
+    State.MISSED: ":x:",
+    State.EXCUSED: ":white_circle:",
+}
+
+
+def submitted_values(state_values: dict[str, Any]) -> dict[str, str]:
+    """A modal's state, flattened to block_id -> value."""
+    out: dict[str, str] = {}
+    for block_id, elements in state_values.items():
+        for element in elements.values():
+            kind = element.get("type")
+            if kind == "plain_text_input":
+                out[block_id] = (element.get("value") or "").strip()
+            elif kind in ("radio_buttons", "static_select"):
+                chosen = element.get("selected_option") or {}
+                out[block_id] = chosen.get("value", "")
+            elif kind == "users_select":
+                out[block_id] = element.get("selected_user") or ""
+    return out

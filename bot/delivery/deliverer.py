@@ -15,7 +15,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +27,7 @@ from sqlmodel import Session
 
 from bot.blocks import MAX_BLOCKS, header
 from slaengine.clock import Clock
-from slaengine.engine import services as obligations
+from slaengine.engine import owed as engine_owed
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Item, OutboxMessage
@@ -62,17 +62,14 @@ HISTORY_PAGE = 200
 HISTORY_PAGES = 10
 METADATA_EVENT = "slabot_delivery"
 MAX_FALLBACK_TEXT = 3500
+#: the heading of a message listing several rows of one topic; the topics that have one may
+#: be listed together in one message (the kinds add their own: `Plugin.titles`)
 TITLES = {
     "warn": "SLA reminder",
     "breach": "SLA breached",
     "escalate": "SLA breach escalated",
-    "recycle": "Leads back with marketing",
     "digest": "Your SLA day",
-    "assigned": "Handed to you",
-    "reassigned": "Passed to you",
 }
-#: rows about one item that may be listed together in one message
-BATCHABLE = set(TITLES)
 
 #: messages that always go out on their own, never listed with others: the weekly scorecard
 #: (its chart and table are uploaded into its thread) and posts in the channel that others
@@ -95,7 +92,7 @@ def item_relevance(session: Session, row: OutboxMessage, now: datetime) -> str |
     """Why a reminder about an item no longer matters, or None if it still does."""
     if row.item_id is None:
         return None
-    return obligations.relevance(session.get(Item, row.item_id), row, now)
+    return engine_owed.relevance(session.get(Item, row.item_id), row, now)
 
 
 @dataclass
@@ -164,12 +161,14 @@ def chunks(rows: list[OutboxMessage]) -> Iterator[list[OutboxMessage]]:
         yield current
 
 
-def compose(rows: list[OutboxMessage]) -> tuple[str, list[dict[str, Any]] | None]:
+def compose(
+    rows: list[OutboxMessage], titles: Mapping[str, str] = TITLES
+) -> tuple[str, list[dict[str, Any]] | None]:
     """One message from one or more rows: a header naming the topic, then each item."""
-    if len(rows) == 1 and rows[0].topic not in BATCHABLE:
+    if len(rows) == 1 and rows[0].topic not in titles:
         return rows[0].text, outbox.blocks_of(rows[0])
     topics = {row.topic for row in rows}
-    title = TITLES.get(next(iter(topics)), "SLA update") if len(topics) == 1 else "SLA update"
+    title = titles.get(next(iter(topics)), "SLA update") if len(topics) == 1 else "SLA update"
     blocks: list[dict[str, Any]] = [header(title if len(rows) == 1 else f"{title} · {len(rows)}")]
     for row in rows:
         blocks.extend(
@@ -190,7 +189,9 @@ class Deliverer:
         lease: timedelta = LEASE,
         draw: Draw | None = None,
         quiet: Quiet | None = None,
+        titles: Mapping[str, str] = TITLES,
     ) -> None:
+        self.titles = titles
         self.lease = lease
         self.draw = draw
         self.quiet = quiet
@@ -286,7 +287,7 @@ class Deliverer:
     ) -> None:
         """Post `rows` as one message to `target`, or with `thread` (channel, ts) as a reply
         in that message's thread."""
-        text, blocks = compose(rows)
+        text, blocks = compose(rows, self.titles)
         # this message's own id, on exactly its rows and committed before it is posted: a
         # worker that dies after the post leaves rows a successor can match to what Slack holds
         message_id = uuid.uuid4().hex
@@ -376,8 +377,8 @@ class Deliverer:
         together = outbox.in_message(session, original.channel, original.ts)
         shown = outbox.showing(together, row)
         text, blocks = (
-            compose(shown)
-            if len(shown) > 1 or shown[0].topic in BATCHABLE
+            compose(shown, self.titles)
+            if len(shown) > 1 or shown[0].topic in self.titles
             else (row.text, outbox.blocks_of(row))
         )
         try:

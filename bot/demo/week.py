@@ -22,15 +22,16 @@ from bot.kinds.content import ui as content
 from bot.kinds.lead.usecases import go_away, reject_lead, take_handoff
 from bot.kinds.report.demo import report_week
 from bot.kinds.training.demo import training_week
+from bot.plugins import PLUGINS
 from bot.settings import Settings
 from migrations.runner import upgrade
 from slaengine.agreement.config import load_agreement, reference_agreement_path
 from slaengine.clock import FixedClock
-from slaengine.engine import services as obligations
-from slaengine.engine.states import State
+from slaengine.engine import item as engine_item
+from slaengine.engine.errors import Refusal
+from slaengine.engine.item import State
 from slaengine.kinds.lead import work as leadwork
 from slaengine.kinds.lead.intake import IntakeError, parse_handoff
-from slaengine.kinds.lead.work import Refusal
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
 from slaengine.scorecard.compute import parse_week
@@ -91,6 +92,7 @@ class Demo:
             # nothing is posted to Slack, so nothing needs pacing: at Slack's one post a
             # second per channel the simulated week would spend seconds asleep
             pacer=Pacer(interval=0),
+            plugins=PLUGINS,
         )
         self.c.background_delivery = False
 
@@ -154,7 +156,8 @@ class Demo:
 
     def mine(self, user: str) -> None:
         with Session(self.c.engine) as session:
-            _page, blocks = kinds.mine(session, self.c.agreement, user, self.clock.now())
+            now = self.clock.now()
+            _page, blocks = kinds.mine(session, self.c.agreement, user, now, uis=self.c.uis)
         text = blocks_to_text(blocks)
         self.out.write("\n".join(f"    {line}" for line in text.splitlines()) + "\n")
 
@@ -316,7 +319,7 @@ class Demo:
         with Session(self.c.engine) as session:
             items = item_repo.recent(session, self.clock.now() - timedelta(days=30))
             states = [
-                obligations.state_of(item, self.clock.now())
+                engine_item.state_of(item, self.clock.now())
                 for item in items
                 if item.kind == "lead"
             ]

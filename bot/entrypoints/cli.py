@@ -111,13 +111,14 @@ def _container(*, need_slack: bool = False):  # type: ignore[no-untyped-def]
     """Settings checked (and the agreement loaded) first: a missing token or agreement file
     stops the command before the database is created or migrated."""
     from bot.container import build
+    from bot.plugins import PLUGINS
 
     settings = _settings()
     if need_slack:
         settings.require_slack()
     agreement = load_agreement(settings.sla_config)
     _upgrade(settings.database_url)
-    return build(settings, agreement=agreement)
+    return build(settings, agreement=agreement, plugins=PLUGINS)
 
 
 def cmd_import_leads(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.blocks import Block, context, divider, header, section
-from slaengine.engine.services import ItemsPage
+from slaengine.engine.item import ItemsPage
 
 #: each listed item takes at most two blocks; leave room for the header and the footer
 MAX_LISTED = 20
@@ -38,3 +38,18 @@ def mine(
         blocks.append(divider())
         blocks.append(context(f"…and {rest} more, each due later than those above."))
     return [*blocks, *extra[:MAX_EXTRA]]
+
+
+def team(rows: Sequence[tuple[str, int, int, int]]) -> list[Block]:
+    """rows: (user id, open, at risk, overdue), worst first."""
+    blocks: list[Block] = [header("The team: open SLA items per person")]
+    if not rows:
+        blocks.append(section("No open SLA items."))
+        return blocks
+    lines = [
+        f"<@{user}> · {open_} open · {at_risk} at risk · {overdue} overdue"
+        for user, open_, at_risk, overdue in rows
+    ]
+    for start in range(0, len(lines), 40):
+        blocks.append(section("\n".join(lines[start : start + 40])))
+    return blocks[:50]

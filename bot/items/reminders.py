@@ -11,9 +11,8 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.blocks import Block, actions, button, context, escape, section, slack_date
-from bot.kinds.lead.blocks import ICON
-from slaengine.engine.states import State
+from bot.blocks import ICON, Block, actions, button, context, escape, section, slack_date
+from slaengine.engine.item import State
 from slaengine.kinds.lead.work import LeadView
 
 WHAT = {"response": "first touch", "accept": "accept or reject"}

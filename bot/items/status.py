@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.container import Container
-from slaengine.engine import services as obligations
+from slaengine.engine import item as engine_item
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
 
@@ -20,7 +20,7 @@ def status_rows(c: Container, *, user: str | None = None) -> list[dict[str, Any]
         details: dict[int, dict[str, Any]] = {}
         for kind in sorted({item.kind for item in items}):
             theirs = [item for item in items if item.kind == kind]
-            details.update(obligations.KINDS[kind].describe(session, theirs))
+            details.update(c.kinds[kind].describe(session, theirs))
         rows = []
         for item in items:
             assert item.id is not None
@@ -31,7 +31,7 @@ def status_rows(c: Container, *, user: str | None = None) -> list[dict[str, Any]
                     "owner": item.owner_id,
                     "title": item.title,
                     "due_at": item.due_at.isoformat() if item.is_open and item.due_at else None,
-                    "state": obligations.state_of(item, now).value,
+                    "state": engine_item.state_of(item, now).value,
                     "closed_at": item.closed_at.isoformat() if item.closed_at else None,
                     **details.get(item.id, {}),
                 }

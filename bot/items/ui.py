@@ -1,13 +1,14 @@
 """How each kind of item looks in Slack: a kind's `KindUI` draws the reminders owed about
 its items when they are delivered, and lists its items in `/sla mine` and App Home. The
-generic parts (delivery, `/sla mine`, the digest) ask the registry, never a kind by name.
+generic parts (delivery, `/sla mine`, the digest) ask the kinds the container was built with
+(`Container.uis`, from the plugin list), never a kind by name.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -18,8 +19,8 @@ from bot.delivery.deliverer import Draw
 from bot.items.mine import MAX_EXTRA, MAX_LISTED
 from bot.items.mine import mine as mine_blocks
 from slaengine.agreement.config import Agreement
-from slaengine.engine import services as obligations
-from slaengine.engine.services import ItemsPage
+from slaengine.engine import services
+from slaengine.engine.item import ItemsPage
 from slaengine.persistence.outbox import needs_drawing
 from slaengine.persistence.tables import Item, OutboxMessage, ref_of
 
@@ -49,15 +50,7 @@ class KindUI(Protocol):
         theirs (this week's content to use, say); usually nothing."""
 
 
-UIS: dict[str, KindUI] = {}
-
-
-def register(ui: KindUI) -> KindUI:
-    UIS[ui.name] = ui
-    return ui
-
-
-def drawer(agreement: Agreement) -> Draw:
+def drawer(agreement: Agreement, uis: Mapping[str, KindUI]) -> Draw:
     """The delivery path's `draw`: each row owed without its message is drawn by its item's
     kind, from the item as it is now; the items were loaded with the rows."""
 
@@ -75,7 +68,7 @@ def drawer(agreement: Agreement) -> Draw:
             items[item.id] = item
             by_kind.setdefault(item.kind, []).append(row)
         for kind, theirs in by_kind.items():
-            ui = UIS.get(kind)
+            ui = uis.get(kind)
             if ui is None:  # say what it is about rather than fail the recipient's delivery
                 for row in theirs:
                     log.warning("outbox row %s: no drawing for kind %r", row.key, kind)
@@ -93,24 +86,34 @@ def plain(row: OutboxMessage, text: str) -> None:
 
 
 def listed(
-    session: Session, items: Sequence[Item], agreement: Agreement, now: datetime
+    session: Session,
+    items: Sequence[Item],
+    agreement: Agreement,
+    now: datetime,
+    uis: Mapping[str, KindUI],
 ) -> dict[int, list[Block]]:
     """Every item's blocks in `/sla mine`, each drawn by its kind."""
     shown: dict[int, list[Block]] = {}
     for kind in sorted({item.kind for item in items}):
         theirs = [item for item in items if item.kind == kind]
-        ui = UIS.get(kind)
+        ui = uis.get(kind)
         if ui is not None:
             shown.update(ui.listed(session, theirs, agreement, now))
     return shown
 
 
 def mine(
-    session: Session, agreement: Agreement, user: str, now: datetime, note: str = ""
+    session: Session,
+    agreement: Agreement,
+    user: str,
+    now: datetime,
+    note: str = "",
+    *,
+    uis: Mapping[str, KindUI],
 ) -> tuple[ItemsPage, list[Block]]:
     """`/sla mine` for `user`: their most urgent open items of every kind, each drawn by its
     kind, with counts of them all."""
-    page = obligations.mine_page(session, user, now, MAX_LISTED)
-    extra = [block for ui in UIS.values() for block in ui.also(session, user, agreement, now)]
-    shown = listed(session, page.items, agreement, now)
+    page = services.mine_page(session, user, now, MAX_LISTED)
+    extra = [block for ui in uis.values() for block in ui.also(session, user, agreement, now)]
+    shown = listed(session, page.items, agreement, now, uis)
     return page, mine_blocks(page, shown, note, extra[:MAX_EXTRA])

@@ -20,12 +20,10 @@ from bot.container import Container
 from bot.delivery.deliverer import DeliveryReport
 from bot.items import reminders
 from bot.jobs import scorecard
-from bot.kinds.lead import notices
 from slaengine.calendar import BusinessCalendar
-from slaengine.engine import services as obligations
-from slaengine.engine.states import State
-from slaengine.kinds.lead import store as lead_repo
-from slaengine.kinds.lead import work as leadwork
+from slaengine.engine import item as engine_item
+from slaengine.engine import services
+from slaengine.engine.item import State
 from slaengine.persistence import items as item_repo
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
@@ -48,21 +46,22 @@ class SweepReport:
     escalations: int = 0
     recycled: int = 0
     digests: int = 0
-    handed_on: int = 0
+    jobs: dict[str, int] = field(default_factory=dict)
     scorecards: int = 0
     reviews: int = 0
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
     def busy(self) -> bool:
         """Whether the pass found or delivered anything (a quiet pass logs nothing)."""
-        counts = [v for k, v in vars(self).items() if k != "delivery"]
-        return any(counts) or self.delivery.busy()
+        counts = [v for k, v in vars(self).items() if k not in ("delivery", "jobs")]
+        return any(counts) or any(self.jobs.values()) or self.delivery.busy()
 
     def line(self) -> str:
         return (
             f"sweep: {self.items} items due, {self.opened} opened, {self.warnings} warnings, "
             f"{self.breaches} breaches, {self.escalations} escalations, {self.recycled} lapsed, "
-            f"{self.handed_on} handed on from reps away, {self.digests} digests, "
+            + "".join(f"{n} {words}, " for words, n in self.jobs.items())
+            + f"{self.digests} digests, "
             f"{self.scorecards} scorecards, {self.reviews} review reminders; "
             f"{self.delivery.line()}"
         )
@@ -92,7 +91,7 @@ def sweep(c: Container, *, deliver: bool = True) -> SweepReport:
     # several times cheaper than across zones, and a pass compares thousands
     now = c.clock.now().astimezone(UTC)
     with unit_of_work(c.engine) as session:
-        report.opened = obligations.open_due(session, c.agreement, now)
+        report.opened = services.open_due(session, c.agreement, now, c.kinds)
     after: Timer | None = None
     while True:
         with unit_of_work(c.engine) as session:
@@ -105,7 +104,9 @@ def sweep(c: Container, *, deliver: bool = True) -> SweepReport:
         if len(due) < BATCH:
             break
         after = due[-1][0]
-    _absences(c, now, report)
+    for plugin in c.plugins:
+        for words, job in plugin.jobs:
+            report.jobs[words] = report.jobs.get(words, 0) + job(c, now)
     _digests(c, now, report)
     _scorecards(c, now, report)
     if deliver:
@@ -122,11 +123,11 @@ def _advance(
     owed: Owed,
     report: SweepReport,
 ) -> None:
-    """What the thresholds an item crossed since its timer owe (`obligations.advance`), and
+    """What the thresholds an item crossed since its timer owe (`services.advance`), and
     its next timer. Only the facts are written here; the messages are drawn at delivery
     (`bot.kinds.lead.drawing`), and quiet hours are applied there too, in the recipient's own
     zone."""
-    step = obligations.advance(session, c.agreement, item, timer.at, now, c.resolve)
+    step = services.advance(session, c.agreement, item, timer.at, now, c.resolve, kinds=c.kinds)
     owed.rows += step.owed
     if step.lapsed:
         report.recycled += 1
@@ -135,18 +136,6 @@ def _advance(
         owed.done.append(timer)
         if step.next_at is not None:
             owed.next.append(Timer(step.next_at, timer.item_id))
-
-
-def _absences(c: Container, now: datetime, report: SweepReport) -> None:
-    """An absence that has begun: the absent rep's open leads pass to the next reps."""
-    day = now.astimezone(c.agreement.zone).date()
-    with unit_of_work(c.engine) as session:
-        for user in lead_repo.away_with_open_leads(session, day):
-            moved = leadwork.hand_on_open_leads(
-                session, c.agreement, c.directory, user_id=user, now=now
-            )
-            notices.leads_passed_on(c, session, moved)
-            report.handed_on += len(moved)
 
 
 def _scorecards(c: Container, now: datetime, report: SweepReport) -> None:
@@ -182,7 +171,7 @@ def _digests(c: Container, now: datetime, report: SweepReport) -> None:
         with unit_of_work(c.engine) as session:
             if outbox.by_key(session, key) is not None:
                 continue
-            page = obligations.mine_page(session, owner, now, DIGEST_ITEMS)
+            page = services.mine_page(session, owner, now, DIGEST_ITEMS)
             if not page.overdue + page.at_risk:
                 outbox.enqueue(
                     session,
@@ -194,7 +183,7 @@ def _digests(c: Container, now: datetime, report: SweepReport) -> None:
                     status=outbox.DROPPED,
                 )
                 continue
-            views = [obligations.view(item, now) for item in page.items]
+            views = [engine_item.view(item, now) for item in page.items]
             urgent = [v for v in views if v.state in (State.OVERDUE, State.AT_RISK)]
             text, blocks = reminders.digest(urgent, page.overdue, page.at_risk, c.agreement.zone)
             c.notify(session, key=key, target=owner, text=text, blocks=blocks, topic="digest")

@@ -1,65 +1,65 @@
-"""The `/sla` slash command: ack first, then answer privately."""
+"""The `/sla` slash command: ack first, then answer privately. The verbs are the generic
+ones here and each plugin's own (`Plugin.verbs`)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.blocks.help import help_blocks, help_text
+from bot.blocks.help import AFTER, BEFORE, Usage, help_blocks, help_text
 from bot.container import Container
-from bot.kinds.content import commands as content
-from bot.kinds.lead import commands as leads
-from bot.kinds.report import commands as reports
-from bot.kinds.training import commands as training
-from bot.listeners import plan, scorecard
+from bot.listeners import items, plan, scorecard
 from bot.listeners.events import publish_home
-from slaengine.kinds.lead.work import Refusal
+from bot.plugin import Plugin, Verb
+from slaengine.engine.errors import Refusal
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Container, dict[str, Any], str, Respond, Any], None]
-
-VERBS: dict[str, Handler] = {
-    "mine": leads.mine,
-    "team": leads.team,
-    "handoff": leads.handoff,
-    "touch": leads.touch,
-    "accept": leads.accept,
-    "reject": leads.reject,
-    "away": leads.away,
-    "show": leads.show,
-    "done": content.done,
-    "request": content.request,
-    "campaign": content.campaign,
-    "training": training.announce,
-    "attend": training.attend,
+#: verbs about every kind's items, and about the agreement as a whole
+GENERIC: dict[str, Verb] = {
+    "mine": items.mine,
+    "team": items.team,
     "plan": plan.plan,
-    "report": reports.report,
-    "feedback": reports.feedback,
     "scorecard": scorecard.show,
+    "show": items.show,
 }
 
-#: verbs that change the actor's own items: their Home tab is republished after them
-CHANGES_OWN = frozenset({"touch", "accept", "reject", "away", "done", "campaign", "attend"})
+
+def verbs(c: Container) -> Mapping[str, Verb]:
+    """Every verb `/sla` understands: the generic ones and each plugin's; two may not share a
+    name."""
+    found: dict[str, Verb] = dict(GENERIC)
+    for plugin in c.plugins:
+        for verb, handler in plugin.verbs.items():
+            if verb in found:
+                raise ValueError(f"the plugin {plugin.name!r} brings `/sla {verb}`, already taken")
+            found[verb] = handler
+    return found
 
 
 def register(app: App, container: Container) -> None:
+    known = verbs(container)
+    changes_own = frozenset(v for plugin in container.plugins for v in plugin.changes_own)
+    usage = help_lines(container.plugins)
+
     @app.command("/sla")
     def sla(ack: Ack, command: dict[str, Any], respond: Respond, client: Any) -> None:
         ack()
         text = (command.get("text") or "").strip()
         verb, _, rest = text.partition(" ")
-        handler = VERBS.get(verb.lower())
+        handler = known.get(verb.lower())
         if handler is None:
             note = f"I don't know `/sla {verb}`." if verb and verb.lower() != "help" else ""
-            respond(response_type="ephemeral", text=help_text(), blocks=help_blocks(note))
+            respond(
+                response_type="ephemeral", text=help_text(usage), blocks=help_blocks(usage, note)
+            )
             return
         try:
             handler(container, command, rest.strip(), respond, client)
-            if verb.lower() in CHANGES_OWN:
+            if verb.lower() in changes_own:
                 publish_home(container, client, command["user_id"])
         except Refusal as refusal:
             respond(response_type="ephemeral", text=f":no_entry: {refusal}")
@@ -69,3 +69,10 @@ def register(app: App, container: Container) -> None:
                 response_type="ephemeral",
                 text=":warning: Something went wrong on our side; nothing was changed.",
             )
+
+
+def help_lines(plugins: Sequence[Plugin]) -> Usage:
+    """`/sla help`'s lines, each plugin's in the plugin list's order, and how items are named."""
+    lines = [*BEFORE, *(line for p in plugins for line in p.usage), *AFTER]
+    naming = "; ".join(p.naming for p in plugins if p.naming)
+    return Usage(lines, naming[:1].upper() + naming[1:])

@@ -36,7 +36,7 @@ def home_view(c: Container, user: str) -> dict[str, Any]:
     since, until = standing.span(zone, weeks)
     owners = sorted({user, *members})
     with unit_of_work(c.engine) as session:
-        page, items = kinds.mine(session, agreement, user, now)
+        page, items = kinds.mine(session, agreement, user, now, uis=c.uis)
         rows = item_repo.figure_rows(session, owners, since, until)
         responses = lead_repo.first_responses(session, owners, since, until)
         counts = item_repo.open_counts_by_owner(session, now)

@@ -17,9 +17,10 @@ from bot.items import reminders
 from bot.items.mine import MAX_LISTED, mine
 from bot.kinds.lead import blocks as lead_blocks
 from bot.kinds.lead.modals import handoff_modal, reassign_modal, reject_modal
+from bot.listeners.commands import help_lines
+from bot.plugins import PLUGINS
 from slaengine.agreement.config import Agreement
-from slaengine.engine.services import ItemsPage
-from slaengine.engine.states import State
+from slaengine.engine.item import ItemsPage, State
 from slaengine.kinds.lead.rules import MarketingStatus, Stage
 from slaengine.kinds.lead.work import LeadView
 from slaengine.persistence.tables import Item, OutboxMessage
@@ -161,7 +162,7 @@ def test_leads_listed_together_stay_within_slacks_limits_however_long_their_name
 
 
 def test_help_and_the_agreement_render_as_valid_blocks(agreement: Agreement) -> None:
-    assert block_errors(help_blocks("I don't know `/sla frobnicate`.")) == []
+    assert block_errors(help_blocks(help_lines(PLUGINS), "I don't know `/sla frobnicate`.")) == []
     rendered = agreement_blocks(agreement)
     assert block_errors(rendered) == []
     assert "Good fit, interested: *4h*" in str(rendered)

@@ -516,6 +516,7 @@ def test_the_demos_container_has_pacing_off_and_a_served_containers_has_it_on(
 ) -> None:
     from bot.container import build
     from bot.demo.week import Demo
+    from bot.plugins import PLUGINS
     from bot.settings import Settings
 
     demo = Demo(io.StringIO(), tmp_path)
@@ -525,7 +526,7 @@ def test_the_demos_container_has_pacing_off_and_a_served_containers_has_it_on(
         demo.c.close()
     served = build(
         Settings(database_url=f"sqlite:///{tmp_path / 'served.db'}"), agreement=demo.c.agreement
-    )
+    , plugins=PLUGINS)
     try:
         assert served.deliverer.pacer.interval == 1.0
     finally:

@@ -19,6 +19,7 @@ from bot.entrypoints import server
 from bot.entrypoints.health import STALE_AFTER_SECONDS, Heartbeat
 from bot.entrypoints.web import build_web
 from bot.jobs.sweep import SweepReport
+from bot.plugins import PLUGINS
 from bot.settings import Settings
 from slaengine.agreement.config import Agreement
 from slaengine.clock import FixedClock
@@ -36,6 +37,7 @@ def c(
         clock=clock,
         client=make_client(Settings(bot_token="xoxb-test", api_url=fake_slack.url)),
         directory=StaticDirectory(),
+        plugins=PLUGINS,
     )
     yield container
     container.close()

@@ -11,8 +11,8 @@ from sqlmodel import Session
 from bot.directory import StaticDirectory
 from slaengine.agreement.config import Agreement
 from slaengine.clock import FixedClock
-from slaengine.engine import services as obligations
-from slaengine.engine.states import State
+from slaengine.engine import services
+from slaengine.engine.item import State
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead import work as leadwork
 from slaengine.kinds.lead.intake import hand_off, parse_handoff
@@ -60,7 +60,7 @@ def test_the_page_agrees_with_the_rules_at_every_moment_of_the_week(
         now = start + timedelta(hours=hours)
         with Session(engine) as session:
             full = leadwork.mine(session, agreement, "U0ALICE", now)
-            page = obligations.mine_page(session, "U0ALICE", now, 7)
+            page = services.mine_page(session, "U0ALICE", now, 7)
         assert page.open == len(full)
         assert page.overdue == sum(v.state is State.OVERDUE for v in full)
         assert page.at_risk == sum(v.state is State.AT_RISK for v in full)
@@ -84,8 +84,8 @@ def test_a_lead_is_not_counted_overdue_at_the_very_instant_it_falls_due(
         session.flush()
         due = lead.response_due_at
     with Session(engine) as session:
-        at_due = obligations.mine_page(session, "U0ALICE", due, 5)
-        after = obligations.mine_page(session, "U0ALICE", due + timedelta(seconds=1), 5)
+        at_due = services.mine_page(session, "U0ALICE", due, 5)
+        after = services.mine_page(session, "U0ALICE", due + timedelta(seconds=1), 5)
     assert (at_due.overdue, at_due.at_risk) == (0, 1)
     assert (after.overdue, after.at_risk) == (1, 0)
 
@@ -118,7 +118,7 @@ def test_the_leads_of_a_page_are_read_in_one_statement_without_reading_their_ite
 ) -> None:
     seed(engine, agreement, clock)
     with Session(engine) as session:
-        page = obligations.mine_page(session, "U0ALICE", clock.now(), 7)
+        page = services.mine_page(session, "U0ALICE", clock.now(), 7)
         statements: list[str] = []
         listen = lambda *args: statements.append(args[2])  # noqa: E731
         sa.event.listen(engine, "before_cursor_execute", listen)

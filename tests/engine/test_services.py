@@ -12,8 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from slaengine.agreement.config import Agreement
-from slaengine.engine import services as obligations
-from slaengine.engine.services import Owed
+from slaengine.engine import services
+from slaengine.engine.kind import Kinds
+from slaengine.engine.owed import Owed
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import PREFIXES, Item
@@ -76,15 +77,15 @@ def agreement(leads_agreement: Agreement) -> Agreement:
 
 
 @pytest.fixture
-def weekly() -> Iterator[Weekly]:
-    kind = Weekly()
-    obligations.register(kind)
-    yield kind
-    del obligations.KINDS[kind.name], PREFIXES[kind.name]
+def weekly() -> Iterator[Kinds]:
+    """The made-up kind, as the composition root would pass it to the engine."""
+    kinds = Kinds([Weekly()])
+    yield kinds
+    del PREFIXES["weekly"]
 
 
 def test_passes_opening_the_same_period_at_once_open_it_exactly_once(
-    engine: Engine, agreement: Agreement, weekly: Weekly
+    engine: Engine, agreement: Agreement, weekly: Kinds
 ) -> None:
     start = threading.Barrier(4)
     opened: list[int] = []
@@ -92,7 +93,7 @@ def test_passes_opening_the_same_period_at_once_open_it_exactly_once(
     def a_pass() -> None:
         start.wait()
         with unit_of_work(engine) as session:
-            opened.append(obligations.open_due(session, agreement, MONDAY))
+            opened.append(services.open_due(session, agreement, MONDAY, weekly))
 
     passes = [threading.Thread(target=a_pass) for _ in range(4)]
     for each in passes:
@@ -105,34 +106,39 @@ def test_passes_opening_the_same_period_at_once_open_it_exactly_once(
         assert item.natural_key == "weekly:2026-W48"
         assert item_repo.timers_of(session, item.id or 0) == [item.warn_at]
     with unit_of_work(engine) as session:
-        assert obligations.open_due(session, agreement, MONDAY + timedelta(days=7)) == 1
+        assert services.open_due(session, agreement, MONDAY + timedelta(days=7), weekly) == 1
 
 
 def test_a_ref_names_its_kind_and_a_ref_with_another_kinds_letter_finds_nothing(
-    engine: Engine, agreement: Agreement, weekly: Weekly
+    engine: Engine, agreement: Agreement, weekly: Kinds
 ) -> None:
     with unit_of_work(engine) as session:
-        obligations.open_due(session, agreement, MONDAY)
+        services.open_due(session, agreement, MONDAY, weekly)
     with Session(engine) as session:
         (item,) = session.exec(select(Item)).all()
         assert item.ref == f"W-{1000 + (item.id or 0)}"
-        assert obligations.find_item(session, item.ref) == item
-        assert obligations.find_item(session, item.ref.lower()) == item
-        assert obligations.find_item(session, item.ref.replace("W-", "L-")) is None
-        assert obligations.find_item(session, "W-99999999999") is None
-        assert obligations.find_item(session, "nonsense") is None
+        assert services.find_item(session, item.ref) == item
+        assert services.find_item(session, item.ref.lower()) == item
+        assert services.find_item(session, item.ref.replace("W-", "L-")) is None
+        assert services.find_item(session, "W-99999999999") is None
+        assert services.find_item(session, "nonsense") is None
 
 
 def test_a_breach_is_escalated_and_then_handed_to_the_kind_which_may_close_the_item(
-    engine: Engine, agreement: Agreement, weekly: Weekly
+    engine: Engine, agreement: Agreement, weekly: Kinds
 ) -> None:
     with unit_of_work(engine) as session:
-        obligations.open_due(session, agreement, MONDAY)
+        services.open_due(session, agreement, MONDAY, weekly)
     with unit_of_work(engine) as session:
         (item,) = session.exec(select(Item)).all()
         assert item.due_at is not None
-        step = obligations.advance(
-            session, agreement, item, item.start_at, item.due_at + timedelta(minutes=1)
+        step = services.advance(
+            session,
+            agreement,
+            item,
+            item.start_at,
+            item.due_at + timedelta(minutes=1),
+            kinds=weekly,
         )
         assert [(o["topic"], o["target"]) for o in step.owed] == [
             ("breach", "U0CAROL"),

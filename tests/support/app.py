@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -20,6 +20,8 @@ from bot.container import Container, build, make_client
 from bot.delivery.deliverer import Pacer
 from bot.directory import StaticDirectory
 from bot.entrypoints.web import build_web
+from bot.plugin import Plugin
+from bot.plugins import PLUGINS
 from bot.settings import Settings
 from slaengine.agreement.config import Agreement
 from slaengine.clock import FixedClock
@@ -40,9 +42,11 @@ def container(
     *,
     client: WebClient | None = None,
     signing_secret: str = "",
+    plugins: Sequence[Plugin] = PLUGINS,
 ) -> Container:
     """The app's container on the test database, clock and fake Slack, posting unpaced;
-    with `signing_secret`, its Bolt app checks Slack's signatures with it."""
+    with `signing_secret`, its Bolt app checks Slack's signatures with it; `plugins`: the
+    kinds it tracks (those slabot ships, unless a test brings its own)."""
     c = build(
         Settings(database_url=database_url, webhook_secret="s", signing_secret=signing_secret),
         agreement=agreement,
@@ -50,6 +54,7 @@ def container(
         client=client or make_client(Settings(bot_token="xoxb-test", api_url=fake.url)),
         directory=StaticDirectory(),
         engine=engine,
+        plugins=plugins,
     )
     c.deliverer.pacer = Pacer(interval=0)
     return c
@@ -92,8 +97,7 @@ def posts_to(fake: FakeSlack, target: str) -> list[dict[str, Any]]:
 @contextmanager
 def serve(c: Container) -> Iterator[str]:
     """The app's HTTP side (`bot.entrypoints.web`) on a free port, in a thread of this
-    process; yields
-    its base URL."""
+    process; yields its base URL."""
     web = build_web(c, build_app(c, verify_token=False))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=port, log_level="error"))

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.blocks import Block, actions, button, context, escape, section, slack_date
-from bot.kinds.lead.blocks import ICON
-from slaengine.engine.states import State
+from bot.blocks import ICON, Block, actions, button, context, escape, section, slack_date
+from slaengine.engine.item import State
 
 USED_IT = "content_used"
 

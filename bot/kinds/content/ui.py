@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from bot.blocks import Block, escape, section
-from bot.items import ui as kinds
 from bot.kinds.content import blocks
 from slaengine.agreement.config import Agreement
-from slaengine.engine import services as obligations
+from slaengine.engine import item as engine_item
 from slaengine.kinds.content import rules as content
 from slaengine.kinds.content import store as content_repo
 from slaengine.kinds.content.rules import CAMPAIGNS, DELIVERABLES, CycleObligations, Logged
@@ -44,7 +43,7 @@ def cycle_view(
         ref=item.ref,
         title=item.title,
         owner_id=item.owner_id,
-        state=obligations.state_of(item, now),
+        state=engine_item.state_of(item, now),
         done=cycle.done,
         target=cycle.target,
         pace=projected,
@@ -146,7 +145,6 @@ def _what(agreement: Agreement, source: str) -> str:
     return deliverable.title if deliverable else source
 
 
-kinds.register(DeliverableUI())
 
 
 class CampaignUI(CycleUI):
@@ -159,7 +157,6 @@ class CampaignUI(CycleUI):
         return "/sla campaign <title> [link]"
 
 
-kinds.register(CampaignUI())
 
 
 def request_view(item: Item, request: ContentRequest, now: datetime) -> blocks.RequestView:
@@ -168,7 +165,7 @@ def request_view(item: Item, request: ContentRequest, now: datetime) -> blocks.R
         title=item.title,
         owner_id=item.owner_id,
         requester_id=request.requester_id,
-        state=obligations.state_of(item, now),
+        state=engine_item.state_of(item, now),
         due_at=item.due_at,
         link=request.link,
     )
@@ -213,7 +210,6 @@ class RequestUI:
         return []
 
 
-kinds.register(RequestUI())
 
 
 # -- use cases -------------------------------------------------------------------------------

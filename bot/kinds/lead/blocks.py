@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.blocks import Block, actions, button, context, escape, header, section, slack_date
-from slaengine.engine.states import State
+from bot.blocks import ICON, Block, actions, button, context, escape, section, slack_date
+from slaengine.engine.item import State
 from slaengine.kinds.lead.work import LeadView
-
-ICON = {
-    State.OVERDUE: ":red_circle:",
-    State.AT_RISK: ":large_orange_circle:",
-    State.ON_TRACK: ":large_green_circle:",
-    State.MET: ":white_check_mark:",
-    State.MISSED: ":x:",
-    State.EXCUSED: ":white_circle:",
-}
-
 
 
 def lead_line(lead: LeadView, zone: ZoneInfo) -> str:
@@ -51,19 +40,6 @@ def listed_in_mine(lead: LeadView, zone: ZoneInfo) -> list[Block]:
     return [section(lead_line(lead, zone)), lead_buttons(lead)]
 
 
-def team(rows: Sequence[tuple[str, int, int, int]]) -> list[Block]:
-    """rows: (user id, open, at risk, overdue), worst first."""
-    blocks: list[Block] = [header("The team: open SLA items per person")]
-    if not rows:
-        blocks.append(section("No open SLA items."))
-        return blocks
-    lines = [
-        f"<@{user}> · {open_} open · {at_risk} at risk · {overdue} overdue"
-        for user, open_, at_risk, overdue in rows
-    ]
-    for start in range(0, len(lines), 40):
-        blocks.append(section("\n".join(lines[start : start + 40])))
-    return blocks[:50]
 
 
 def new_lead_dm(lead: LeadView, zone: ZoneInfo, handed_by: str | None) -> tuple[str, list[Block]]:

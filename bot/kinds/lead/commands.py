@@ -7,15 +7,11 @@ from typing import Any
 
 from slack_bolt import Respond
 
-from bot.blocks.agreement import agreement_blocks
 from bot.container import Container
-from bot.items import ui as kinds
-from bot.kinds.lead import blocks as lead_blocks
 from bot.kinds.lead.modals import handoff_modal
 from bot.kinds.lead.usecases import go_away, reject_lead
+from slaengine.engine.errors import Refusal
 from slaengine.kinds.lead import work as leadwork
-from slaengine.kinds.lead.work import Refusal
-from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
 
 
@@ -23,28 +19,8 @@ def _say(respond: Respond, text: str) -> None:
     respond(response_type="ephemeral", text=text)
 
 
-def mine(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
-    user = command["user_id"]
-    with unit_of_work(c.engine) as session:
-        page, blocks = kinds.mine(session, c.agreement, user, c.clock.now())
-    respond(response_type="ephemeral", text=f"You have {page.open} open SLA items.", blocks=blocks)
 
 
-def team(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
-    user = command["user_id"]
-    if not c.agreement.may_oversee(user):
-        raise Refusal("`/sla team` is for the sales manager and admins. Try `/sla mine`.")
-    with unit_of_work(c.engine) as session:
-        counts = item_repo.open_counts_by_owner(session, c.clock.now())
-    rows = sorted(
-        ((owner, open_, at_risk, overdue) for owner, open_, overdue, at_risk in counts),
-        key=lambda r: (-r[3], -r[2], -r[1], r[0]),
-    )
-    respond(
-        response_type="ephemeral",
-        text="The team: open SLA items per person",
-        blocks=lead_blocks.team(rows),
-    )
 
 
 def handoff(
@@ -124,9 +100,3 @@ def away(c: Container, command: dict[str, Any], rest: str, respond: Respond, cli
     _say(respond, f":palm_tree: You're away {starts_on} to {ends_on}; new leads skip you.{passed}")
 
 
-def show(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
-    respond(
-        response_type="ephemeral",
-        text=c.agreement.agreement.name,
-        blocks=agreement_blocks(c.agreement),
-    )

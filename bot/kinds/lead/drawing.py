@@ -23,7 +23,6 @@ from sqlmodel import Session
 
 from bot.blocks import MAX_BLOCKS, Block, escape, section
 from bot.items import reminders
-from bot.items import ui as kinds
 from bot.kinds.lead import blocks as lead_blocks
 from slaengine.agreement.config import Agreement
 from slaengine.kinds.lead import store as lead_repo
@@ -163,4 +162,3 @@ class LeadUI:
         return []
 
 
-kinds.register(LeadUI())

@@ -103,20 +103,6 @@ def reject_modal(ref: str, title: str) -> dict[str, Any]:
     }
 
 
-def submitted_values(state_values: dict[str, Any]) -> dict[str, str]:
-    """A modal's state, flattened to block_id -> value."""
-    out: dict[str, str] = {}
-    for block_id, elements in state_values.items():
-        for element in elements.values():
-            kind = element.get("type")
-            if kind == "plain_text_input":
-                out[block_id] = (element.get("value") or "").strip()
-            elif kind in ("radio_buttons", "static_select"):
-                chosen = element.get("selected_option") or {}
-                out[block_id] = chosen.get("value", "")
-            elif kind == "users_select":
-                out[block_id] = element.get("selected_user") or ""
-    return out
 
 
 REASSIGN = "reassign_modal"

@@ -9,8 +9,9 @@ from datetime import date, datetime
 from bot.container import Container
 from bot.kinds.lead import notices
 from slaengine.agreement.config import SLACK_USER
+from slaengine.engine.directory import Directory
 from slaengine.kinds.lead import work as leadwork
-from slaengine.kinds.lead.intake import Directory, Handoff, HandoffRequest, IntakeError, hand_off
+from slaengine.kinds.lead.intake import Handoff, HandoffRequest, IntakeError, hand_off
 from slaengine.kinds.lead.work import AwayOutcome, Outcome, Reassignment
 from slaengine.persistence.db import unit_of_work
 

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 from bot.container import Container
 from bot.kinds.report import ui as reports
 from bot.kinds.report.blocks import GIVE_FEEDBACK
-from slaengine.kinds.lead.work import Refusal
+from slaengine.engine.errors import Refusal
 
 
 def register(app: App, container: Container) -> None:

@@ -9,9 +9,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.blocks import Block, actions, button, context, escape, plain, section, slack_date
-from bot.kinds.lead.blocks import ICON
-from slaengine.engine.states import State
+from bot.blocks import ICON, Block, actions, button, context, escape, plain, section, slack_date
+from slaengine.engine.item import State
 from slaengine.kinds.report.rules import REPORT_USAGE
 
 GIVE_FEEDBACK = "report_feedback_open"

@@ -15,7 +15,7 @@ from bot.blocks import Block
 from bot.items import ui as kinds
 from bot.kinds.report import blocks
 from slaengine.agreement.config import Agreement
-from slaengine.engine import services as obligations
+from slaengine.engine import item as engine_item
 from slaengine.kinds.report import rules as reports
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Item, OutboxMessage, Report
@@ -29,7 +29,7 @@ def report_view(item: Item, report: Report | None, now: datetime) -> blocks.Repo
         ref=item.ref,
         title=item.title,
         owner_id=item.owner_id,
-        state=obligations.state_of(item, now),
+        state=engine_item.state_of(item, now),
         due_at=item.due_at if item.is_open else None,
         link=report.link if report else None,
         posted_by=report.posted_by if report else None,
@@ -43,7 +43,7 @@ def feedback_view(
         ref=item.ref,
         title=item.title,
         owner_id=item.owner_id,
-        state=obligations.state_of(item, now),
+        state=engine_item.state_of(item, now),
         due_at=item.due_at if item.is_open else None,
         report_ref=parent.ref if parent else "?",
         report_title=parent.title if parent else item.title,
@@ -92,7 +92,6 @@ class ReportUI:
         return []
 
 
-kinds.register(ReportUI())
 
 
 class FeedbackUI:
@@ -146,7 +145,6 @@ class FeedbackUI:
         return []
 
 
-kinds.register(FeedbackUI())
 
 
 # -- use cases -------------------------------------------------------------------------------

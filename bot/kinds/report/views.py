@@ -7,11 +7,11 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.blocks import submitted_values
 from bot.container import Container
-from bot.kinds.lead.modals import submitted_values
 from bot.kinds.report import ui as reports
 from bot.kinds.report.blocks import FEEDBACK_MODAL
-from slaengine.kinds.lead.work import Refusal
+from slaengine.engine.errors import Refusal
 
 
 def register(app: App, container: Container) -> None:

@@ -8,10 +8,10 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.container import Container
-from bot.kinds.content.actions import _answered, _say
 from bot.kinds.training import ui as training
 from bot.kinds.training.blocks import CHECK_IN, DECLINED, GOING
-from slaengine.kinds.lead.work import Refusal
+from bot.listeners.replies import answered, say_beside
+from slaengine.engine.errors import Refusal
 
 
 def register(app: App, container: Container) -> None:
@@ -23,9 +23,9 @@ def register(app: App, container: Container) -> None:
             try:
                 message = act(body["actions"][0]["value"], body["user"]["id"])
             except Refusal as refusal:
-                _say(body, respond, client, f":no_entry: {refusal}")
+                say_beside(body, respond, client, f":no_entry: {refusal}")
                 return
-            _answered(c, body, respond, client, message)
+            answered(c, body, respond, client, message)
 
         return listener
 

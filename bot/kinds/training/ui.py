@@ -16,7 +16,7 @@ from bot.blocks import Block, escape
 from bot.items import ui as kinds
 from bot.kinds.training import blocks
 from slaengine.agreement.config import Agreement
-from slaengine.engine import services as obligations
+from slaengine.engine import item as engine_item
 from slaengine.kinds.training import rules as training
 from slaengine.kinds.training import store as training_repo
 from slaengine.persistence.db import unit_of_work
@@ -38,7 +38,7 @@ def session_view(
         ends_at=details.ends_at,
         launch_on=details.launch_on,
         announced_by=details.announced_by,
-        state=obligations.state_of(item, now),
+        state=engine_item.state_of(item, now),
         invited=counts.invited,
         going=counts.going,
         declined=counts.declined,
@@ -55,7 +55,7 @@ def seat_view(
         title=details.title,
         starts_at=details.starts_at,
         ends_at=details.ends_at,
-        state=obligations.state_of(item, now),
+        state=engine_item.state_of(item, now),
         rsvp=seat.rsvp,
         checked_in=seat.checked_in_at is not None,
         started=now >= details.starts_at,
@@ -105,7 +105,6 @@ class SessionUI:
         return []
 
 
-kinds.register(SessionUI())
 
 
 class AttendanceUI:
@@ -160,7 +159,6 @@ class AttendanceUI:
         return []
 
 
-kinds.register(AttendanceUI())
 
 
 # -- use cases -------------------------------------------------------------------------------

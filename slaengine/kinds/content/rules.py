@@ -16,24 +16,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
 from slaengine.agreement.config import Agreement
 from slaengine.calendar import BusinessCalendar
-from slaengine.engine import services as obligations
-from slaengine.engine.services import ItemClock, Owed
+from slaengine.engine import thresholds as engine_thresholds
+from slaengine.engine.checks import check_link, check_title, member_of
+from slaengine.engine.errors import Refusal
+from slaengine.engine.owed import Owed
+from slaengine.engine.thresholds import Timing
 from slaengine.kinds.content import store as content_repo
-from slaengine.kinds.lead.work import Refusal
 from slaengine.periods import Per, Period, at_risk_from, closes_at, opens_at, parse_period
 from slaengine.periods import period_at as _period_at
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.tables import ContentPiece, Cycle, Item
-
-#: a title is shown in Block Kit texts and headers: a header holds 150 characters
-MAX_TITLE = 150
-MAX_LINK = 1000
 
 CYCLE = "cycle"  # the clock of every cycle item
 
@@ -41,29 +38,8 @@ CYCLE = "cycle"  # the clock of every cycle item
 # -- the rules -------------------------------------------------------------------------------
 
 
-def check_title(title: str, usage: str) -> str:
-    title = " ".join(title.split())
-    if not title:
-        raise Refusal(f"What is it called? Usage: `{usage}`")
-    if len(title) > MAX_TITLE:
-        raise Refusal(
-            f"The title is {len(title)} characters long; Slack shows at most {MAX_TITLE} "
-            "in a title. Shorten it."
-        )
-    return title
 
 
-def check_link(link: str | None) -> str | None:
-    """A link must be an http(s) URL with a host; None (no link) is fine."""
-    if link is None or not link.strip():
-        return None
-    link = link.strip().removeprefix("<").removesuffix(">").split("|")[0]  # Slack's <url|text>
-    parts = urlsplit(link)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c in link for c in " <>"):
-        raise Refusal(f"{link!r} is not a link: it must start with http:// or https://.")
-    if len(link) > MAX_LINK:
-        raise Refusal(f"The link is {len(link)} characters long; at most {MAX_LINK}.")
-    return link
 
 
 def split_link(words: str) -> tuple[str, str | None]:
@@ -209,7 +185,6 @@ class DeliverableObligations(CycleObligations):
 
 
 DELIVERABLES = DeliverableObligations()
-obligations.register(DELIVERABLES)
 
 
 class CampaignObligations(CycleObligations):
@@ -230,15 +205,11 @@ class CampaignObligations(CycleObligations):
 
 
 CAMPAIGNS = CampaignObligations()
-obligations.register(CAMPAIGNS)
 
 
 # -- the verbs -------------------------------------------------------------------------------
 
 
-def member_of(agreement: Agreement, team: str, user: str) -> bool:
-    owning = agreement.teams.get(team)
-    return owning is not None and user in owning.members
 
 
 def current_cycle(
@@ -249,7 +220,7 @@ def current_cycle(
     fresh = kind.cycle_item(agreement, spec, now)
     if item_repo.insert_new(session, fresh):
         kind.opened(session, agreement, fresh)
-        at = obligations.next_action(ItemClock.of(fresh))
+        at = engine_thresholds.next_action(Timing.of(fresh))
         if at is not None and fresh.id is not None:
             item_repo.schedule(session, [item_repo.Timer(at, fresh.id)])
     item = content_repo.item_by_key(session, fresh.natural_key)
@@ -303,7 +274,7 @@ def log_piece(
         message = f"Logged: {tally}."
     item.updated_at = now
     session.add(item)
-    item_repo.retime(session, item.id, stale, obligations.next_action(ItemClock.of(item)))
+    item_repo.retime(session, item.id, stale, engine_thresholds.next_action(Timing.of(item)))
     return Logged(piece, item, cycle, message)
 
 

@@ -6,12 +6,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from slaengine.agreement.config import EMAIL, SLACK_USER, Agreement
+from slaengine.engine.directory import Directory
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.routing import next_in_rotation
 from slaengine.kinds.lead.rules import Fit, Interest, MarketingStatus, Stage, plan_windows
@@ -21,10 +22,6 @@ from slaengine.persistence.tables import Item, Lead
 MAX_FUTURE = timedelta(minutes=5)
 
 
-class Directory(Protocol):
-    """Who is who in the workspace (Slack's users.lookupByEmail behind it in production)."""
-
-    def user_id_for_email(self, email: str) -> str | None: ...
 
 
 class IntakeError(ValueError):

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from slaengine.agreement.config import Agreement
-from slaengine.engine.states import Clock, State
+from slaengine.engine.item import State, Window
 from slaengine.engine.windows import warning_instant
 
 
@@ -126,15 +126,15 @@ class LeadFacts:
     decided_at: datetime | None = None
 
     @property
-    def response_clock(self) -> Clock:
-        return Clock(self.handed_off_at, self.response_due_at, self.response_warn_at)
+    def response_clock(self) -> Window:
+        return Window(self.handed_off_at, self.response_due_at, self.response_warn_at)
 
     @property
-    def accept_clock(self) -> Clock:
-        return Clock(self.handed_off_at, self.accept_due_at, self.accept_warn_at)
+    def accept_clock(self) -> Window:
+        return Window(self.handed_off_at, self.accept_due_at, self.accept_warn_at)
 
     @property
-    def current_clock(self) -> Clock | None:
+    def current_clock(self) -> Window | None:
         if self.stage is Stage.NEW:
             return self.response_clock
         if self.stage is Stage.WORKING:

@@ -10,20 +10,18 @@ from typing import Any
 from sqlmodel import Session
 
 from slaengine.agreement.config import Agreement
-from slaengine.engine import services as obligations
-from slaengine.engine.services import ItemClock, Owed
-from slaengine.engine.states import URGENCY, State
+from slaengine.engine import thresholds as engine_thresholds
+from slaengine.engine.directory import Directory
+from slaengine.engine.errors import Refusal
+from slaengine.engine.item import URGENCY, State
+from slaengine.engine.owed import Owed
+from slaengine.engine.thresholds import Timing
 from slaengine.kinds.lead import store as lead_repo
-from slaengine.kinds.lead.intake import Directory, find_lead, resolve_person
+from slaengine.kinds.lead.intake import find_lead, resolve_person
 from slaengine.kinds.lead.routing import next_in_rotation
 from slaengine.kinds.lead.rules import LEADS, LeadFacts, MarketingStatus, Stage
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.tables import Absence, Item, Lead
-
-
-class Refusal(Exception):
-    """An action that is not allowed or makes no sense; the message says why, for the user."""
-
 
 _STAGES = {stage.value: stage for stage in Stage}
 
@@ -134,7 +132,7 @@ def _record(
 
 def next_action(lead: Lead) -> datetime | None:
     """The first instant ahead of the lead in its current stage (warning, breach, recycle)."""
-    return obligations.next_action(ItemClock.of(lead.item))
+    return engine_thresholds.next_action(Timing.of(lead.item))
 
 
 def _moved(session: Session, lead: Lead, now: datetime, *, new_stage: bool = True) -> None:
@@ -411,4 +409,4 @@ class LeadObligations:
         }
 
 
-obligations.register(LeadObligations())
+OBLIGATIONS = LeadObligations()

@@ -29,11 +29,13 @@ from sqlmodel import Session, col, select
 from slaengine.agreement.config import Agreement, Reports, WeeklyAt
 from slaengine.calendar import BusinessCalendar
 from slaengine.durations import Duration
-from slaengine.engine import services as obligations
-from slaengine.engine.services import ItemClock, Owed
+from slaengine.engine import services
+from slaengine.engine import thresholds as engine_thresholds
+from slaengine.engine.checks import check_link
+from slaengine.engine.errors import Refusal
+from slaengine.engine.owed import Owed
+from slaengine.engine.thresholds import Timing
 from slaengine.engine.windows import warning_instant
-from slaengine.kinds.content.rules import check_link
-from slaengine.kinds.lead.work import Refusal
 from slaengine.periods import Period, opens_at, period_at, weekly_due
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.tables import Item, Report, ReportFeedback, ref_of
@@ -231,9 +233,7 @@ class FeedbackObligations:
 
 
 REPORTS = ReportObligations()
-obligations.register(REPORTS)
 FEEDBACK = FeedbackObligations()
-obligations.register(FEEDBACK)
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -276,7 +276,7 @@ def current_report(session: Session, agreement: Agreement, now: datetime) -> Ite
     (by natural key: once, whoever comes first)."""
     fresh = REPORTS.week_item(agreement, _settings(agreement), now)
     if item_repo.insert_new(session, fresh):
-        at = obligations.next_action(ItemClock.of(fresh))
+        at = engine_thresholds.next_action(Timing.of(fresh))
         if at is not None and fresh.id is not None:
             item_repo.schedule(session, [item_repo.Timer(at, fresh.id)])
     item = session.exec(select(Item).where(Item.natural_key == fresh.natural_key)).one()
@@ -378,7 +378,7 @@ def open_feedback(
         updated_at=now,
     )
     if item_repo.insert_new(session, item):
-        at = obligations.next_action(ItemClock.of(item))
+        at = engine_thresholds.next_action(Timing.of(item))
         if at is not None and item.id is not None:
             item_repo.schedule(session, [item_repo.Timer(at, item.id)])
     found = feedback_item_of(session, report_item.id)
@@ -391,7 +391,7 @@ def find_report(session: Session, ref: str) -> tuple[Item, Report, Item]:
     feedback item's (`F-…`)."""
     if not ref:
         raise Refusal(f"Which report? Usage: `{FEEDBACK_USAGE}`, e.g. W-1042.")
-    item = obligations.find_item(session, ref)
+    item = services.find_item(session, ref)
     if item is not None and item.kind == FEEDBACK.name and item.parent_id is not None:
         item = session.get(Item, item.parent_id)
     if item is None or item.kind != REPORTS.name:

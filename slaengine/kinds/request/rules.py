@@ -16,11 +16,13 @@ from sqlmodel import Session, col, select
 
 from slaengine.agreement.config import Agreement, ContentRequests
 from slaengine.calendar import BusinessCalendar
-from slaengine.engine import services as obligations
-from slaengine.engine.services import ItemClock, Owed
+from slaengine.engine import services
+from slaengine.engine import thresholds as engine_thresholds
+from slaengine.engine.checks import check_link, check_title, member_of
+from slaengine.engine.errors import Refusal
+from slaengine.engine.owed import Owed
+from slaengine.engine.thresholds import Timing
 from slaengine.engine.windows import warning_instant
-from slaengine.kinds.content.rules import check_link, check_title, member_of
-from slaengine.kinds.lead.work import Refusal
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.tables import ContentRequest, Item
 
@@ -111,7 +113,6 @@ class RequestObligations:
 
 
 REQUESTS = RequestObligations()
-obligations.register(REQUESTS)
 
 
 def of_items(session: Session, ids: Sequence[int | None]) -> dict[int, ContentRequest]:
@@ -161,7 +162,7 @@ def open_request(
     assert item.id is not None
     request = ContentRequest(id=item.id, requester_id=actor, due_on=day)
     session.add(request)
-    at = obligations.next_action(ItemClock.of(item))
+    at = engine_thresholds.next_action(Timing.of(item))
     if at is not None:
         item_repo.schedule(session, [item_repo.Timer(at, item.id)])
     session.flush()
@@ -188,7 +189,7 @@ def deliver(
     if not ref:
         raise Refusal("Which request? Usage: `/sla done request <ref> [link]`, e.g. R-1042.")
     link = check_link(link)
-    item = obligations.find_item(session, ref)
+    item = services.find_item(session, ref)
     if item is None or item.kind != REQUESTS.name:
         raise Refusal(f"No content request is called {ref!r} (use its ref, like R-1042).")
     if not member_of(agreement, item.team, actor):

@@ -26,10 +26,12 @@ from slaengine.agreement.config import Agreement
 from slaengine.agreement.config import Training as TrainingSettings
 from slaengine.calendar import BusinessCalendar
 from slaengine.durations import Duration
-from slaengine.engine import services as obligations
-from slaengine.engine.services import ItemClock, Owed
-from slaengine.kinds.content.rules import check_link, check_title, member_of
-from slaengine.kinds.lead.work import Refusal
+from slaengine.engine import services
+from slaengine.engine import thresholds as engine_thresholds
+from slaengine.engine.checks import check_link, check_title, member_of
+from slaengine.engine.errors import Refusal
+from slaengine.engine.owed import Owed
+from slaengine.engine.thresholds import Timing
 from slaengine.kinds.training import store as training_repo
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.tables import Item, Training, TrainingAttendance, ref_of
@@ -247,7 +249,7 @@ class SessionObligations:
         }
 
 
-SESSIONS = obligations.register(SessionObligations())
+SESSIONS = SessionObligations()
 
 
 class AttendanceObligations:
@@ -298,7 +300,7 @@ class AttendanceObligations:
         return shown
 
 
-ATTENDEES = obligations.register(AttendanceObligations())
+ATTENDEES = AttendanceObligations()
 
 #: an attendance item's outcome as attendance
 ATTENDANCE = {"met": "attended", "excused": "excused", "missed": "absent"}
@@ -405,7 +407,7 @@ def announce(
         assert seat_item.id is not None
         seat = TrainingAttendance(id=seat_item.id, session_id=item.id, user_id=user)
         session.add(seat)
-        at = obligations.next_action(ItemClock.of(seat_item))
+        at = engine_thresholds.next_action(Timing.of(seat_item))
         if at is not None:
             timers.append(item_repo.Timer(at, seat_item.id))
         seats.append((seat_item, seat))
@@ -415,7 +417,7 @@ def announce(
 
 
 def _session_item(session: Session, ref: str) -> tuple[Item, Training]:
-    item = obligations.find_item(session, ref)
+    item = services.find_item(session, ref)
     if item is None or item.kind != SESSIONS.name:
         raise Refusal(f"No training session is called {ref!r} (use its ref, like T-1051).")
     training = session.get(Training, item.id)
@@ -443,7 +445,7 @@ def seat_of(session: Session, ref: str, user: str) -> Seat:
         if item is None:
             raise Refusal(f"You are not on the attendee list of {session_item.ref}.")
     else:
-        found = obligations.find_item(session, ref)
+        found = services.find_item(session, ref)
         if found is None or found.kind != ATTENDEES.name:
             raise Refusal(f"No training is called {ref!r} (use its ref, like T-1051).")
         if found.owner_id != user:
@@ -465,7 +467,7 @@ def _move(session: Session, item: Item, clock: str, due_at: datetime | None, now
     stale = {t for t in (item.warn_at, item.due_at) if t is not None}
     item.clock, item.warn_at, item.due_at, item.updated_at = clock, None, due_at, now
     session.add(item)
-    item_repo.retime(session, item.id, stale, obligations.next_action(ItemClock.of(item)))
+    item_repo.retime(session, item.id, stale, engine_thresholds.next_action(Timing.of(item)))
 
 
 @dataclass(frozen=True)

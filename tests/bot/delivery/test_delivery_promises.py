@@ -22,10 +22,11 @@ from bot.container import Container, build
 from bot.delivery.deliverer import MAX_ATTEMPTS, Deliverer, Pacer
 from bot.directory import StaticDirectory
 from bot.jobs.sweep import sweep
+from bot.plugins import PLUGINS
 from bot.settings import Settings
 from slaengine.agreement.config import Agreement
 from slaengine.clock import FixedClock
-from slaengine.engine.services import message_key
+from slaengine.engine.owed import message_key
 from slaengine.kinds.lead import work as leadwork
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
@@ -670,7 +671,7 @@ def test_delivery_repeats_no_call_whose_connection_failed_while_the_rest_of_the_
     leads_agreement: Agreement,
 ) -> None:
     settings = Settings(bot_token="xoxb-test", database_url="sqlite://")
-    c = build(settings, agreement=leads_agreement, directory=StaticDirectory())
+    c = build(settings, agreement=leads_agreement, directory=StaticDirectory(), plugins=PLUGINS)
     try:
         kinds = [type(h) for h in c.deliverer.client.retry_handlers]
         assert ConnectionErrorRetryHandler not in kinds  # a lost post is looked for instead

@@ -14,11 +14,12 @@ from bot.container import Container
 from bot.kinds.content import ui as content
 from slaengine.agreement.config import Agreement, parse_agreement, reference_agreement_path
 from slaengine.clock import FixedClock
-from slaengine.engine import services as obligations
+from slaengine.engine import services
 from slaengine.persistence.db import unit_of_work
 from tests.support.app import container as support_container
 from tests.support.app import handoff, serve
 from tests.support.fakeslack import FakeSlack
+from tests.support.kinds import KINDS
 from tests.support.plan import stored_lead
 from tests.support.slack_requests import block_action, event, slash_command, view_submission
 
@@ -135,7 +136,7 @@ def test_five_hundred_items_of_several_kinds_stay_within_100_blocks_with_see_all
 ) -> None:
     now = clock.now()
     with unit_of_work(c.engine) as session:
-        opened = obligations.open_due(session, c.agreement, now)  # cycles owned by Carol
+        opened = services.open_due(session, c.agreement, now, KINDS)  # cycles owned by Carol
         for n in range(500 - opened - 6):
             due = now + timedelta(hours=n - 40)  # 40 overdue, the rest due later
             stored_lead(session, f"many-{n}", now - timedelta(hours=1), owner="U0CAROL", due_at=due)

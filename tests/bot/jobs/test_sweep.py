@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from bot.container import Container
 from bot.delivery.deliverer import Deliverer, Pacer
 from bot.jobs.sweep import sweep
+from bot.kinds.lead.jobs import HANDED_ON
 from slaengine.agreement.config import Agreement
 from slaengine.clock import FixedClock
 from slaengine.kinds.lead import work as leadwork
@@ -323,10 +324,10 @@ def test_when_an_absence_begins_the_reps_open_leads_pass_to_the_next_rep(
         )
         assert outcome.handed_on == []  # the absence has not begun
     clock.set(ny(24, 16, 0))
-    assert sweep(c).handed_on == 0
+    assert sweep(c).jobs[HANDED_ON] == 0
     clock.set(ny(25, 0, 30))
-    assert sweep(c).handed_on == 1
-    assert sweep(c).handed_on == 0
+    assert sweep(c).jobs[HANDED_ON] == 1
+    assert sweep(c).jobs[HANDED_ON] == 0
     with Session(c.engine) as session:
         stored = session.get(Lead, lead.id)
         assert stored is not None and stored.owner_id == "U0ALICE"

@@ -15,10 +15,11 @@ from sqlmodel import Session
 from bot.container import Container
 from bot.directory import StaticDirectory
 from bot.jobs.sweep import sweep
+from bot.kinds.lead.jobs import HANDED_ON
 from bot.people import People
 from slaengine.agreement.config import Agreement, load_agreement, reference_agreement_path
 from slaengine.clock import FixedClock
-from slaengine.engine.services import message_key
+from slaengine.engine.owed import message_key
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead import work as leadwork
 from slaengine.persistence.db import unit_of_work
@@ -245,9 +246,9 @@ def test_an_absence_begins_on_its_day_in_the_agreements_zone_and_hands_on_every_
             now=clock.now(),
         )
     clock.set(ny(24, 20, 0))  # Wednesday already in UTC, still Tuesday in New York
-    assert sweep(c).handed_on == 0
+    assert sweep(c).jobs[HANDED_ON] == 0
     clock.set(ny(25, 0, 0))
-    assert sweep(c).handed_on == 2
+    assert sweep(c).jobs[HANDED_ON] == 2
     with Session(c.engine) as session:
         owners = {lead_repo.open_for_owner(session, "U0ALICE")[n].id for n in range(2)}
     assert owners == {lead.id for lead in leads}
@@ -409,7 +410,7 @@ def test_a_sweep_hands_on_the_leads_of_a_rep_named_by_email_when_the_absence_beg
                 now=clock.now(),
             )
         clock.set(ny(24, 8, 0))
-        assert sweep(c).handed_on == 1
+        assert sweep(c).jobs[HANDED_ON] == 1
         with Session(c.engine) as session:
             assert [moved.id for moved in lead_repo.open_for_owner(session, "U0ALICE")] == [lead.id]
     finally:

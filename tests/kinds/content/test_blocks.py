@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.kinds.content import blocks
-from slaengine.engine.states import State
-from slaengine.kinds.content.rules import MAX_LINK, MAX_TITLE
+from slaengine.engine.checks import MAX_LINK, MAX_TITLE
+from slaengine.engine.item import State
 from tests.support.fakeslack import block_errors
 
 ZONE = ZoneInfo("America/New_York")

@@ -11,13 +11,15 @@ from sqlmodel import Session, select
 
 from bot.directory import StaticDirectory
 from slaengine.agreement.config import Agreement, parse_agreement
-from slaengine.engine import services as obligations
+from slaengine.engine import services
+from slaengine.engine.errors import Refusal
 from slaengine.kinds.content import rules as content
 from slaengine.kinds.lead.intake import hand_off, parse_handoff
-from slaengine.kinds.lead.work import LeadObligations, Refusal
+from slaengine.kinds.lead.work import LeadObligations
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Item
 from tests.conftest import LEADS_ONLY
+from tests.support.kinds import KINDS
 
 #: Tuesday 1 December 2026, 10:00 in New York
 DEC_1 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
@@ -35,7 +37,7 @@ def test_a_quarters_campaigns_are_one_cycle_opened_once_and_due_at_the_quarters_
 ) -> None:
     for _ in range(2):
         with unit_of_work(engine) as session:
-            obligations.open_due(session, agreement, DEC_1)
+            services.open_due(session, agreement, DEC_1, KINDS)
     with Session(engine) as session:
         (item,) = session.exec(select(Item).where(Item.kind == "campaigns")).all()
         assert (item.natural_key, item.owner_id, item.title) == (

@@ -10,14 +10,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from slaengine.agreement.config import Agreement
-from slaengine.engine import services as obligations
+from slaengine.engine import item as engine_item
+from slaengine.engine import services
+from slaengine.engine.errors import Refusal
 from slaengine.kinds.content import rules as content
 from slaengine.kinds.content import store as content_repo
-from slaengine.kinds.lead.work import Refusal
 from slaengine.periods import parse_period
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import ContentPiece, Cycle, Item, PieceUse
+from tests.support.kinds import KINDS
 
 #: Tuesday 1 December 2026, 10:00 in New York
 DEC_1 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
@@ -48,7 +50,7 @@ def test_each_deliverables_period_is_opened_once_however_many_passes_run(
 ) -> None:
     for _ in range(3):
         with unit_of_work(engine) as session:
-            obligations.open_due(session, agreement, DEC_1)
+            services.open_due(session, agreement, DEC_1, KINDS)
     with Session(engine) as session:
         opened = cycles(session)
         assert sorted(opened) == [
@@ -79,8 +81,8 @@ def test_the_next_period_opens_a_new_cycle_beside_the_last(
     engine: Engine, agreement: Agreement
 ) -> None:
     with unit_of_work(engine) as session:
-        obligations.open_due(session, agreement, DEC_1)
-        obligations.open_due(session, agreement, datetime(2027, 1, 1, 5, 30, tzinfo=UTC))
+        services.open_due(session, agreement, DEC_1, KINDS)
+        services.open_due(session, agreement, datetime(2027, 1, 1, 5, 30, tzinfo=UTC), KINDS)
     with Session(engine) as session:
         assert "deliverable:blog:2027-01" in cycles(session)
         assert "deliverable:blog:2026-12" in cycles(session)
@@ -128,7 +130,7 @@ def test_reaching_the_count_closes_the_cycle_as_met_with_no_timer_left(
         item = cycles(session)["deliverable:whitepaper:2026-12"]
         assert (item.is_open, item.outcome) == (False, "met")
         assert item_repo.timers_of(session, item.id or 0) == []
-        assert obligations.state_of(item, DEC_1).value == "met"
+        assert engine_item.state_of(item, DEC_1).value == "met"
 
 
 @pytest.mark.parametrize(
@@ -165,7 +167,7 @@ def test_at_the_period_end_a_short_cycle_is_breached_escalated_and_closed_as_mis
     with unit_of_work(engine) as session:
         item = cycles(session)["deliverable:blog:2026-12"]
         assert item.warn_at is not None
-        step = obligations.advance(session, agreement, item, item.warn_at, after)
+        step = services.advance(session, agreement, item, item.warn_at, after, kinds=KINDS)
         assert (item.is_open, item.outcome) == (False, "missed")
     owed = [(row["topic"], row["target"]) for row in step.owed]
     assert owed == [("breach", "U0CAROL"), ("escalate", "#sales-marketing")]

@@ -12,13 +12,14 @@ import slaengine.kinds.report.rules  # noqa: F401  (registers the weekly report,
 from bot.directory import StaticDirectory
 from migrations.runner import downgrade, upgrade
 from slaengine.agreement.config import Agreement
-from slaengine.engine import services as obligations
+from slaengine.engine import services
 from slaengine.kinds.content import rules as content
 from slaengine.kinds.lead.intake import hand_off, parse_handoff
 from slaengine.kinds.request import rules as requests
 from slaengine.persistence import outbox
 from slaengine.persistence.db import make_engine, unit_of_work
 from slaengine.persistence.tables import Cycle, Item, OutboxMessage
+from tests.support.kinds import KINDS
 
 DEC_1 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 
@@ -36,7 +37,7 @@ def test_downgrading_0009_drops_the_content_tables_and_cycles_and_keeps_the_lead
             now=DEC_1,
             source="webhook",
         )
-        obligations.open_due(session, agreement, DEC_1)
+        services.open_due(session, agreement, DEC_1, KINDS)
         logged = content.log_deliverable(
             session,
             agreement,
@@ -79,7 +80,7 @@ def test_downgrading_0009_drops_the_content_tables_and_cycles_and_keeps_the_lead
     engine = make_engine(database_url)
     with unit_of_work(engine) as session:
         # 3 deliverables, campaigns, the week's report
-        assert obligations.open_due(session, agreement, DEC_1) == 5
+        assert services.open_due(session, agreement, DEC_1, KINDS) == 5
     with Session(engine) as session:
         assert len(session.exec(select(Cycle)).all()) == 4
         assert len(session.exec(select(Item)).all()) == 6
@@ -92,7 +93,7 @@ def test_downgrading_0010_drops_the_requests_and_keeps_the_cycles(
 ) -> None:
     engine = make_engine(database_url)
     with unit_of_work(engine) as session:
-        obligations.open_due(session, agreement, DEC_1)
+        services.open_due(session, agreement, DEC_1, KINDS)
         requests.open_request(
             session, agreement, text="Deck by 2026-12-04", actor="U0ALICE", now=DEC_1, key="k"
         )

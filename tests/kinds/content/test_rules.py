@@ -14,14 +14,9 @@ from slaengine.agreement.config import (
     parse_agreement,
     reference_agreement_path,
 )
-from slaengine.kinds.content.rules import (
-    MAX_TITLE,
-    check_link,
-    check_title,
-    split_link,
-    window,
-)
-from slaengine.kinds.lead.work import Refusal
+from slaengine.engine.checks import MAX_TITLE, check_link, check_title
+from slaengine.engine.errors import Refusal
+from slaengine.kinds.content.rules import split_link, window
 from slaengine.periods import at_risk_from, parse_period
 
 REFERENCE = reference_agreement_path().read_text()

@@ -20,6 +20,7 @@ from bot.container import Container
 from bot.jobs.sweep import sweep
 from bot.kinds.lead.commands import away
 from bot.kinds.lead.importer import HOLD, import_leads
+from bot.kinds.lead.jobs import HANDED_ON
 from bot.kinds.lead.usecases import take_handoff
 from slaengine.agreement.config import Agreement, load_agreement, reference_agreement_path
 from slaengine.clock import FixedClock
@@ -288,7 +289,7 @@ def test_when_an_absence_begins_the_sweep_gives_each_new_owner_one_dm_listing_th
 
     clock.set(clock.now() + timedelta(days=1))
     report = sweep(team)
-    assert report.handed_on == 12
+    assert report.jobs[HANDED_ON] == 12
     dms = passed_on(fake_slack, team.engine)
     assert {rep: [len(refs) for refs in messages] for rep, messages in dms.items()} == {
         "U0ALICE": [4],

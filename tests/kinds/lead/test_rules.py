@@ -13,7 +13,7 @@ import pytest
 
 from slaengine.agreement.config import Agreement, parse_agreement, reference_agreement_path
 from slaengine.durations import Duration, Share
-from slaengine.engine.states import URGENCY, Clock, State
+from slaengine.engine.item import URGENCY, State, Window
 from slaengine.engine.windows import warning_instant
 from slaengine.kinds.lead.routing import next_in_rotation
 from slaengine.kinds.lead.rules import (
@@ -380,7 +380,7 @@ def test_a_new_lead_not_yet_touched_has_no_response_verdict(agreement: Agreement
 
 
 def test_the_clock_of_any_item_follows_its_warn_and_due_instants() -> None:
-    clock = Clock(start=MONDAY_9, due_at=ny(11, 23, 17), warn_at=ny(11, 23, 16))
+    clock = Window(start=MONDAY_9, due_at=ny(11, 23, 17), warn_at=ny(11, 23, 16))
     assert clock.state(ny(11, 23, 15, 59)) is State.ON_TRACK
     assert clock.state(ny(11, 23, 16)) is State.AT_RISK
     assert clock.state(ny(11, 23, 17, 1)) is State.OVERDUE

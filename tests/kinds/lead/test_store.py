@@ -15,10 +15,10 @@ from sqlmodel import Session, select
 from bot.directory import StaticDirectory
 from slaengine.agreement.config import Agreement
 from slaengine.clock import FixedClock
-from slaengine.engine.states import State
+from slaengine.engine.errors import Refusal
+from slaengine.engine.item import State
 from slaengine.kinds.lead import work as leadwork
 from slaengine.kinds.lead.intake import Handoff, IntakeError, hand_off, parse_handoff
-from slaengine.kinds.lead.work import Refusal
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Absence, ItemEvent, Lead, RoutingCursor

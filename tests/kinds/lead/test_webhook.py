@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from bot.container import Container, build
 from bot.directory import StaticDirectory
 from bot.kinds.lead import webhook
+from bot.plugins import PLUGINS
 from bot.settings import Settings
 from slaengine.agreement.config import Agreement
 from slaengine.clock import FixedClock
@@ -43,6 +44,7 @@ def container(
         client=WebClient(token="xoxb-t", base_url=fake_slack.url),
         directory=StaticDirectory({"bob@acme.example": "U0BOB"}),
         engine=engine,
+        plugins=PLUGINS,
     )
     yield c
     c.close()

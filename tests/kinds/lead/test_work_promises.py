@@ -12,10 +12,10 @@ from sqlalchemy.engine import Engine
 from bot.directory import StaticDirectory
 from slaengine.agreement.config import Agreement, load_agreement, reference_agreement_path
 from slaengine.clock import FixedClock
-from slaengine.engine.states import State
+from slaengine.engine.errors import Refusal
+from slaengine.engine.item import State
 from slaengine.kinds.lead import work as leadwork
 from slaengine.kinds.lead.rules import LEADS, MarketingStatus, plan_windows
-from slaengine.kinds.lead.work import Refusal
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import ItemEvent
 from tests.kinds.lead.test_store import act, go_away, ny, reload, take

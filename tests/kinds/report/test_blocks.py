@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks.help import help_blocks, help_text
 from bot.kinds.report import blocks
-from slaengine.engine.states import State
+from bot.listeners.commands import help_lines
+from bot.plugins import PLUGINS
+from slaengine.engine.item import State
 from tests.support.fakeslack import _view_errors, block_errors
 
 ZONE = ZoneInfo("America/New_York")
@@ -51,7 +53,7 @@ def test_the_feedback_form_is_a_valid_modal_carrying_the_reports_ref() -> None:
 
 
 def test_help_names_the_report_and_feedback_verbs() -> None:
-    shown = str(help_blocks())
+    shown = str(help_blocks(help_lines(PLUGINS)))
     assert "/sla report <link> [summary]" in shown
     assert "/sla feedback <report> <text>" in shown
-    assert "/sla feedback <report> <text>" in help_text()
+    assert "/sla feedback <report> <text>" in help_text(help_lines(PLUGINS))

@@ -10,12 +10,13 @@ from sqlmodel import Session, select
 
 from migrations.runner import downgrade, upgrade
 from slaengine.agreement.config import Agreement
-from slaengine.engine import services as obligations
+from slaengine.engine import services
 from slaengine.kinds.content import rules as content
 from slaengine.kinds.report import rules as reports
 from slaengine.persistence import outbox
 from slaengine.persistence.db import make_engine, unit_of_work
 from slaengine.persistence.tables import Item, OutboxMessage, Report, ReportFeedback
+from tests.support.kinds import KINDS
 
 DEC_1 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 
@@ -25,7 +26,7 @@ def test_downgrading_0011_drops_reports_feedback_and_thread_keys_and_keeps_the_c
 ) -> None:
     engine = make_engine(database_url)
     with unit_of_work(engine) as session:
-        obligations.open_due(session, agreement, DEC_1)
+        services.open_due(session, agreement, DEC_1, KINDS)
         posted = reports.post_report(
             session, agreement, words="https://acme.example/r", actor="U0ERIN", now=DEC_1
         )
@@ -70,7 +71,7 @@ def test_downgrading_0011_drops_reports_feedback_and_thread_keys_and_keeps_the_c
     upgrade(database_url)
     engine = make_engine(database_url)
     with unit_of_work(engine) as session:
-        obligations.open_due(session, agreement, DEC_1)
+        services.open_due(session, agreement, DEC_1, KINDS)
         again = reports.post_report(
             session, agreement, words="https://acme.example/r2", actor="U0ERIN", now=DEC_1
         )

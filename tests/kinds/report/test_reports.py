@@ -12,14 +12,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from slaengine.agreement.config import Agreement, parse_agreement
-from slaengine.engine import services as obligations
-from slaengine.kinds.lead.work import Refusal
+from slaengine.engine import services
+from slaengine.engine.errors import Refusal
 from slaengine.kinds.report import rules as reports
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Item, Report, ReportFeedback
 from tests.conftest import LEADS_ONLY
 from tests.kinds.report.conftest import REPORTS
+from tests.support.kinds import KINDS
 
 #: Tuesday 1 December 2026, 10:00 in New York (ISO week 2026-W49)
 DEC_1 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
@@ -58,7 +59,7 @@ def test_each_weeks_report_is_opened_once_even_by_passes_running_at_once(
     def a_pass() -> None:
         start.wait()
         with unit_of_work(engine) as session:
-            obligations.open_due(session, agreement, DEC_1)
+            services.open_due(session, agreement, DEC_1, KINDS)
 
     passes = [threading.Thread(target=a_pass) for _ in range(3)]
     for each in passes:
@@ -66,7 +67,7 @@ def test_each_weeks_report_is_opened_once_even_by_passes_running_at_once(
     for each in passes:
         each.join()
     with unit_of_work(engine) as session:
-        obligations.open_due(session, agreement, DEC_1 + timedelta(hours=3))
+        services.open_due(session, agreement, DEC_1 + timedelta(hours=3), KINDS)
     with Session(engine) as session:
         (item,) = of_kind(session, "report")
         assert (item.natural_key, item.owner_id, item.team, item.title) == (
@@ -79,7 +80,7 @@ def test_each_weeks_report_is_opened_once_even_by_passes_running_at_once(
         assert item.due_at == DEC_4_DUE
         assert item_repo.timers_of(session, item.id or 0) == [item.warn_at]
     with unit_of_work(engine) as session:
-        obligations.open_due(session, agreement, DEC_1 + timedelta(days=7))
+        services.open_due(session, agreement, DEC_1 + timedelta(days=7), KINDS)
     with Session(engine) as session:
         keys = [item.natural_key for item in of_kind(session, "report")]
         assert keys == ["report:2026-W49", "report:2026-W50"]
@@ -89,15 +90,15 @@ def test_the_reports_warning_and_breach_notify_the_owner_escalate_and_close_it_a
     engine: Engine, agreement: Agreement
 ) -> None:
     with unit_of_work(engine) as session:
-        obligations.open_due(session, agreement, DEC_1)
+        services.open_due(session, agreement, DEC_1, KINDS)
     with unit_of_work(engine) as session:
         (item,) = of_kind(session, "report")
         assert item.warn_at == datetime(2026, 12, 4, 14, 0, tzinfo=UTC)  # Friday 09:00
-        warned = obligations.advance(session, agreement, item, DEC_1, item.warn_at)
+        warned = services.advance(session, agreement, item, DEC_1, item.warn_at, kinds=KINDS)
         assert [(o["topic"], o["target"]) for o in warned.owed] == [("warn", "U0CAROL")]
         assert warned.next_at == DEC_4_DUE
         after = DEC_4_DUE + timedelta(seconds=30)
-        breached = obligations.advance(session, agreement, item, DEC_4_DUE, after)
+        breached = services.advance(session, agreement, item, DEC_4_DUE, after, kinds=KINDS)
         assert (item.is_open, item.outcome) == (False, "missed")
     # marketing has no manager: the ladder is the channel
     assert [(o["topic"], o["target"]) for o in breached.owed] == [
@@ -161,11 +162,11 @@ def test_a_report_posted_after_the_breach_closed_it_is_still_posted_and_opens_fe
     engine: Engine, agreement: Agreement
 ) -> None:
     with unit_of_work(engine) as session:
-        obligations.open_due(session, agreement, DEC_1)
+        services.open_due(session, agreement, DEC_1, KINDS)
     after = DEC_4_DUE + timedelta(seconds=30)
     with unit_of_work(engine) as session:
         (item,) = of_kind(session, "report")
-        obligations.advance(session, agreement, item, DEC_4_DUE, after)
+        services.advance(session, agreement, item, DEC_4_DUE, after, kinds=KINDS)
     later = datetime(2026, 12, 5, 15, 0, tzinfo=UTC)  # Saturday
     posted = post(engine, agreement, now=later)
     assert "late" in posted.message
@@ -288,7 +289,7 @@ def test_feedback_on_a_week_whose_report_was_not_posted_is_refused(
     engine: Engine, agreement: Agreement
 ) -> None:
     with unit_of_work(engine) as session:
-        obligations.open_due(session, agreement, DEC_1)
+        services.open_due(session, agreement, DEC_1, KINDS)
         (item,) = of_kind(session, "report")
         ref = item.ref
     with pytest.raises(Refusal, match=f"{ref} has not been posted yet"):
@@ -298,7 +299,7 @@ def test_feedback_on_a_week_whose_report_was_not_posted_is_refused(
 def test_a_very_long_report_title_is_cut_to_what_an_item_holds(engine: Engine) -> None:
     long = parse_agreement(LEADS_ONLY + REPORTS.replace("Weekly marketing", "W" * 600))
     with unit_of_work(engine) as session:
-        obligations.open_due(session, long, DEC_1)
+        services.open_due(session, long, DEC_1, KINDS)
         posted = reports.post_report(session, long, words=LINK, actor="U0ERIN", now=DEC_1)
     assert len(posted.report_item.title) == 500
     assert posted.report_item.title.endswith("W · 2026-W49")

@@ -19,6 +19,7 @@ from bot.delivery.deliverer import Pacer
 from bot.directory import StaticDirectory
 from bot.jobs.sweep import sweep
 from bot.kinds.report.blocks import FEEDBACK_MODAL, GIVE_FEEDBACK
+from bot.plugins import PLUGINS
 from bot.settings import Settings
 from slaengine.agreement.config import Agreement
 from slaengine.clock import FixedClock
@@ -56,6 +57,7 @@ def c(
         client=make_client(settings),
         directory=StaticDirectory(),
         engine=engine,
+        plugins=PLUGINS,
     )
     built.deliverer.pacer = Pacer(interval=0)
     yield built

@@ -10,13 +10,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from slaengine.agreement.config import Agreement
-from slaengine.engine import services as obligations
+from slaengine.engine import services
+from slaengine.engine.errors import Refusal
 from slaengine.engine.windows import warning_instant
-from slaengine.kinds.lead.work import Refusal
 from slaengine.kinds.request import rules as requests
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import ContentRequest, Item
+from tests.support.kinds import KINDS
 
 #: Monday 30 November 2026, 10:00 in New York
 MON = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
@@ -127,7 +128,7 @@ def test_a_request_delivered_by_its_due_instant_is_met_and_keeps_its_link(
         )
         assert "delivered in time" in done.message
     with Session(engine) as session:
-        item = obligations.find_item(session, ref)
+        item = services.find_item(session, ref)
         assert item is not None and (item.is_open, item.outcome) == (False, "met")
         assert item_repo.timers_of(session, item.id or 0) == []
         request = session.get(ContentRequest, item.id)
@@ -141,7 +142,7 @@ def test_a_request_delivered_late_is_missed(engine: Engine, agreement: Agreement
         late = FRI_CLOSE + timedelta(seconds=1)
         requests.deliver(session, agreement, ref=ref, link=None, actor="U0CAROL", now=late)
     with Session(engine) as session:
-        item = obligations.find_item(session, ref)
+        item = services.find_item(session, ref)
         assert item is not None and item.outcome == "missed"
 
 
@@ -163,7 +164,7 @@ def test_a_bad_delivery_changes_nothing(
     with pytest.raises(Refusal, match=complaint), unit_of_work(engine) as session:
         requests.deliver(session, agreement, ref=name, link=link, actor=actor, now=MON)
     with Session(engine) as session:
-        item = obligations.find_item(session, own)
+        item = services.find_item(session, own)
         assert item is not None and item.is_open
 
 
@@ -173,11 +174,11 @@ def test_a_breached_request_escalates_to_the_channel_and_stays_open_until_delive
     with unit_of_work(engine) as session:
         ref = ask(session, agreement, "Deck by 2026-12-04").item.ref
     with unit_of_work(engine) as session:
-        item = obligations.find_item(session, ref)
+        item = services.find_item(session, ref)
         assert item is not None and item.warn_at is not None
-        step = obligations.advance(
+        step = services.advance(
             session, agreement, item, item.warn_at, FRI_CLOSE + timedelta(seconds=1)
-        )
+        , kinds=KINDS)
         assert item.is_open
     assert [(r["topic"], r["target"]) for r in step.owed] == [
         ("breach", "U0CAROL"),

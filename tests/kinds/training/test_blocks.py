@@ -8,8 +8,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from bot.kinds.training import blocks
-from slaengine.engine.states import State
-from slaengine.kinds.content.rules import MAX_TITLE
+from slaengine.engine.checks import MAX_TITLE
+from slaengine.engine.item import State
 from tests.conftest import NEW_YORK
 from tests.support.fakeslack import block_errors
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from migrations.runner import downgrade, upgrade
 from slaengine.agreement.config import Agreement
-from slaengine.engine import services as obligations
+from slaengine.engine import services
 from slaengine.kinds.request import rules as requests
 from slaengine.kinds.training import rules as training
 from slaengine.persistence import outbox
@@ -69,5 +69,5 @@ def test_downgrading_0012_drops_the_training_tables_and_items_and_keeps_the_rest
         assert sorted(i.kind for i in session.exec(select(Item)).all()) == [
             "content_request", "training", "training_attendance", "training_attendance"
         ]  # fmt: skip
-        assert obligations.find_item(session, again.item.ref) is not None
+        assert services.find_item(session, again.item.ref) is not None
     engine.dispose()

@@ -10,7 +10,7 @@ import pytest
 
 from slaengine.agreement.config import Agreement
 from slaengine.durations import Duration
-from slaengine.kinds.lead.work import Refusal
+from slaengine.engine.errors import Refusal
 from slaengine.kinds.training.rules import (
     Announcement,
     check_notice,

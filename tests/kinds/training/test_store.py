@@ -11,20 +11,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from slaengine.agreement.config import Agreement, parse_agreement, reference_agreement_path
-from slaengine.engine import services as obligations
-from slaengine.engine.states import State
-from slaengine.kinds.lead.work import Refusal
+from slaengine.engine import item as engine_item
+from slaengine.engine import owed as engine_owed
+from slaengine.engine import services
+from slaengine.engine.errors import Refusal
+from slaengine.engine.item import State
 from slaengine.kinds.training import rules as training
 from slaengine.persistence import items as item_repo
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import (
-    Item,
-    OutboxMessage,
-    Training,
-    TrainingAttendance,
-    ref_of,
-)
+from slaengine.persistence.tables import Item, OutboxMessage, Training, TrainingAttendance, ref_of
+from tests.support.kinds import KINDS
 
 #: Monday 30 November 2026, 10:00 in New York
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
@@ -48,7 +45,7 @@ def announce(engine: Engine, agreement: Agreement, text: str = TEXT, key: str = 
 
 
 def seats(session: Session, ref: str) -> dict[str, Item]:
-    found = obligations.find_item(session, ref)
+    found = services.find_item(session, ref)
     assert found is not None
     query = select(Item).where(Item.parent_id == found.id)
     return {item.owner_id: item for item in session.exec(query).all()}
@@ -60,7 +57,7 @@ def sweep_at(engine: Engine, agreement: Agreement, now: datetime) -> list[tuple[
     owed: list[dict[str, object]] = []
     with unit_of_work(engine) as session:
         for timer, item in item_repo.due_for_action(session, now, 1000):
-            step = obligations.advance(session, agreement, item, timer.at, now)
+            step = services.advance(session, agreement, item, timer.at, now, kinds=KINDS)
             owed += step.owed
             if not step.lapsed and step.next_at != timer.at:
                 item_repo.unschedule(session, [timer])
@@ -84,7 +81,7 @@ def test_a_session_is_owed_by_its_announcer_and_each_sales_rep_has_an_attendance
     ref = announce(engine, agreement)
     assert ref.startswith("T-")
     with Session(engine) as session:
-        item = obligations.find_item(session, ref)
+        item = services.find_item(session, ref)
         assert item is not None and item.id is not None
         assert (item.kind, item.owner_id, item.team, item.title) == (
             "training", "U0ERIN", "marketing", "Product X deep dive"
@@ -188,7 +185,7 @@ def test_a_reminder_already_owed_is_dropped_when_the_attendee_answers_before_it_
         bob = seats(session, ref)["U0BOB"]
         row = session.exec(select(OutboxMessage).where(OutboxMessage.item_id == bob.id)).one()
         assert row.topic == "warn"
-        why = obligations.relevance(bob, row, remind + timedelta(minutes=2))
+        why = engine_owed.relevance(bob, row, remind + timedelta(minutes=2))
     assert why == "the item is in its going window now"
 
 
@@ -203,8 +200,8 @@ def test_at_the_end_attendance_closes_as_attended_excused_or_absent(
     with Session(engine) as session:
         attending = seats(session, ref)
         outcomes = {u: (i.is_open, i.outcome) for u, i in attending.items()}
-        states = {u: obligations.state_of(i, ENDS) for u, i in attending.items()}
-        session_item = obligations.find_item(session, ref)
+        states = {u: engine_item.state_of(i, ENDS) for u, i in attending.items()}
+        session_item = services.find_item(session, ref)
         assert session_item is not None
         assert (session_item.is_open, session_item.outcome) == (False, "met")
         assert all(item_repo.timers_of(session, i.id or 0) == [] for i in attending.values())
@@ -294,6 +291,6 @@ def test_the_recording_goes_once_to_each_attendee_who_did_not_attend(
     assert first.to == ["U0BOB", "U0FRED"]
     assert share("https://acme.example/rec", ENDS + timedelta(hours=1)).to == []
     with Session(engine) as session:
-        item = obligations.find_item(session, ref)
+        item = services.find_item(session, ref)
         details = session.get(Training, item.id if item else 0)
         assert details is not None and details.recording == "https://acme.example/rec"

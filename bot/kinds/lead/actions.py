@@ -1,26 +1,20 @@
-"""Buttons on lead messages: Contacted, Accept, Reject."""
+"""Buttons on lead messages: Contacted, Accept, Reject; on reminders: Snooze 30m, Reassign."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from sqlmodel import Session
 
 from bot.blocks import slack_date
 from bot.container import Container
-from bot.items import ui as kinds
-from bot.kinds.content import actions as content_actions
 from bot.kinds.lead.modals import reassign_modal, reject_modal
-from bot.kinds.report import actions as report_actions
-from bot.kinds.training import actions as training_actions
-from bot.listeners.events import home_view
+from bot.listeners.replies import Reply
+from slaengine.engine.errors import Refusal
 from slaengine.kinds.lead import work as leadwork
 from slaengine.kinds.lead.rules import Stage
-from slaengine.kinds.lead.work import Outcome, Refusal
 from slaengine.persistence.db import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -32,55 +26,10 @@ def _value(body: dict[str, Any]) -> tuple[str, int]:
     return ref, int(attempts or 0)
 
 
-class Reply:
-    """Where the answer to a click goes: the private `/sla mine` list is redrawn in place, a
-    click in a DM gets a private confirmation beside it, the Home tab is republished."""
-
-    def __init__(self, c: Container, body: dict[str, Any], respond: Respond, client: Any) -> None:
-        self.c, self.body, self.respond, self.client = c, body, respond, client
-        self.user: str = body["user"]["id"]
-        self.container: dict[str, Any] = body.get("container") or {}
-
-    def act(self, change: Callable[[Session], Outcome]) -> None:
-        """Make `change` in one transaction, then answer with its outcome or its refusal."""
-        try:
-            with unit_of_work(self.c.engine) as session:
-                outcome = change(session)
-        except Refusal as refusal:
-            self.refuse(refusal)
-            return
-        self.done(outcome)
-
-    def refuse(self, refusal: Refusal) -> None:
-        self.say(f":no_entry: {refusal}")
-
-    def say(self, text: str) -> None:
-        if self.body.get("response_url"):
-            self.respond(response_type="ephemeral", replace_original=False, text=text)
-        else:
-            self.client.chat_postMessage(channel=self.user, text=text)
-
-    def done(self, outcome: Outcome) -> None:
-        c = self.c
-        if self.container.get("type") == "view":
-            self.client.views_publish(user_id=self.user, view=home_view(c, self.user))
-            return
-        if not self.container.get("is_ephemeral"):
-            self.say(
-                f":white_check_mark: {outcome.message}" if outcome.changed else outcome.message
-            )
-            return
-        note = f":white_check_mark: {outcome.message}"
-        with unit_of_work(c.engine) as session:
-            _page, blocks = kinds.mine(session, c.agreement, self.user, c.clock.now(), note)
-        self.respond(replace_original=True, text=outcome.message, blocks=blocks)
 
 
 def register(app: App, container: Container) -> None:
     register_reminders(app, container)
-    content_actions.register(app, container)
-    training_actions.register(app, container)
-    report_actions.register(app, container)
     c = container
 
     @app.action("lead_touch")

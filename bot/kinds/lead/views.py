@@ -8,13 +8,13 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.blocks import submitted_values
 from bot.container import Container
-from bot.kinds.lead.modals import HANDOFF, REASSIGN, REJECT, submitted_values
+from bot.kinds.lead.modals import HANDOFF, REASSIGN, REJECT
 from bot.kinds.lead.usecases import reassign_lead, reject_lead, take_handoff
-from bot.kinds.report import views as report_views
 from bot.listeners.events import publish_home
+from slaengine.engine.errors import Refusal
 from slaengine.kinds.lead.intake import IntakeError, parse_handoff
-from slaengine.kinds.lead.work import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,6 @@ FIELDS = ("name", "company", "email", "fit", "interest", "campaign", "owner", "e
 
 def register(app: App, container: Container) -> None:
     register_reassign(app, container)
-    report_views.register(app, container)
     c = container
 
     @app.view(HANDOFF)

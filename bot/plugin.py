@@ -1,0 +1,46 @@
+"""What one kind of obligation brings to slabot: its engine kinds, how its items are drawn,
+its `/sla` verbs, its buttons and forms, its help lines and its sweep steps. The composition
+root is given the plugins in one list (`bot.plugins.PLUGINS`); the generic parts ask them,
+never a kind by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App, Respond
+
+from bot.items.ui import KindUI
+from slaengine.engine.kind import Kind
+
+if TYPE_CHECKING:
+    from bot.container import Container
+
+#: a `/sla` verb: (container, the command's payload, the words after the verb, respond, client)
+Verb = Callable[["Container", dict[str, Any], str, Respond, Any], None]
+#: registers a plugin's buttons and forms with the Bolt app
+Listen = Callable[[App, "Container"], None]
+#: a step of every sweep after the items' thresholds: returns how many things it did
+Job = Callable[["Container", datetime], int]
+
+
+@dataclass(frozen=True)
+class Plugin:
+    name: str
+    kinds: tuple[Kind, ...]
+    uis: tuple[KindUI, ...] = ()
+    verbs: Mapping[str, Verb] = field(default_factory=dict)
+    #: verbs that change the actor's own items: their Home tab is republished after them
+    changes_own: frozenset[str] = frozenset()
+    listen: tuple[Listen, ...] = ()
+    #: `/sla help` lines: (usage after `/sla `, what it does)
+    usage: tuple[tuple[str, str], ...] = ()
+    #: how `/sla help` says this plugin's items are named, e.g. "a training by its ref (`T-1042`)"
+    naming: str = ""
+    #: sweep steps, each with the words the pass's log line counts it in
+    jobs: tuple[tuple[str, Job], ...] = ()
+    #: the headings delivery gives this plugin's topics when one message carries several
+    titles: Mapping[str, str] = field(default_factory=dict)

@@ -1,0 +1,13 @@
+"""The kinds of obligation slabot tracks, in one list: the only place that names them all.
+Adding a kind is its two folders (`slaengine/kinds/<kind>/`, `bot/kinds/<kind>/`), one line
+here and a migration."""
+
+from __future__ import annotations
+
+from bot.kinds.content.plugin import PLUGIN as CONTENT
+from bot.kinds.lead.plugin import PLUGIN as LEAD
+from bot.kinds.report.plugin import PLUGIN as REPORT
+from bot.kinds.training.plugin import PLUGIN as TRAINING
+from bot.plugin import Plugin
+
+PLUGINS: tuple[Plugin, ...] = (LEAD, CONTENT, REPORT, TRAINING)

@@ -1,0 +1,84 @@
+"""What the engine asks of a kind of obligation (`Kind`), and the kinds a process tracks
+(`Kinds`), given to it by the composition root: the engine never names a kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlmodel import Session
+
+from slaengine.agreement.config import Agreement
+from slaengine.engine.owed import Owed
+from slaengine.persistence.tables import PREFIXES, Item
+
+
+class Kind(Protocol):
+    """What the engine asks of a kind of obligation."""
+
+    name: str
+    prefix: str  # the letter its refs start with (`L-1042`)
+
+    def openings(self, agreement: Agreement, now: datetime) -> list[Item]:
+        """Items of this kind that should exist at `now` (a period's cycle, a week's report),
+        unsaved; each pass opens those not open yet, once, by natural key."""
+
+    def opened(self, session: Session, agreement: Agreement, item: Item) -> None:
+        """An item from `openings` was just stored: add the kind's own details."""
+
+    def ladder(self, agreement: Agreement, item: Item) -> list[str]:
+        """Who hears of a breach besides the owner, in order (people, channels)."""
+
+    def breached(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> list[Owed]:
+        """The item's window lapsed (after its breach notice and escalations were owed):
+        what else that means for the kind (a period's cycle closes as missed, say)."""
+
+    def lapse(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> list[Owed]:
+        """The item's lapse instant came: close it as the kind says, and owe what it owes."""
+
+    def describe(self, session: Session, items: Sequence[Item]) -> dict[int, dict[str, Any]]:
+        """What `slabot status` shows of these items beyond what every item has, by id:
+        plain JSON values."""
+
+
+
+class Kinds:
+    """The kinds a process tracks, by name, from the plugin list. Each kind's ref letter is
+    declared here too, so a ref names its kind (`L-1042`); two kinds may not share a name or
+    a letter."""
+
+    def __init__(self, kinds: Iterable[Kind]) -> None:
+        self._by_name: dict[str, Kind] = {}
+        letters: dict[str, str] = {}
+        for kind in kinds:
+            if kind.name in self._by_name:
+                raise ValueError(f"two kinds are named {kind.name!r}")
+            taken = letters.get(kind.prefix.upper())
+            if taken is not None:
+                raise ValueError(
+                    f"kinds {taken!r} and {kind.name!r} share the ref letter {kind.prefix!r}"
+                )
+            letters[kind.prefix.upper()] = kind.name
+            self._by_name[kind.name] = kind
+        for kind in self._by_name.values():
+            known = PREFIXES.setdefault(kind.name, kind.prefix)
+            if known != kind.prefix:
+                raise ValueError(f"kind {kind.name!r} has the ref letter {known!r} already")
+
+    def __getitem__(self, name: str) -> Kind:
+        return self._by_name[name]
+
+    def __iter__(self) -> Iterator[Kind]:
+        return iter(self._by_name.values())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def names(self) -> list[str]:
+        return list(self._by_name)
