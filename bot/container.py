@@ -22,7 +22,7 @@ from sqlmodel import Session
 from bot.clock import FileClock, SystemClock
 from bot.delivery.deliverer import TITLES, Deliverer, Pacer
 from bot.directory import SlackDirectory
-from bot.items.ui import KindUI, drawer
+from bot.kindui import KindUI, drawer
 from bot.people import People
 from bot.plugin import Plugin
 from bot.settings import Settings

@@ -6,15 +6,21 @@ never a kind by name.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import argparse
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, Respond
+from sqlmodel import Session
+from starlette.routing import Route
 
-from bot.items.ui import KindUI
+from bot.blocks import Block
+from bot.kindui import KindUI
+from slaengine.agreement.config import Agreement
 from slaengine.engine.kind import Kind
+from slaengine.scorecard.standing import ResponseRow
 
 if TYPE_CHECKING:
     from bot.container import Container
@@ -23,6 +29,8 @@ if TYPE_CHECKING:
 Verb = Callable[["Container", dict[str, Any], str, Respond, Any], None]
 #: registers a plugin's buttons and forms with the Bolt app
 Listen = Callable[[App, "Container"], None]
+#: (session, owners, since, until): when each item of theirs was handed over and first touched
+Responses = Callable[[Session, Sequence[str], datetime, datetime], list[ResponseRow]]
 #: a step of every sweep after the items' thresholds: returns how many things it did
 Job = Callable[["Container", datetime], int]
 
@@ -44,3 +52,14 @@ class Plugin:
     jobs: tuple[tuple[str, Job], ...] = ()
     #: the headings delivery gives this plugin's topics when one message carries several
     titles: Mapping[str, str] = field(default_factory=dict)
+    #: the lines App Home shows of the agreement's windows for a team (every team: None)
+    windows: Callable[[Agreement, str | None], list[str]] = lambda agreement, team: []
+    #: the blocks `/sla show` gives this plugin's part of the agreement
+    shown: Callable[[Agreement], list[Block]] = lambda agreement: []
+    #: first responses of `owners`' items handed over in [since, until), for their figures
+    responses: Responses = lambda session, owners, since, until: []
+    #: web routes `slabot run` serves for this kind (a CRM's webhook, say), each made for the
+    #: container
+    routes: tuple[Callable[[Container], Route], ...] = ()
+    #: `slabot` commands this kind carries out, by name (the CLI parses their arguments)
+    cli: Mapping[str, Callable[[Container, argparse.Namespace], int]] = field(default_factory=dict)

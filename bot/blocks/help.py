@@ -12,7 +12,6 @@ BEFORE = [
     ("team", "the sales team's open handoffs (managers and admins)"),
 ]
 AFTER = [
-    ("plan <revenue>", "the leads a month a monthly revenue goal needs, e.g. `plan $240k`"),
     ("scorecard [week]", "the weekly scorecard (the week just ended, or e.g. 2026-W47)"),
     ("show", "the agreement: windows, hours, teams"),
     ("help", "this list"),

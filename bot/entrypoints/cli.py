@@ -122,33 +122,21 @@ def _container(*, need_slack: bool = False):  # type: ignore[no-untyped-def]
 
 
 def cmd_import_leads(args: argparse.Namespace) -> int:
-    from bot.kinds.lead.importer import ImportFileError, import_leads
+    return _plugin_command("import leads", args)
 
+
+def _plugin_command(name: str, args: argparse.Namespace) -> int:
+    """A command a kind brings (`Plugin.cli`), run on the container."""
     c = _container()
-    counts = {"imported": 0, "duplicate": 0, "refused": 0}
-    owners: set[str] = set()
     try:
-        for report in import_leads(c, Path(args.file)):
-            counts[report.outcome] += 1
-            if report.owner:
-                owners.add(report.owner)
-            print(report)
-    except ImportFileError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        for plugin in c.plugins:
+            if name in plugin.cli:
+                code: int = plugin.cli[name](c, args)
+                return code
+        print(f"error: no kind tracked here provides `slabot {name}`", file=sys.stderr)
+        return 2
     finally:
         c.close()
-    print(
-        f"{counts['imported']} imported, {counts['duplicate']} duplicate, "
-        f"{counts['refused']} refused"
-    )
-    if owners:
-        # stored and owed, not sent: a one-shot command does not wait on Slack's pace
-        print(
-            f"{len(owners)} rep(s) are owed a DM listing their new leads: a running "
-            "`slabot run` sends them, or else the next `slabot sweep`"
-        )
-    return 1 if counts["refused"] else 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -171,22 +159,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from bot.listeners.plan import make_plan
-    from slaengine.plan import PlanError, summary
-
-    c = _container()
-    try:
-        made = make_plan(c, args.revenue)
-    except PlanError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    finally:
-        c.close()
-    if args.json:
-        print(json.dumps(made.as_json(), indent=2))
-    else:
-        print("\n".join(summary(made)))
-    return 0
+    return _plugin_command("plan", args)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""HTTP: Slack's requests through Bolt, the handoff webhook and a health check (Starlette)."""
+"""HTTP: Slack's requests through Bolt, each kind's webhooks (`Plugin.routes`) and a health
+check (Starlette)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from starlette.routing import Route
 
 from bot.container import Container
 from bot.entrypoints.health import Heartbeat
-from bot.kinds.lead import webhook
 
 
 def build_web(
@@ -28,12 +28,6 @@ def build_web(
         bolt_request = to_bolt_request(request, body)
         bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
         return to_starlette_response(bolt_response)
-
-    async def handoff(request: Request) -> Response:
-        body = await request.body()
-        signature = request.headers.get(webhook.SIGNATURE_HEADER)
-        status, payload = await run_in_threadpool(webhook.handle, container, body, signature)
-        return JSONResponse(payload, status_code=status)
 
     async def healthz(request: Request) -> Response:
         """200 while the database answers and the scheduler completes its passes; else 503."""
@@ -62,7 +56,7 @@ def build_web(
     return Starlette(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
-            Route("/webhooks/handoff", handoff, methods=["POST"]),
+            *(route(container) for plugin in container.plugins for route in plugin.routes),
             Route("/healthz", healthz, methods=["GET"]),
         ]
     )

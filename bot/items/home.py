@@ -9,7 +9,6 @@ from typing import Any
 
 from bot.blocks import Block, context, divider, header, section
 from slaengine.agreement.config import Agreement
-from slaengine.kinds.lead.rules import MarketingStatus
 from slaengine.scorecard.standing import Behind, TeamStanding, WeekFigures
 
 #: Slack's limit on the blocks of a Home tab
@@ -91,35 +90,11 @@ def oversight_blocks(scope: str, overdue: int, worst: Sequence[Behind]) -> list[
     ]
 
 
-def _windows(agreement: Agreement, team: str | None) -> list[str]:
-    """The windows `team` works to (every team's when None)."""
-    lines: list[str] = []
-    leads = agreement.leads
-    if team in (None, "sales"):
-        tiers = " · ".join(
-            f"{status.label.lower()} {getattr(leads.response, status.value)}"
-            for status in MarketingStatus
-            if status.handed_to_sales
-        )
-        lines.append(f"*Leads*: first response within {tiers}")
-        lines.append(f"*Then*: accept or reject within {leads.accept_within}")
-    owned = [d for d in agreement.deliverables if team is None or d.owner == team]
-    if owned:
-        lines.append("*Content*: " + " · ".join(f"{d.title} {d.count} a {d.per}" for d in owned))
-    requests = agreement.content_requests
-    if requests and (team is None or requests.owner == team):
-        lines.append("*Content requests*: delivered by the working day asked")
-    campaigns = agreement.campaigns
-    if campaigns and campaigns.per_quarter and (team is None or campaigns.owner == team):
-        lines.append(f"*Campaigns*: {campaigns.per_quarter} a quarter")
-    if team == "sales" and requests:
-        lines.append("*You may ask marketing*: `/sla request <title> by <date>`")
-    return lines
-
-
-def agreement_blocks(agreement: Agreement, team: str | None) -> list[Block]:
+def agreement_blocks(agreement: Agreement, team: str | None, lines: Sequence[str]) -> list[Block]:
+    """The agreement as it concerns `team` (every team when None): the windows it works to,
+    a line each (`Plugin.windows`)."""
     info = agreement.agreement
-    windows = _windows(agreement, team) or ["Your team owes nothing under this agreement."]
+    windows = list(lines) or ["Your team owes nothing under this agreement."]
     whose = f"{team.title()}'s windows" if team else "The windows"
     return [
         header(info.name[:150]),

@@ -1,88 +1,21 @@
-"""How each kind of item looks in Slack: a kind's `KindUI` draws the reminders owed about
-its items when they are delivered, and lists its items in `/sla mine` and App Home. The
-generic parts (delivery, `/sla mine`, the digest) ask the kinds the container was built with
-(`Container.uis`, from the plugin list), never a kind by name.
-"""
+"""`/sla mine` and App Home over every kind: someone's most urgent open items, each listed by
+its kind's `KindUI`."""
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
 
 from sqlmodel import Session
 
-from bot.blocks import Block, escape, section
-from bot.delivery.deliverer import Draw
+from bot.blocks import Block
 from bot.items.mine import MAX_EXTRA, MAX_LISTED
 from bot.items.mine import mine as mine_blocks
+from bot.kindui import KindUI
 from slaengine.agreement.config import Agreement
 from slaengine.engine import services
 from slaengine.engine.item import ItemsPage
-from slaengine.persistence.outbox import needs_drawing
-from slaengine.persistence.tables import Item, OutboxMessage, ref_of
-
-log = logging.getLogger(__name__)
-
-
-class KindUI(Protocol):
-    name: str
-
-    def draw(
-        self,
-        session: Session,
-        rows: Sequence[OutboxMessage],
-        items: dict[int, Item],
-        agreement: Agreement,
-        now: datetime,
-    ) -> None:
-        """Fill in the text and blocks of `rows`, all about items of this kind (in `items`)."""
-
-    def listed(
-        self, session: Session, items: Sequence[Item], agreement: Agreement, now: datetime
-    ) -> dict[int, list[Block]]:
-        """Each item's blocks in `/sla mine` and App Home (at most two each), by id."""
-
-    def also(self, session: Session, user: str, agreement: Agreement, now: datetime) -> list[Block]:
-        """What else `user` should see in `/sla mine` from this kind that is not an item of
-        theirs (this week's content to use, say); usually nothing."""
-
-
-def drawer(agreement: Agreement, uis: Mapping[str, KindUI]) -> Draw:
-    """The delivery path's `draw`: each row owed without its message is drawn by its item's
-    kind, from the item as it is now; the items were loaded with the rows."""
-
-    def draw(session: Session, rows: Sequence[OutboxMessage], now: datetime) -> None:
-        by_kind: dict[str, list[OutboxMessage]] = {}
-        items: dict[int, Item] = {}
-        for row in rows:
-            if not needs_drawing(row):
-                continue
-            item = session.get(Item, row.item_id) if row.item_id is not None else None
-            if item is None or item.id is None:
-                ref = ref_of(row.item_id) if row.item_id else row.key
-                plain(row, f"{ref}: this item no longer exists")
-                continue
-            items[item.id] = item
-            by_kind.setdefault(item.kind, []).append(row)
-        for kind, theirs in by_kind.items():
-            ui = uis.get(kind)
-            if ui is None:  # say what it is about rather than fail the recipient's delivery
-                for row in theirs:
-                    log.warning("outbox row %s: no drawing for kind %r", row.key, kind)
-                    item = items[row.item_id or 0]
-                    plain(row, f"SLA update about {item.ref} {escape(item.title)}")
-                continue
-            ui.draw(session, theirs, items, agreement, now)
-
-    return draw
-
-
-def plain(row: OutboxMessage, text: str) -> None:
-    """Draw `row` as one line of text (what a kind does when it has nothing better)."""
-    row.text, row.blocks = text, json.dumps([section(text)])
+from slaengine.persistence.tables import Item
 
 
 def listed(

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from bot.container import Container
 from bot.delivery.deliverer import DeliveryReport
-from bot.items import reminders
+from bot.items import digest
 from bot.jobs import scorecard
 from slaengine.calendar import BusinessCalendar
 from slaengine.engine import item as engine_item
@@ -185,6 +185,6 @@ def _digests(c: Container, now: datetime, report: SweepReport) -> None:
                 continue
             views = [engine_item.view(item, now) for item in page.items]
             urgent = [v for v in views if v.state in (State.OVERDUE, State.AT_RISK)]
-            text, blocks = reminders.digest(urgent, page.overdue, page.at_risk, c.agreement.zone)
+            text, blocks = digest.digest(urgent, page.overdue, page.at_risk, c.agreement.zone)
             c.notify(session, key=key, target=owner, text=text, blocks=blocks, topic="digest")
             report.digests += 1

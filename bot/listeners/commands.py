@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.blocks.help import AFTER, BEFORE, Usage, help_blocks, help_text
 from bot.container import Container
-from bot.listeners import items, plan, scorecard
+from bot.listeners import items, scorecard
 from bot.listeners.events import publish_home
 from bot.plugin import Plugin, Verb
 from slaengine.engine.errors import Refusal
@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 GENERIC: dict[str, Verb] = {
     "mine": items.mine,
     "team": items.team,
-    "plan": plan.plan,
     "scorecard": scorecard.show,
     "show": items.show,
 }

@@ -10,10 +10,10 @@ from slack_bolt import App
 from bot.container import Container
 from bot.items import home
 from bot.items import ui as kinds
-from slaengine.kinds.lead import store as lead_repo
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
 from slaengine.scorecard import standing
+from slaengine.scorecard import store as scorecard_repo
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,10 @@ def home_view(c: Container, user: str) -> dict[str, Any]:
     owners = sorted({user, *members})
     with unit_of_work(c.engine) as session:
         page, items = kinds.mine(session, agreement, user, now, uis=c.uis)
-        rows = item_repo.figure_rows(session, owners, since, until)
-        responses = lead_repo.first_responses(session, owners, since, until)
+        rows = scorecard_repo.figure_rows(session, owners, since, until)
+        responses = [
+            r for p in c.plugins for r in p.responses(session, owners, since, until)
+        ]
         counts = item_repo.open_counts_by_owner(session, now)
     yours = standing.figures(
         [r for r in rows if r.owner_id == user],
@@ -66,7 +68,8 @@ def home_view(c: Container, user: str) -> dict[str, Any]:
             among = {m for name in managed for m in teams[name][0]}
         overdue, worst = standing.furthest_behind(counts, among)
         parts.append(home.oversight_blocks(scope, overdue, worst))
-    parts.append(home.agreement_blocks(agreement, team))
+    windows = [line for plugin in c.plugins for line in plugin.windows(agreement, team)]
+    parts.append(home.agreement_blocks(agreement, team, windows))
     return home.home_view(items, page.more, parts)
 
 

@@ -41,5 +41,5 @@ def show(c: Container, command: dict[str, Any], rest: str, respond: Respond, cli
     respond(
         response_type="ephemeral",
         text=c.agreement.agreement.name,
-        blocks=agreement_blocks(c.agreement),
+        blocks=agreement_blocks(c.agreement, [b for p in c.plugins for b in p.shown(c.agreement)]),
     )

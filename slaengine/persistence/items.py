@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, case, delete, func, or_
-from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -22,7 +21,6 @@ from slaengine.persistence.db import (
     write_many,
 )
 from slaengine.persistence.tables import Item, ItemEvent, ItemTimer
-from slaengine.scorecard.standing import ItemRow
 
 
 class Timer(NamedTuple):
@@ -208,18 +206,3 @@ def insert_new(session: Session, item: Item) -> bool:
     return True
 
 
-def figure_rows(
-    session: Session, owners: Sequence[str], since: datetime, until: datetime
-) -> list[ItemRow]:
-    """The items of `owners` that count in [since, until): closed in it, or open and due in
-    it (see `slaengine.scorecard.standing`)."""
-    closed, due = col(Item.closed_at), col(Item.due_at)
-    columns = (Item.owner_id, Item.kind, Item.is_open, Item.due_at, Item.outcome, Item.closed_at)
-    query = sa_select(*(col(c) for c in columns)).where(
-        col(Item.owner_id).in_(list(owners)),
-        or_(
-            and_(closed >= since, closed < until),
-            and_(col(Item.is_open).is_(True), due >= since, due < until),
-        ),
-    )
-    return [ItemRow(*row) for row in session.execute(query).all()]

@@ -27,6 +27,7 @@ from slaengine.scorecard.compute import (
     bounds,
     compute,
 )
+from slaengine.scorecard.standing import ItemRow
 
 
 def _week(column: Any, edges: Sequence[datetime]) -> Any:
@@ -213,3 +214,20 @@ def scorecard(session: Session, agreement: Agreement, week: Period, now: datetim
         weeks.insert(0, weeks[0].previous())
     edges = [bounds(agreement, w)[0] for w in weeks] + [bounds(agreement, week)[1]]
     return compute(agreement, week, rows(session, agreement, week, edges, now))
+
+
+def figure_rows(
+    session: Session, owners: Sequence[str], since: datetime, until: datetime
+) -> list[ItemRow]:
+    """The items of `owners` that count in [since, until): closed in it, or open and due in
+    it (see `slaengine.scorecard.standing`)."""
+    closed, due = col(Item.closed_at), col(Item.due_at)
+    columns = (Item.owner_id, Item.kind, Item.is_open, Item.due_at, Item.outcome, Item.closed_at)
+    query = sa.select(*(col(c) for c in columns)).where(
+        col(Item.owner_id).in_(list(owners)),
+        sa.or_(
+            sa.and_(closed >= since, closed < until),
+            sa.and_(col(Item.is_open).is_(True), due >= since, due < until),
+        ),
+    )
+    return [ItemRow(*row) for row in session.execute(query).all()]

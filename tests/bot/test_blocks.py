@@ -13,9 +13,10 @@ from bot.blocks import slack_date
 from bot.blocks.agreement import agreement_blocks
 from bot.blocks.help import help_blocks
 from bot.delivery.deliverer import chunks, compose
-from bot.items import reminders
+from bot.items import digest
 from bot.items.mine import MAX_LISTED, mine
 from bot.kinds.lead import blocks as lead_blocks
+from bot.kinds.lead import reminders
 from bot.kinds.lead.modals import handoff_modal, reassign_modal, reject_modal
 from bot.listeners.commands import help_lines
 from bot.plugins import PLUGINS
@@ -100,7 +101,7 @@ def test_each_listed_lead_has_contacted_accept_and_reject_buttons() -> None:
 
 def test_a_digest_names_the_most_urgent_items_and_counts_the_rest() -> None:
     items = [lead(n, State.OVERDUE if n % 3 else State.AT_RISK) for n in range(25)]
-    text, blocks = reminders.digest(items, 300, 100, NEW_YORK)
+    text, blocks = digest.digest(items, 300, 100, NEW_YORK)
     assert text == "Good morning: 300 overdue and 100 at-risk SLA items"
     assert block_errors(blocks) == []
     assert all(str(blocks).count(f"*{item.ref}*") == 1 for item in items)
@@ -163,7 +164,7 @@ def test_leads_listed_together_stay_within_slacks_limits_however_long_their_name
 
 def test_help_and_the_agreement_render_as_valid_blocks(agreement: Agreement) -> None:
     assert block_errors(help_blocks(help_lines(PLUGINS), "I don't know `/sla frobnicate`.")) == []
-    rendered = agreement_blocks(agreement)
+    rendered = agreement_blocks(agreement, [b for p in PLUGINS for b in p.shown(agreement)])
     assert block_errors(rendered) == []
     assert "Good fit, interested: *4h*" in str(rendered)
 

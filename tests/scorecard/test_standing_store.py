@@ -9,9 +9,9 @@ from sqlalchemy.engine import Engine
 
 from slaengine.agreement.config import Agreement
 from slaengine.kinds.lead import store as lead_repo
-from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Item
+from slaengine.scorecard import store as scorecard_repo
 from slaengine.scorecard.standing import figures, last_weeks, span
 from tests.support.plan import stored_lead
 
@@ -71,7 +71,7 @@ def test_a_persons_four_weeks_come_from_their_items_closed_or_due_in_them(
     weeks = last_weeks(NY, NOW)
     since, until = span(NY, weeks)
     with unit_of_work(engine) as session:
-        rows = item_repo.figure_rows(session, ["U0ALICE"], since, until)
+        rows = scorecard_repo.figure_rows(session, ["U0ALICE"], since, until)
         responses = lead_repo.first_responses(session, ["U0ALICE"], since, until)
     assert len(rows) == 3  # a, b, d
     assert len(responses) == 3  # a, b, c (d and e were handed over before)

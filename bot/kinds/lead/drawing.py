@@ -22,8 +22,8 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.blocks import MAX_BLOCKS, Block, escape, section
-from bot.items import reminders
 from bot.kinds.lead import blocks as lead_blocks
+from bot.kinds.lead import reminders
 from slaengine.agreement.config import Agreement
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.rules import Stage

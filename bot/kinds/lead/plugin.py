@@ -3,10 +3,11 @@ rejects it."""
 
 from __future__ import annotations
 
-from bot.kinds.lead import actions, commands, views
+from bot.kinds.lead import actions, cli, commands, plan, summary, views, webhook
 from bot.kinds.lead.drawing import LeadUI
 from bot.kinds.lead.jobs import HANDED_ON, hand_on_from_absent
 from bot.plugin import Plugin
+from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.work import OBLIGATIONS
 
 PLUGIN = Plugin(
@@ -19,6 +20,7 @@ PLUGIN = Plugin(
         "accept": commands.accept,
         "reject": commands.reject,
         "away": commands.away,
+        "plan": plan.plan,
     },
     changes_own=frozenset({"touch", "accept", "reject", "away"}),
     listen=(actions.register, views.register),
@@ -28,6 +30,7 @@ PLUGIN = Plugin(
         ("accept <lead>", "accept a lead"),
         ("reject <lead> <reason>", "reject a lead; marketing's contact is told why"),
         ("away <from> <to>", "mark yourself away (dates like 2026-12-01); your open leads pass on"),
+        ("plan <revenue>", "the leads a month a monthly revenue goal needs, e.g. `plan $240k`"),
     ),
     naming="a lead is named by its ref (e.g. `L-1042`) or its external ID",
     jobs=((HANDED_ON, hand_on_from_absent),),
@@ -36,4 +39,9 @@ PLUGIN = Plugin(
         "assigned": "Handed to you",
         "reassigned": "Passed to you",
     },
+    windows=summary.windows,
+    shown=summary.shown,
+    responses=lead_repo.first_responses,
+    routes=(webhook.route,),
+    cli={"import leads": cli.import_file, "plan": cli.plan},
 )

@@ -7,6 +7,11 @@ import hmac
 import json
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
 from bot.container import Container
 from bot.kinds.lead.usecases import take_handoff
 from slaengine.kinds.lead.intake import IntakeError, parse_handoff
@@ -53,3 +58,15 @@ def handle(c: Container, body: bytes, signature: str | None) -> tuple[int, dict[
     except IntakeError as error:
         return error.status, {"error": str(error), "field": error.field or None}
     return (201 if result.created else 200), {"lead": lead_json(c, result.lead)}
+
+
+def route(container: Container) -> Route:
+    """`POST /webhooks/handoff`, served by `slabot run`."""
+
+    async def handoff(request: Request) -> Response:
+        body = await request.body()
+        signature = request.headers.get(SIGNATURE_HEADER)
+        status, payload = await run_in_threadpool(handle, container, body, signature)
+        return JSONResponse(payload, status_code=status)
+
+    return Route("/webhooks/handoff", handoff, methods=["POST"])

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from bot import kindui
 from bot.blocks import Block
-from bot.items import ui as kinds
 from bot.kinds.report import blocks
 from slaengine.agreement.config import Agreement
 from slaengine.engine import item as engine_item
@@ -68,7 +68,7 @@ class ReportUI:
         for row in rows:
             item = items.get(row.item_id or 0)
             if item is None:
-                kinds.plain(row, "This report no longer exists.")
+                kindui.plain(row, "This report no longer exists.")
                 continue
             shown = report_view(item, posted.get(item.id or 0), now)
             if item.due_at is not None and shown.due_at is None:  # closed: show when it was due
@@ -126,7 +126,7 @@ class FeedbackUI:
             item = items.get(row.item_id or 0)
             shown = views.get(row.item_id or 0)
             if item is None or shown is None:
-                kinds.plain(row, "This feedback window no longer exists.")
+                kindui.plain(row, "This feedback window no longer exists.")
                 continue
             if shown.due_at is None and item.due_at is not None:
                 shown = blocks.FeedbackView(**{**vars(shown), "due_at": item.due_at})

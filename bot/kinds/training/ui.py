@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from bot import kindui
 from bot.blocks import Block, escape
-from bot.items import ui as kinds
 from bot.kinds.training import blocks
 from slaengine.agreement.config import Agreement
 from slaengine.engine import item as engine_item
@@ -65,7 +65,7 @@ def seat_view(
 
 def _fallback(row: OutboxMessage, item: Item | None) -> None:
     log.warning("outbox row %s: no drawing for topic %r", row.key, row.topic)
-    kinds.plain(row, f"SLA update about {item.ref} {escape(item.title)}" if item else "SLA update")
+    kindui.plain(row, f"SLA update about {item.ref} {escape(item.title)}" if item else "SLA update")
 
 
 class SessionUI:
@@ -136,7 +136,7 @@ class AttendanceUI:
         for row in rows:
             seat = views.get(row.item_id or 0)
             if seat is None:
-                kinds.plain(row, "This training attendance no longer exists.")
+                kindui.plain(row, "This training attendance no longer exists.")
                 continue
             if row.topic == "warn":
                 text, drawn = blocks.reminder(seat, agreement.zone)

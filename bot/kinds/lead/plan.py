@@ -9,8 +9,8 @@ from slack_bolt import Respond
 
 from bot.blocks import context, header, section
 from bot.container import Container
-from slaengine import plan as funnel
 from slaengine.engine.errors import Refusal
+from slaengine.kinds.lead import plan as funnel
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.persistence.db import unit_of_work
 

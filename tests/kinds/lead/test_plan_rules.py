@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 
 from slaengine.agreement.config import Agreement, AgreementError, Funnel, parse_agreement
-from slaengine.plan import PlanError, parse_revenue, plan, summary
+from slaengine.kinds.lead.plan import PlanError, parse_revenue, plan, summary
 from tests.conftest import LEADS_ONLY
 
 

@@ -1,18 +1,15 @@
-"""Blocks the sweep sends: warnings, breaches, escalations, recycling, the daily digest.
+"""Reminders about a lead, drawn at delivery: the warning, the breach notice, the escalation
+and the recycling notice, each with the buttons to act on it.
 
-Each builder returns the blocks of ONE item; the delivery path lists several items in one
-message under a header (see bot.delivery.deliverer.compose).
+Each builder returns the blocks of ONE lead; the delivery path lists several in one message
+under a header (see `bot.delivery.deliverer.compose`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.blocks import ICON, Block, actions, button, context, escape, section, slack_date
-from slaengine.engine.item import State
+from bot.blocks import ICON, Block, actions, button, escape, section, slack_date
 from slaengine.kinds.lead.work import LeadView
 
 WHAT = {"response": "first touch", "accept": "accept or reject"}
@@ -85,39 +82,3 @@ def recycled(lead: LeadView, zone: ZoneInfo) -> tuple[str, list[Block]]:
             "no progress since: back to marketing for nurture."
         ),
     ]
-
-
-LINES_PER_SECTION = 12
-
-
-class Listed(Protocol):
-    """An item as a list shows it, whatever its kind."""
-
-    @property
-    def ref(self) -> str: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def state(self) -> State: ...
-    @property
-    def due_at(self) -> datetime | None: ...
-
-
-def digest(
-    items: Sequence[Listed], overdue: int, at_risk: int, zone: ZoneInfo
-) -> tuple[str, list[Block]]:
-    """The start-of-day DM: the counts, the most urgent items, and how many more there are."""
-    summary = f"Good morning: {overdue} overdue and {at_risk} at-risk SLA items"
-    lines = []
-    for lead in items:
-        due = slack_date(lead.due_at, zone) if lead.due_at else "-"
-        lines.append(f"{ICON[lead.state]} *{lead.ref}* {escape(lead.title)} · due {due}")
-    blocks: list[Block] = [section(f"*{summary}*")]
-    blocks += [
-        section("\n".join(lines[start : start + LINES_PER_SECTION]))
-        for start in range(0, len(lines), LINES_PER_SECTION)
-    ]
-    more = overdue + at_risk - len(items)
-    tail = f"…and {more} more. " if more > 0 else ""
-    blocks.append(context(f"{tail}`/sla mine` shows them with buttons."))
-    return summary, blocks

@@ -1,0 +1,51 @@
+"""The lead kind's `slabot` commands: `import leads FILE.csv` and `plan <revenue>`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot.container import Container
+from bot.kinds.lead.importer import ImportFileError, import_leads
+from bot.kinds.lead.plan import make_plan
+from slaengine.kinds.lead.plan import PlanError, summary
+
+
+def import_file(c: Container, args: argparse.Namespace) -> int:
+    counts = {"imported": 0, "duplicate": 0, "refused": 0}
+    owners: set[str] = set()
+    try:
+        for report in import_leads(c, Path(args.file)):
+            counts[report.outcome] += 1
+            if report.owner:
+                owners.add(report.owner)
+            print(report)
+    except ImportFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"{counts['imported']} imported, {counts['duplicate']} duplicate, "
+        f"{counts['refused']} refused"
+    )
+    if owners:
+        # stored and owed, not sent: a one-shot command does not wait on Slack's pace
+        print(
+            f"{len(owners)} rep(s) are owed a DM listing their new leads: a running "
+            "`slabot run` sends them, or else the next `slabot sweep`"
+        )
+    return 1 if counts["refused"] else 0
+
+
+def plan(c: Container, args: argparse.Namespace) -> int:
+    try:
+        made = make_plan(c, args.revenue)
+    except PlanError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(made.as_json(), indent=2))
+    else:
+        print("\n".join(summary(made)))
+    return 0

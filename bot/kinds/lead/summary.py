@@ -1,0 +1,46 @@
+"""The lead part of the agreement as people read it: in App Home and in `/sla show`."""
+
+from __future__ import annotations
+
+from bot.blocks import Block, section
+from slaengine.agreement.config import Agreement
+from slaengine.kinds.lead.rules import MarketingStatus
+
+
+def windows(agreement: Agreement, team: str | None) -> list[str]:
+    """The lead windows App Home shows `team` (every team's when None): sales works to them."""
+    lines: list[str] = []
+    leads = agreement.leads
+    if team in (None, "sales"):
+        tiers = " · ".join(
+            f"{status.label.lower()} {getattr(leads.response, status.value)}"
+            for status in MarketingStatus
+            if status.handed_to_sales
+        )
+        lines.append(f"*Leads*: first response within {tiers}")
+        lines.append(f"*Then*: accept or reject within {leads.accept_within}")
+    return lines
+
+
+def shown(agreement: Agreement) -> list[Block]:
+    """The lead part of `/sla show`: the response windows, then what follows them."""
+    leads = agreement.leads
+    windows = "\n".join(
+        f"• {status.label}: *{getattr(leads.response, status.value)}*"
+        for status in MarketingStatus
+        if status.handed_to_sales
+    )
+    campaign = ""
+    if agreement.campaigns and agreement.campaigns.follow_up_within:
+        campaign = f"\n• Campaign leads: *{agreement.campaigns.follow_up_within}* when sooner"
+    return [
+        section(
+            f"*Lead response windows* (business time unless marked calendar)\n{windows}{campaign}"
+        ),
+        section(
+            f"*Then*: accept or reject within *{leads.accept_within}*, "
+            f"warnings *{leads.warn_before}* "
+            f"before a window lapses, at most *{leads.max_attempts}* contact attempts, back to "
+            f"marketing after *{leads.recycle_after}* without progress. Routing: {leads.routing}."
+        ),
+    ]
