@@ -72,7 +72,7 @@ from bot.directory import StaticDirectory
 from bot.items import ui as kinds
 from bot.items.mine import MAX_LISTED
 from bot.kinds.lead import webhook
-from bot.listeners import actions, commands, events, views
+from bot.listeners import commands, events
 from bot.plugins import PLUGINS
 from bot.settings import Settings
 from migrations.runner import upgrade
@@ -140,6 +140,9 @@ FIRST = ("Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken", "Margaret", "Dennis
 LAST = ("Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Thompson", "Hamilton", "Ritchie")
 COMPANIES = ("Initech", "Globex", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne", "Acme")
 REASONS = ("No budget this year", "Student, not a buyer", "Already a customer", "Unresponsive")
+
+#: each kind's drawing, as the composition root wires them from the plugin list
+UIS = {ui.name: ui for plugin in PLUGINS for ui in plugin.uis}
 
 
 # --------------------------------------------------------------------------- measurements
@@ -441,7 +444,7 @@ def query_plan(engine: Engine, owner: str) -> list[str]:
     sa.event.listen(engine, "before_cursor_execute", grab)
     try:
         with unit_of_work(engine) as session:
-            kinds.mine(session, agreement, owner, NOW)
+            kinds.mine(session, agreement, owner, NOW, uis=UIS)
     finally:
         sa.event.remove(engine, "before_cursor_execute", grab)
     sqlite = engine.dialect.name == "sqlite"
@@ -470,8 +473,11 @@ def bench_app(container: Container) -> App:
         request_verification_enabled=True,
         process_before_response=True,
     )
-    for family in (commands, actions, views, events):
+    for family in (commands, events):
         family.register(app, container)
+    for plugin in container.plugins:
+        for listen in plugin.listen:
+            listen(app, container)
     return app
 
 
@@ -661,7 +667,7 @@ def measure_mine(
             user: str = user, now: datetime = now
         ) -> tuple[ItemsPage, list[dict[str, Any]]]:
             with unit_of_work(engine) as session:
-                return kinds.mine(session, agreement, user, now)
+                return kinds.mine(session, agreement, user, now, uis=UIS)
 
         def every_open_lead(user: str = user, now: datetime = now) -> list[leadwork.LeadView]:
             with unit_of_work(engine) as session:

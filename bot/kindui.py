@@ -10,7 +10,7 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlmodel import Session
 
@@ -23,27 +23,33 @@ from slaengine.persistence.tables import Item, OutboxMessage, ref_of
 log = logging.getLogger(__name__)
 
 
+class Context(NamedTuple):
+    """What a kind's drawing may read: the session it draws in, the agreement, and `now`."""
+
+    session: Session
+    agreement: Agreement
+    now: datetime
+
+
 class KindUI(Protocol):
     name: str
 
-    def draw(
-        self,
-        session: Session,
-        rows: Sequence[OutboxMessage],
-        items: dict[int, Item],
-        agreement: Agreement,
-        now: datetime,
-    ) -> None:
+    def draw(self, rows: Sequence[OutboxMessage], items: dict[int, Item], at: Context) -> None:
         """Fill in the text and blocks of `rows`, all about items of this kind (in `items`)."""
 
-    def listed(
-        self, session: Session, items: Sequence[Item], agreement: Agreement, now: datetime
-    ) -> dict[int, list[Block]]:
+    def listed(self, items: Sequence[Item], at: Context) -> dict[int, list[Block]]:
         """Each item's blocks in `/sla mine` and App Home (at most two each), by id."""
 
-    def also(self, session: Session, user: str, agreement: Agreement, now: datetime) -> list[Block]:
+    def also(self, user: str, at: Context) -> list[Block]:
         """What else `user` should see in `/sla mine` from this kind that is not an item of
         theirs (this week's content to use, say); usually nothing."""
+
+
+class KindUIBase:
+    """A kind's drawing defaults: nothing else to show in `/sla mine` beyond its items."""
+
+    def also(self, user: str, at: Context) -> list[Block]:
+        return []
 
 
 def drawer(agreement: Agreement, uis: Mapping[str, KindUI]) -> Draw:
@@ -71,7 +77,7 @@ def drawer(agreement: Agreement, uis: Mapping[str, KindUI]) -> Draw:
                     item = items[row.item_id or 0]
                     plain(row, f"SLA update about {item.ref} {escape(item.title)}")
                 continue
-            ui.draw(session, theirs, items, agreement, now)
+            ui.draw(theirs, items, Context(session, agreement, now))
 
     return draw
 

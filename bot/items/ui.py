@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.blocks import Block
 from bot.items.mine import MAX_EXTRA, MAX_LISTED
 from bot.items.mine import mine as mine_blocks
-from bot.kindui import KindUI
+from bot.kindui import Context, KindUI
 from slaengine.agreement.config import Agreement
 from slaengine.engine import services
 from slaengine.engine.item import ItemsPage
@@ -31,7 +31,7 @@ def listed(
         theirs = [item for item in items if item.kind == kind]
         ui = uis.get(kind)
         if ui is not None:
-            shown.update(ui.listed(session, theirs, agreement, now))
+            shown.update(ui.listed(theirs, Context(session, agreement, now)))
     return shown
 
 
@@ -47,6 +47,7 @@ def mine(
     """`/sla mine` for `user`: their most urgent open items of every kind, each drawn by its
     kind, with counts of them all."""
     page = services.mine_page(session, user, now, MAX_LISTED)
-    extra = [block for ui in uis.values() for block in ui.also(session, user, agreement, now)]
+    at = Context(session, agreement, now)
+    extra = [block for ui in uis.values() for block in ui.also(user, at)]
     shown = listed(session, page.items, agreement, now, uis)
     return page, mine_blocks(page, shown, note, extra[:MAX_EXTRA])

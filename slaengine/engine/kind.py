@@ -48,6 +48,37 @@ class Kind(Protocol):
 
 
 
+class KindBase:
+    """A kind's defaults, for what it does not say: it opens nothing by itself, adds no
+    details, escalates to nobody but the owner, owes nothing more at a breach or a lapse, and
+    shows nothing more in `slabot status`."""
+
+    name: str
+    prefix: str
+
+    def openings(self, agreement: Agreement, now: datetime) -> list[Item]:
+        return []
+
+    def opened(self, session: Session, agreement: Agreement, item: Item) -> None:
+        return None
+
+    def ladder(self, agreement: Agreement, item: Item) -> list[str]:
+        return []
+
+    def breached(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> list[Owed]:
+        return []
+
+    def lapse(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> list[Owed]:
+        return []
+
+    def describe(self, session: Session, items: Sequence[Item]) -> dict[int, dict[str, Any]]:
+        return {}
+
+
 class Kinds:
     """The kinds a process tracks, by name, from the plugin list. Each kind's ref letter is
     declared here too, so a ref names its kind (`L-1042`); two kinds may not share a name or

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from bot.blocks import Block, escape, section
 from bot.kinds.content import blocks
+from bot.kindui import Context, KindUIBase
 from slaengine.agreement.config import Agreement
 from slaengine.engine import item as engine_item
 from slaengine.kinds.content import rules as content
@@ -52,7 +53,7 @@ def cycle_view(
     )
 
 
-class CycleUI:
+class CycleUI(KindUIBase):
     """Cycles in Slack: reminders show done/target and the pace; `/sla mine` lists them with
     how to log a piece."""
 
@@ -62,14 +63,8 @@ class CycleUI:
     def hint(self, cycle: Cycle) -> str:
         raise NotImplementedError
 
-    def draw(
-        self,
-        session: Session,
-        rows: Sequence[OutboxMessage],
-        items: dict[int, Item],
-        agreement: Agreement,
-        now: datetime,
-    ) -> None:
+    def draw(self, rows: Sequence[OutboxMessage], items: dict[int, Item], at: Context) -> None:
+        session, agreement, now = at
         cycles = content_repo.cycles_of(session, items)
         zone = agreement.zone
         for row in rows:
@@ -94,9 +89,8 @@ class CycleUI:
                 drawn = text, [section(text)]
             row.text, row.blocks = drawn[0], json.dumps(drawn[1])
 
-    def listed(
-        self, session: Session, items: Sequence[Item], agreement: Agreement, now: datetime
-    ) -> dict[int, list[Block]]:
+    def listed(self, items: Sequence[Item], at: Context) -> dict[int, list[Block]]:
+        session, agreement, now = at
         cycles = content_repo.cycles_of(session, [item.id for item in items])
         return {
             item.id: blocks.cycle_listed(
@@ -106,9 +100,6 @@ class CycleUI:
             for item in items
             if item.id is not None and item.id in cycles
         }
-
-    def also(self, session: Session, user: str, agreement: Agreement, now: datetime) -> list[Block]:
-        return []
 
 
 class DeliverableUI(CycleUI):
@@ -120,7 +111,8 @@ class DeliverableUI(CycleUI):
     def hint(self, cycle: Cycle) -> str:
         return f"/sla done {cycle.source} <title> [link]"
 
-    def also(self, session: Session, user: str, agreement: Agreement, now: datetime) -> list[Block]:
+    def also(self, user: str, at: Context) -> list[Block]:
+        session, agreement, now = at
         if user not in agreement.sales.members:
             return []
         since = content.this_week_since(agreement, now)
@@ -171,19 +163,13 @@ def request_view(item: Item, request: ContentRequest, now: datetime) -> blocks.R
     )
 
 
-class RequestUI:
+class RequestUI(KindUIBase):
     """Content requests: reminders and `/sla mine` with a *Delivered* button."""
 
     name = "content_request"
 
-    def draw(
-        self,
-        session: Session,
-        rows: Sequence[OutboxMessage],
-        items: dict[int, Item],
-        agreement: Agreement,
-        now: datetime,
-    ) -> None:
+    def draw(self, rows: Sequence[OutboxMessage], items: dict[int, Item], at: Context) -> None:
+        session, agreement, now = at
         found = requests.of_items(session, list(items))
         for row in rows:
             item, request = items.get(row.item_id or 0), found.get(row.item_id or 0)
@@ -196,18 +182,14 @@ class RequestUI:
             )
             row.text, row.blocks = text, json.dumps(drawn)
 
-    def listed(
-        self, session: Session, items: Sequence[Item], agreement: Agreement, now: datetime
-    ) -> dict[int, list[Block]]:
+    def listed(self, items: Sequence[Item], at: Context) -> dict[int, list[Block]]:
+        session, agreement, now = at
         found = requests.of_items(session, [item.id for item in items])
         return {
             item.id: blocks.request_listed(request_view(item, found[item.id], now), agreement.zone)
             for item in items
             if item.id is not None and item.id in found
         }
-
-    def also(self, session: Session, user: str, agreement: Agreement, now: datetime) -> list[Block]:
-        return []
 
 
 

@@ -19,11 +19,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
-
 from bot.blocks import MAX_BLOCKS, Block, escape, section
 from bot.kinds.lead import blocks as lead_blocks
 from bot.kinds.lead import reminders
+from bot.kindui import Context, KindUIBase
 from slaengine.agreement.config import Agreement
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.rules import Stage
@@ -119,20 +118,14 @@ def listed_together(notices: Sequence[OutboxMessage]) -> bool:
     return 1 + 2 * len(notices) > MAX_BLOCKS or len(leads) < len(notices)
 
 
-class LeadUI:
+class LeadUI(KindUIBase):
     """Leads in Slack: reminders and notices drawn from their leads, which are loaded
     together, and each lead in `/sla mine` with its buttons."""
 
     name = "lead"
 
-    def draw(
-        self,
-        session: Session,
-        rows: Sequence[OutboxMessage],
-        items: dict[int, Item],
-        agreement: Agreement,
-        now: datetime,
-    ) -> None:
+    def draw(self, rows: Sequence[OutboxMessage], items: dict[int, Item], at: Context) -> None:
+        session, agreement, now = at
         leads = {lead.id: lead for lead in lead_repo.of_items(session, list(items))}
         listed = listed_together([row for row in rows if row.topic in NOTICES])
         for row in rows:
@@ -148,17 +141,13 @@ class LeadUI:
             due = _clock_due(lead, row.clock or "")
             draw_row(row, replace(shown, due_at=due) if due else shown, agreement)
 
-    def listed(
-        self, session: Session, items: Sequence[Item], agreement: Agreement, now: datetime
-    ) -> dict[int, list[Block]]:
+    def listed(self, items: Sequence[Item], at: Context) -> dict[int, list[Block]]:
+        session, agreement, now = at
         leads = lead_repo.of_items(session, [item.id for item in items])
         return {
             lead.id: lead_blocks.listed_in_mine(view(lead, agreement, now), agreement.zone)
             for lead in leads
             if lead.id is not None
         }
-
-    def also(self, session: Session, user: str, agreement: Agreement, now: datetime) -> list[Block]:
-        return []
 
 

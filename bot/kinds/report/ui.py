@@ -14,7 +14,7 @@ from sqlmodel import Session
 from bot import kindui
 from bot.blocks import Block
 from bot.kinds.report import blocks
-from slaengine.agreement.config import Agreement
+from bot.kindui import Context, KindUIBase
 from slaengine.engine import item as engine_item
 from slaengine.kinds.report import rules as reports
 from slaengine.persistence.db import unit_of_work
@@ -51,19 +51,13 @@ def feedback_view(
     )
 
 
-class ReportUI:
+class ReportUI(KindUIBase):
     """A week's report: reminders and `/sla mine` say when it is due and how to post it."""
 
     name = reports.REPORTS.name
 
-    def draw(
-        self,
-        session: Session,
-        rows: Sequence[OutboxMessage],
-        items: dict[int, Item],
-        agreement: Agreement,
-        now: datetime,
-    ) -> None:
+    def draw(self, rows: Sequence[OutboxMessage], items: dict[int, Item], at: Context) -> None:
+        session, agreement, now = at
         posted = reports.reports_of(session, list(items))
         for row in rows:
             item = items.get(row.item_id or 0)
@@ -76,9 +70,8 @@ class ReportUI:
             text, drawn = blocks.report_reminder(shown, row.topic, agreement.zone)
             row.text, row.blocks = text, json.dumps(drawn)
 
-    def listed(
-        self, session: Session, items: Sequence[Item], agreement: Agreement, now: datetime
-    ) -> dict[int, list[Block]]:
+    def listed(self, items: Sequence[Item], at: Context) -> dict[int, list[Block]]:
+        session, agreement, now = at
         posted = reports.reports_of(session, [item.id for item in items])
         return {
             item.id: blocks.report_listed(
@@ -88,13 +81,10 @@ class ReportUI:
             if item.id is not None
         }
 
-    def also(self, session: Session, user: str, agreement: Agreement, now: datetime) -> list[Block]:
-        return []
 
 
 
-
-class FeedbackUI:
+class FeedbackUI(KindUIBase):
     """A feedback window: reminders and `/sla mine` show the report and a *Give feedback*
     button."""
 
@@ -113,14 +103,8 @@ class FeedbackUI:
             found[item.id] = feedback_view(item, parent, posted.get(item.parent_id or 0), now)
         return found
 
-    def draw(
-        self,
-        session: Session,
-        rows: Sequence[OutboxMessage],
-        items: dict[int, Item],
-        agreement: Agreement,
-        now: datetime,
-    ) -> None:
+    def draw(self, rows: Sequence[OutboxMessage], items: dict[int, Item], at: Context) -> None:
+        session, agreement, now = at
         views = self._views(session, list(items.values()), now)
         for row in rows:
             item = items.get(row.item_id or 0)
@@ -133,16 +117,12 @@ class FeedbackUI:
             text, drawn = blocks.feedback_reminder(shown, row.topic, agreement.zone)
             row.text, row.blocks = text, json.dumps(drawn)
 
-    def listed(
-        self, session: Session, items: Sequence[Item], agreement: Agreement, now: datetime
-    ) -> dict[int, list[Block]]:
+    def listed(self, items: Sequence[Item], at: Context) -> dict[int, list[Block]]:
+        session, agreement, now = at
         return {
             item_id: blocks.feedback_listed(shown, agreement.zone)
             for item_id, shown in self._views(session, items, now).items()
         }
-
-    def also(self, session: Session, user: str, agreement: Agreement, now: datetime) -> list[Block]:
-        return []
 
 
 

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from bot import kindui
 from bot.blocks import Block, escape
 from bot.kinds.training import blocks
-from slaengine.agreement.config import Agreement
+from bot.kindui import Context, KindUIBase
 from slaengine.engine import item as engine_item
 from slaengine.kinds.training import rules as training
 from slaengine.kinds.training import store as training_repo
@@ -68,25 +68,17 @@ def _fallback(row: OutboxMessage, item: Item | None) -> None:
     kindui.plain(row, f"SLA update about {item.ref} {escape(item.title)}" if item else "SLA update")
 
 
-class SessionUI:
+class SessionUI(KindUIBase):
     """Sessions: listed to whoever announced them with the RSVP and check-in counts."""
 
     name = training.SESSIONS.name
 
-    def draw(
-        self,
-        session: Session,
-        rows: Sequence[OutboxMessage],
-        items: dict[int, Item],
-        agreement: Agreement,
-        now: datetime,
-    ) -> None:
+    def draw(self, rows: Sequence[OutboxMessage], items: dict[int, Item], at: Context) -> None:
         for row in rows:  # a session owes no reminders of its own
             _fallback(row, items.get(row.item_id or 0))
 
-    def listed(
-        self, session: Session, items: Sequence[Item], agreement: Agreement, now: datetime
-    ) -> dict[int, list[Block]]:
+    def listed(self, items: Sequence[Item], at: Context) -> dict[int, list[Block]]:
+        session, agreement, now = at
         ids = [item.id for item in items if item.id is not None]
         found = training_repo.trainings_of(session, ids)
         counts = training_repo.counts_of(session, ids)
@@ -101,13 +93,10 @@ class SessionUI:
             if item.id is not None and item.id in found
         }
 
-    def also(self, session: Session, user: str, agreement: Agreement, now: datetime) -> list[Block]:
-        return []
 
 
 
-
-class AttendanceUI:
+class AttendanceUI(KindUIBase):
     """Attendances: the reminder and the start prompt drawn as the attendee's answer is at
     delivery; `/sla mine` lists them with the buttons that work now."""
 
@@ -124,14 +113,8 @@ class AttendanceUI:
             if item.id is not None and item.id in seats
         }
 
-    def draw(
-        self,
-        session: Session,
-        rows: Sequence[OutboxMessage],
-        items: dict[int, Item],
-        agreement: Agreement,
-        now: datetime,
-    ) -> None:
+    def draw(self, rows: Sequence[OutboxMessage], items: dict[int, Item], at: Context) -> None:
+        session, agreement, now = at
         views = self._views(session, list(items.values()), now)
         for row in rows:
             seat = views.get(row.item_id or 0)
@@ -147,16 +130,12 @@ class AttendanceUI:
                 continue
             row.text, row.blocks = text, json.dumps(drawn)
 
-    def listed(
-        self, session: Session, items: Sequence[Item], agreement: Agreement, now: datetime
-    ) -> dict[int, list[Block]]:
+    def listed(self, items: Sequence[Item], at: Context) -> dict[int, list[Block]]:
+        session, agreement, now = at
         return {
             item_id: blocks.seat_listed(seat, agreement.zone)
             for item_id, seat in self._views(session, items, now).items()
         }
-
-    def also(self, session: Session, user: str, agreement: Agreement, now: datetime) -> list[Block]:
-        return []
 
 
 

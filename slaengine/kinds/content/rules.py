@@ -24,6 +24,7 @@ from slaengine.calendar import BusinessCalendar
 from slaengine.engine import thresholds as engine_thresholds
 from slaengine.engine.checks import check_link, check_title, member_of
 from slaengine.engine.errors import Refusal
+from slaengine.engine.kind import KindBase
 from slaengine.engine.owed import Owed
 from slaengine.engine.thresholds import Timing
 from slaengine.kinds.content import store as content_repo
@@ -87,7 +88,7 @@ class CycleSpec:
     escalate: tuple[str, ...] | None = None
 
 
-class CycleObligations:
+class CycleObligations(KindBase):
     """A kind whose items are the periods of recurring commitments (`specs`)."""
 
     name = ""
@@ -149,11 +150,6 @@ class CycleObligations:
         item.is_open, item.outcome, item.closed_at, item.updated_at = False, "missed", now, now
         session.add(item)
         return []
-
-    def lapse(
-        self, session: Session, agreement: Agreement, item: Item, now: datetime
-    ) -> list[Owed]:
-        return []  # cycles have no lapse instant
 
     def describe(self, session: Session, items: Sequence[Item]) -> dict[int, dict[str, Any]]:
         cycles = content_repo.cycles_of(session, [item.id for item in items])

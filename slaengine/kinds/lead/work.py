@@ -14,6 +14,7 @@ from slaengine.engine import thresholds as engine_thresholds
 from slaengine.engine.directory import Directory
 from slaengine.engine.errors import Refusal
 from slaengine.engine.item import URGENCY, State
+from slaengine.engine.kind import KindBase
 from slaengine.engine.owed import Owed
 from slaengine.engine.thresholds import Timing
 from slaengine.kinds.lead import store as lead_repo
@@ -347,23 +348,12 @@ def recycle(session: Session, lead: Lead, now: datetime) -> None:
     session.add(lead)
 
 
-class LeadObligations:
+class LeadObligations(KindBase):
     """Leads as one kind of obligation: who hears of a breach (`leads.escalate`), and what
     the lapse means (no progress by `recycle_after`: back to marketing)."""
 
     name = "lead"
     prefix = "L"
-
-    def openings(self, agreement: Agreement, now: datetime) -> list[Item]:
-        return []  # leads are handed over, never opened by the clock
-
-    def opened(self, session: Session, agreement: Agreement, item: Item) -> None:
-        return None
-
-    def breached(
-        self, session: Session, agreement: Agreement, item: Item, now: datetime
-    ) -> list[Owed]:
-        return []  # a lead stays open after its breach, until decided or recycled
 
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
         targets: list[str] = []

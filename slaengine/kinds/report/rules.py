@@ -33,6 +33,7 @@ from slaengine.engine import services
 from slaengine.engine import thresholds as engine_thresholds
 from slaengine.engine.checks import check_link
 from slaengine.engine.errors import Refusal
+from slaengine.engine.kind import KindBase
 from slaengine.engine.owed import Owed
 from slaengine.engine.thresholds import Timing
 from slaengine.engine.windows import warning_instant
@@ -124,7 +125,7 @@ def _settings(agreement: Agreement) -> Reports:
     return agreement.reports
 
 
-class ReportObligations:
+class ReportObligations(KindBase):
     """`[reports]`: each week's report, opened by the clock."""
 
     name = "report"
@@ -153,9 +154,6 @@ class ReportObligations:
             return []
         return [self.week_item(agreement, agreement.reports, now)]
 
-    def opened(self, session: Session, agreement: Agreement, item: Item) -> None:
-        return None  # its details come when it is posted
-
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
         return agreement.content_ladder(item.team)
 
@@ -165,11 +163,6 @@ class ReportObligations:
         """Nothing was posted by the due instant: the week's report is missed."""
         item.is_open, item.outcome, item.closed_at, item.updated_at = False, "missed", now, now
         session.add(item)
-        return []
-
-    def lapse(
-        self, session: Session, agreement: Agreement, item: Item, now: datetime
-    ) -> list[Owed]:
         return []
 
     def describe(self, session: Session, items: Sequence[Item]) -> dict[int, dict[str, Any]]:
@@ -188,30 +181,14 @@ class ReportObligations:
         return shown
 
 
-class FeedbackObligations:
+class FeedbackObligations(KindBase):
     """Sales' answer to a posted report: opened by the post, never by the clock."""
 
     name = "report_feedback"
     prefix = "F"
 
-    def openings(self, agreement: Agreement, now: datetime) -> list[Item]:
-        return []
-
-    def opened(self, session: Session, agreement: Agreement, item: Item) -> None:
-        return None
-
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
         return agreement.content_ladder(item.team)
-
-    def breached(
-        self, session: Session, agreement: Agreement, item: Item, now: datetime
-    ) -> list[Owed]:
-        return []  # still owed: overdue until the contact gives it
-
-    def lapse(
-        self, session: Session, agreement: Agreement, item: Item, now: datetime
-    ) -> list[Owed]:
-        return []
 
     def describe(self, session: Session, items: Sequence[Item]) -> dict[int, dict[str, Any]]:
         parents = {item.parent_id for item in items if item.parent_id is not None}

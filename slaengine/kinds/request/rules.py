@@ -20,7 +20,7 @@ from slaengine.engine import services
 from slaengine.engine import thresholds as engine_thresholds
 from slaengine.engine.checks import check_link, check_title, member_of
 from slaengine.engine.errors import Refusal
-from slaengine.engine.owed import Owed
+from slaengine.engine.kind import KindBase
 from slaengine.engine.thresholds import Timing
 from slaengine.engine.windows import warning_instant
 from slaengine.persistence import items as item_repo
@@ -74,30 +74,14 @@ def due_instant(calendar: BusinessCalendar, text: str, now: datetime) -> tuple[d
     return day, intervals[-1][1]
 
 
-class RequestObligations:
+class RequestObligations(KindBase):
     """Content requests as a kind: opened by a command, never by the clock."""
 
     name = "content_request"
     prefix = "R"
 
-    def openings(self, agreement: Agreement, now: datetime) -> list[Item]:
-        return []
-
-    def opened(self, session: Session, agreement: Agreement, item: Item) -> None:
-        return None
-
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
         return agreement.content_ladder(item.team)
-
-    def breached(
-        self, session: Session, agreement: Agreement, item: Item, now: datetime
-    ) -> list[Owed]:
-        return []  # still owed: overdue until delivered
-
-    def lapse(
-        self, session: Session, agreement: Agreement, item: Item, now: datetime
-    ) -> list[Owed]:
-        return []
 
     def describe(self, session: Session, items: Sequence[Item]) -> dict[int, dict[str, Any]]:
         return {

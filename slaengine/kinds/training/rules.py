@@ -30,6 +30,7 @@ from slaengine.engine import services
 from slaengine.engine import thresholds as engine_thresholds
 from slaengine.engine.checks import check_link, check_title, member_of
 from slaengine.engine.errors import Refusal
+from slaengine.engine.kind import KindBase
 from slaengine.engine.owed import Owed
 from slaengine.engine.thresholds import Timing
 from slaengine.kinds.training import store as training_repo
@@ -205,25 +206,11 @@ def check_in_open(training: Training, now: datetime) -> bool:
 # -- the kinds -------------------------------------------------------------------------------
 
 
-class SessionObligations:
+class SessionObligations(KindBase):
     """A training session: owed by whoever announced it, held with notice when it ends."""
 
     name = "training"
     prefix = "T"
-
-    def openings(self, agreement: Agreement, now: datetime) -> list[Item]:
-        return []
-
-    def opened(self, session: Session, agreement: Agreement, item: Item) -> None:
-        return None
-
-    def ladder(self, agreement: Agreement, item: Item) -> list[str]:
-        return []
-
-    def breached(
-        self, session: Session, agreement: Agreement, item: Item, now: datetime
-    ) -> list[Owed]:
-        return []
 
     def lapse(
         self, session: Session, agreement: Agreement, item: Item, now: datetime
@@ -252,25 +239,11 @@ class SessionObligations:
 SESSIONS = SessionObligations()
 
 
-class AttendanceObligations:
+class AttendanceObligations(KindBase):
     """One attendee of one session: due at its start, closed at its end by what they did."""
 
     name = "training_attendance"
     prefix = "A"
-
-    def openings(self, agreement: Agreement, now: datetime) -> list[Item]:
-        return []
-
-    def opened(self, session: Session, agreement: Agreement, item: Item) -> None:
-        return None
-
-    def ladder(self, agreement: Agreement, item: Item) -> list[str]:
-        return []  # the owner's breach notice is the "it's starting" prompt; nobody else hears
-
-    def breached(
-        self, session: Session, agreement: Agreement, item: Item, now: datetime
-    ) -> list[Owed]:
-        return []  # open until the session ends: a check-in still counts
 
     def lapse(
         self, session: Session, agreement: Agreement, item: Item, now: datetime

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from bot.blocks import Block, section
 from bot.container import Container
+from bot.kindui import Context
 from bot.plugin import Plugin
 from slaengine.agreement.config import Agreement
 from slaengine.engine.owed import Owed
@@ -85,25 +86,16 @@ class ChoreUI:
 
     name = "chore"
 
-    def draw(
-        self,
-        session: Session,
-        rows: Sequence[OutboxMessage],
-        items: dict[int, Item],
-        agreement: Agreement,
-        now: datetime,
-    ) -> None:
+    def draw(self, rows: Sequence[OutboxMessage], items: dict[int, Item], at: Context) -> None:
         for row in rows:
             item = items[row.item_id or 0]
             text = f"Chore {item.ref} {item.title}: {row.topic}"
             row.text, row.blocks = text, json.dumps([section(text)])
 
-    def listed(
-        self, session: Session, items: Sequence[Item], agreement: Agreement, now: datetime
-    ) -> dict[int, list[Block]]:
+    def listed(self, items: Sequence[Item], at: Context) -> dict[int, list[Block]]:
         return {i.id: [section(f":broom: *{i.ref}* {i.title}")] for i in items if i.id is not None}
 
-    def also(self, session: Session, user: str, agreement: Agreement, now: datetime) -> list[Block]:
+    def also(self, user: str, at: Context) -> list[Block]:
         return []
 
 
