@@ -64,7 +64,8 @@ def drawer(agreement: Agreement, uis: Mapping[str, KindUI]) -> Draw:
                 continue
             item = session.get(Item, row.item_id) if row.item_id is not None else None
             if item is None or item.id is None:
-                ref = ref_of(row.item_id) if row.item_id else row.key
+                # the row's key names its kind (`owed.message_key`), the item being gone
+                ref = ref_of(row.item_id, row.key.split(":")[0]) if row.item_id else row.key
                 plain(row, f"{ref}: this item no longer exists")
                 continue
             items[item.id] = item

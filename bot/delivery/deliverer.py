@@ -77,9 +77,6 @@ TITLES = {
 #: invitation)
 ALONE = {"scorecard", "post"}
 
-#: reminders that wait for the recipient's working hours when quiet hours are on
-HELD_IN_QUIET_HOURS = {"warn"}
-
 #: a row is dropped instead of sent when this says it no longer matters (e.g. lead closed)
 Relevance = Callable[[Session, OutboxMessage, datetime], str | None]
 #: fills in the text and blocks of rows owed without them (reminders drawn at delivery)
@@ -217,7 +214,7 @@ class Deliverer:
         with unit_of_work(self.engine) as session:
             rows, uncertain = outbox.claim_for(session, target, self.worker, batch, now, self.lease)
             ids = [row.id for row in rows if row.id is not None]
-            holdable = any(row.topic in HELD_IN_QUIET_HOURS for row in rows)
+            holdable = any(row.topic in engine_owed.HELD_IN_QUIET_HOURS for row in rows)
         if not ids:
             return report
         if uncertain:
@@ -232,7 +229,7 @@ class Deliverer:
                 if why:
                     outbox.dropped(session, row, why=why)
                     report.dropped += 1
-                elif row.topic in HELD_IN_QUIET_HOURS and until > now:
+                elif row.topic in engine_owed.HELD_IN_QUIET_HOURS and until > now:
                     outbox.hold(session, row, until=until)
                     report.held += 1
                 else:

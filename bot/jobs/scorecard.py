@@ -13,14 +13,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackRequestError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.blocks import Block, context, divider, header, mrkdwn, section
 from bot.container import Container
 from slaengine.periods import Period
+from slaengine.persistence import items as item_repo
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import Item, OutboxMessage
 from slaengine.scorecard import store as repo
 from slaengine.scorecard.compute import (
     Headline,
@@ -352,8 +352,7 @@ def tracked_before(c: Container, instant: datetime) -> bool:
     review reminder for a period, from before the first item (looked up by its id: cheap
     enough for every pass)."""
     with Session(c.engine) as session:
-        query = select(Item.created_at).order_by(col(Item.id)).limit(1)
-        first = session.exec(query).first()
+        first = item_repo.first_created_at(session)
     return first is not None and first < instant
 
 
@@ -392,11 +391,7 @@ def review_reminders(c: Container, now: datetime) -> int:
     targets = {c.resolve(p): p for p in reviewers(c.agreement)}
     keys = {target: f"review:{n}:{target}" for target in targets}
     with Session(c.engine) as session:
-        owed = set(
-            session.exec(
-                select(OutboxMessage.key).where(col(OutboxMessage.key).in_(list(keys.values())))
-            ).all()
-        )
+        owed = outbox.keys_owed(session, list(keys.values()))
     if len(owed) == len(keys):
         return 0
     if not tracked_before(c, began):

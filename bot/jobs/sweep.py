@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -21,9 +21,9 @@ from bot.delivery.deliverer import DeliveryReport
 from bot.items import digest
 from bot.jobs import scorecard
 from slaengine.calendar import BusinessCalendar
+from slaengine.engine import digest as engine_digest
 from slaengine.engine import item as engine_item
 from slaengine.engine import services
-from slaengine.engine.item import State
 from slaengine.persistence import items as item_repo
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
@@ -33,8 +33,6 @@ from slaengine.persistence.tables import Item
 log = logging.getLogger(__name__)
 
 BATCH = 500
-DIGEST_WINDOW = timedelta(hours=1)
-DIGEST_ITEMS = 25
 
 
 @dataclass
@@ -67,7 +65,7 @@ class SweepReport:
         )
 
 
-class Owed:
+class PageWork:
     """What one page of a pass owes: outbox rows (drawn at delivery), and the timers dealt
     with and their successors, each kind written in one statement at the end of the page."""
 
@@ -96,7 +94,7 @@ def sweep(c: Container, *, deliver: bool = True) -> SweepReport:
     while True:
         with unit_of_work(c.engine) as session:
             due = item_repo.due_for_action(session, now, BATCH, after)
-            owed = Owed()
+            owed = PageWork()
             for timer, item in due:
                 _advance(c, session, timer, item, now, owed, report)
             owed.write(session, now, report)
@@ -120,7 +118,7 @@ def _advance(
     timer: Timer,
     item: Item,
     now: datetime,
-    owed: Owed,
+    owed: PageWork,
     report: SweepReport,
 ) -> None:
     """What the thresholds an item crossed since its timer owe (`services.advance`), and
@@ -153,11 +151,7 @@ def _digests(c: Container, now: datetime, report: SweepReport) -> None:
     """
 
     def starting(calendar: BusinessCalendar) -> bool:
-        day = calendar.local_date(now)
-        if not calendar.is_working_day(day):
-            return False
-        intervals = calendar.open_intervals(day)
-        return bool(intervals) and intervals[0][0] <= now < intervals[0][0] + DIGEST_WINDOW
+        return engine_digest.day_starts(calendar, now)
 
     if not any(starting(c.people.calendar_in(zone)) for zone in c.people.known_zones()):
         return
@@ -171,7 +165,7 @@ def _digests(c: Container, now: datetime, report: SweepReport) -> None:
         with unit_of_work(c.engine) as session:
             if outbox.by_key(session, key) is not None:
                 continue
-            page = services.mine_page(session, owner, now, DIGEST_ITEMS)
+            page = services.mine_page(session, owner, now, engine_digest.ITEMS)
             if not page.overdue + page.at_risk:
                 outbox.enqueue(
                     session,
@@ -184,7 +178,7 @@ def _digests(c: Container, now: datetime, report: SweepReport) -> None:
                 )
                 continue
             views = [engine_item.view(item, now) for item in page.items]
-            urgent = [v for v in views if v.state in (State.OVERDUE, State.AT_RISK)]
+            urgent = engine_digest.urgent(views)
             text, blocks = digest.digest(urgent, page.overdue, page.at_risk, c.agreement.zone)
             c.notify(session, key=key, target=owner, text=text, blocks=blocks, topic="digest")
             report.digests += 1

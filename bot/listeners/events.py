@@ -60,12 +60,7 @@ def home_view(c: Container, user: str) -> dict[str, Any]:
             )
         )
     if agreement.may_oversee(user):
-        if agreement.is_admin(user):
-            scope, among = "every team", None
-        else:
-            managed = [name for name, (_, manager) in teams.items() if manager == user]
-            scope = " and ".join(managed)
-            among = {m for name in managed for m in teams[name][0]}
+        scope, among = standing.oversight(teams, user, is_admin=agreement.is_admin(user))
         overdue, worst = standing.furthest_behind(counts, among)
         parts.append(home.oversight_blocks(scope, overdue, worst))
     windows = [line for plugin in c.plugins for line in plugin.windows(agreement, team)]

@@ -28,6 +28,10 @@ def escalation_key(item: Item, target: str, clock: str) -> str:
     return message_key(item.kind, item.id, target, "escalate", clock)
 
 
+#: reminders that wait for the recipient's working hours when quiet hours are on (a breach,
+#: an escalation and a notice that an item is yours go out at once)
+HELD_IN_QUIET_HOURS = frozenset({Step.WARN.value})
+
 Owed = dict[str, Any]  # an outbox row for `outbox.enqueue_many`, drawn at delivery
 
 #: notices that an item is the recipient's now (handed to them, passed on to them)

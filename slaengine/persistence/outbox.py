@@ -220,6 +220,12 @@ def claimed(
     return rows, held
 
 
+def keys_owed(session: Session, keys: Sequence[str]) -> set[str]:
+    """Which of `keys` are owed already (a row under the key, whatever its status)."""
+    query = select(OutboxMessage.key).where(col(OutboxMessage.key).in_(list(keys)))
+    return set(session.exec(query).all())
+
+
 def by_key(session: Session, key: str) -> OutboxMessage | None:
     return session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
 

@@ -55,15 +55,15 @@ def instant(*, nullable: bool = True, index: bool = False) -> Any:
 
 REF_BASE = 1000
 
-#: the letter each kind's refs start with (`L-1042`), filled as kinds register; a ref
-#: names its kind
-PREFIXES: dict[str, str] = {"lead": "L"}
+#: the letter each kind's refs start with (`L-1042`), declared by `engine.kind.Kinds` as the
+#: composition root builds it from the plugin list; a ref names its kind
+PREFIXES: dict[str, str] = {}
 
 
-def ref_of(item_id: int | None, kind: str = "lead") -> str:
+def ref_of(item_id: int | None, kind: str) -> str:
     if item_id is None:
         raise ValueError("an item has no ref before it is stored")
-    return f"{PREFIXES.get(kind, 'L')}-{REF_BASE + item_id}"
+    return f"{PREFIXES.get(kind, '?')}-{REF_BASE + item_id}"
 
 
 class Item(SQLModel, table=True):
@@ -130,7 +130,7 @@ class Lead(SQLModel, table=True):
 
     @property
     def ref(self) -> str:
-        return ref_of(self.id)
+        return ref_of(self.id, "lead")
 
     @property
     def owner_id(self) -> str:

@@ -227,6 +227,18 @@ def furthest_behind(
     return sum(b.overdue for b in scoped), worst[:limit]
 
 
+def oversight(
+    teams: Mapping[str, tuple[Sequence[str], str | None]], user: str, *, is_admin: bool
+) -> tuple[str, set[str] | None]:
+    """Whom someone who oversees looks over, in words and as Slack IDs: an admin every team
+    (None: everyone), a manager the members of the teams they manage. `teams`: each team's
+    members and manager, as Slack IDs."""
+    if is_admin:
+        return "every team", None
+    managed = [name for name, (_, manager) in teams.items() if manager == user]
+    return " and ".join(managed), {m for name in managed for m in teams[name][0]}
+
+
 def team_of(teams: Mapping[str, tuple[Sequence[str], str | None]], user: str) -> str | None:
     """The team `user` belongs to (a member), else the one they manage; None if neither.
     `teams`: each team's members and manager, as Slack IDs."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -14,7 +13,6 @@ from bot.kinds.lead.modals import reassign_modal, reject_modal
 from bot.listeners.replies import Reply
 from slaengine.engine.errors import Refusal
 from slaengine.kinds.lead import work as leadwork
-from slaengine.kinds.lead.rules import Stage
 from slaengine.persistence.db import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -76,9 +74,6 @@ def register(app: App, container: Container) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=reject_modal(ref, title))
 
 
-SNOOZE = timedelta(minutes=30)
-
-
 def register_reminders(app: App, container: Container) -> None:
     """Buttons on reminders: Snooze 30m (delays the reminder, never the clock), Reassign."""
     c = container
@@ -97,13 +92,12 @@ def register_reminders(app: App, container: Container) -> None:
             with unit_of_work(c.engine) as session:
                 lead = leadwork.get(session, ref)
                 leadwork.authorize(c.agreement, user, lead)
-                if not lead.is_open:
-                    raise Refusal(f"{lead.ref} is already {lead.stage}: nothing to snooze.")
-                clock = Stage(lead.stage).clock
-                again = c.people.quiet_until(lead.owner_id, now + SNOOZE)
+                snooze = leadwork.snooze(lead, message_ts, now)
+                again = c.people.quiet_until(lead.owner_id, snooze.until)
+                clock = snooze.clock
                 c.notify(  # drawn when it is sent, from the lead as it is then
                     session,
-                    key=f"lead:{lead.id}:{lead.owner_id}:snooze:{clock}:{message_ts}",
+                    key=snooze.key,
                     target=lead.owner_id,
                     text="",
                     topic="warn",

@@ -131,7 +131,7 @@ class LeadUI(KindUIBase):
         for row in rows:
             lead = leads.get(row.item_id)
             if lead is None:
-                row.text = f"{ref_of(row.item_id)}: this lead no longer exists"
+                row.text = f"{ref_of(row.item_id, self.name)}: this lead no longer exists"
                 row.blocks = json.dumps([section(row.text)])
                 continue
             shown = view(lead, agreement, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -400,3 +400,28 @@ class LeadObligations(KindBase):
 
 
 OBLIGATIONS = LeadObligations()
+
+
+#: how long *Snooze* puts off a reminder (never the clock)
+SNOOZE = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Snooze:
+    """A reminder put off: in which window, under which key (one a message snoozed), until
+    when (before the owner's quiet hours are applied)."""
+
+    clock: str
+    key: str
+    until: datetime
+
+
+def snooze(lead: Lead, message_ts: str, now: datetime) -> Snooze:
+    """The owner asks to be reminded of `lead` again later: the reminder comes back `SNOOZE`
+    later; the SLA clock keeps running. An open lead only."""
+    if not lead.is_open:
+        raise Refusal(f"{lead.ref} is already {lead.stage}: nothing to snooze.")
+    clock = Stage(lead.stage).clock
+    assert clock is not None  # an open lead is in a window
+    key = f"lead:{lead.id}:{lead.owner_id}:snooze:{clock}:{message_ts}"
+    return Snooze(clock, key, now + SNOOZE)

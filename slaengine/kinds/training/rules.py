@@ -389,7 +389,7 @@ def announce(
     return Announced(item, training, seats, True)
 
 
-def _session_item(session: Session, ref: str) -> tuple[Item, Training]:
+def _training_item(session: Session, ref: str) -> tuple[Item, Training]:
     item = services.find_item(session, ref)
     if item is None or item.kind != SESSIONS.name:
         raise Refusal(f"No training session is called {ref!r} (use its ref, like T-1051).")
@@ -402,7 +402,7 @@ def _session_item(session: Session, ref: str) -> tuple[Item, Training]:
 class Seat:
     item: Item
     seat: TrainingAttendance
-    session_item: Item
+    training_item: Item
     training: Training
 
 
@@ -413,10 +413,10 @@ def seat_of(session: Session, ref: str, user: str) -> Seat:
     if not ref:
         raise Refusal("Which training? Use its ref, like T-1051.")
     if _SESSION_REF.match(ref):
-        session_item, _ = _session_item(session, ref)
-        item = training_repo.item_by_key(session, attendance_key(session_item.ref, user))
+        training_item, _ = _training_item(session, ref)
+        item = training_repo.item_by_key(session, attendance_key(training_item.ref, user))
         if item is None:
-            raise Refusal(f"You are not on the attendee list of {session_item.ref}.")
+            raise Refusal(f"You are not on the attendee list of {training_item.ref}.")
     else:
         found = services.find_item(session, ref)
         if found is None or found.kind != ATTENDEES.name:
@@ -455,7 +455,7 @@ def rsvp(
     """*Going* / *Can't make it*: recorded, and changeable, until the session starts."""
     found = seat_of(session, ref, user)
     training, item, seat = found.training, found.item, found.seat
-    ref = found.session_item.ref
+    ref = found.training_item.ref
     if now >= training.starts_at:
         raise Refusal(
             f"RSVPs for {ref} closed when it started, "
@@ -479,7 +479,7 @@ def check_in(
     """*Check in* or `/sla attend <ref>`: from 15 minutes before the start to the end."""
     found = seat_of(session, ref, user)
     training, item, seat = found.training, found.item, found.seat
-    ref = found.session_item.ref
+    ref = found.training_item.ref
     zone = agreement.zone
     if seat.checked_in_at is not None:
         return Answered(found, f"You are already checked in to {ref}.")
@@ -522,7 +522,7 @@ def send_recording(
     checked = check_link(link)
     if checked is None:
         raise Refusal(f"Which link? Usage: `{RECORDING_USAGE}`.")
-    item, training = _session_item(session, ref)
+    item, training = _training_item(session, ref)
     if now < training.ends_at:
         raise Refusal(
             f"{item.ref} ends {local_text(training.ends_at, agreement.zone)}; share its "
