@@ -34,7 +34,7 @@ from slaengine.kinds.lead import work as leadwork
 from slaengine.kinds.lead.intake import IntakeError, parse_handoff
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
-from slaengine.scorecard.compute import parse_week
+from slaengine.scorecard.weeks import parse_week
 
 
 class PrintingSlack:

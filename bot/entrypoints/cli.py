@@ -192,7 +192,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_scorecard(args: argparse.Namespace) -> int:
     from bot.jobs import scorecard
-    from slaengine.scorecard.compute import WeekError, parse_week, week_ended
+    from slaengine.scorecard.weeks import WeekError, parse_week, week_ended
 
     try:
         week = parse_week(args.week) if args.week else None
@@ -207,7 +207,7 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
         week = week or week_ended(c.agreement, now)
         card = scorecard.build(c, week, now)
         if args.json:
-            from slaengine.scorecard.compute import as_json
+            from slaengine.scorecard.export import as_json
 
             print(json.dumps(as_json(card), indent=2, ensure_ascii=False))
         elif args.csv:

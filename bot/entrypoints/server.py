@@ -88,8 +88,8 @@ def serve(c: Container) -> int:
     else:
         log.info("Slack over HTTP on port %s (/slack/events)", c.settings.port)
     scheduler = start_scheduler(c, heartbeat)
-    # long-lived start-up objects leave the collector's generations: no 60 ms full
-    # collections landing on random requests (measured in bench/bench_leads.py --gc-freeze)
+    # long-lived start-up objects leave the collector's generations, so no full collection
+    # of them lands on a request (bench/README.md)
     gc.collect()
     gc.freeze()
     try:

@@ -22,18 +22,9 @@ from slaengine.persistence import items as item_repo
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
 from slaengine.scorecard import store as repo
-from slaengine.scorecard.compute import (
-    Headline,
-    OpenTime,
-    Scorecard,
-    Tally,
-    bounds,
-    due_week,
-    lead_figures,
-    minutes_text,
-    review_period,
-    reviewers,
-)
+from slaengine.scorecard.compute import Headline, Scorecard, Tally, lead_figures, minutes_text
+from slaengine.scorecard.figures import OpenTime
+from slaengine.scorecard.weeks import bounds, due_week, review_period, reviewers
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +46,7 @@ def files_key(week: Period, channel: str) -> str:
 
 def build(c: Container, week: Period, now: datetime | None = None) -> Scorecard:
     with Session(c.engine) as session:
-        return repo.scorecard(session, c.agreement, week, now or c.clock.now())
+        return repo.scorecard(session, c.agreement, week, now or c.clock.now(), c.kinds.scored())
 
 
 # -- drawing -----------------------------------------------------------------------------------
@@ -113,7 +104,7 @@ def sales_lines(card: Scorecard) -> list[str]:
     ]
     for label, t in card.sales.items():
         lines.append(
-            f"{label.capitalize()}: {tally_text(t, excused=label == 'training attendance')}"
+            f"{label.capitalize()}: {tally_text(t, excused=label in card.excusable)}"
         )
     lines.append(f"Content used: {card.uses} time(s) by {card.users} person(s)")
     return lines

@@ -85,8 +85,8 @@ class PageWork:
 
 def sweep(c: Container, *, deliver: bool = True) -> SweepReport:
     report = SweepReport()
-    # in UTC, as instants come back from the database: comparing datetimes in one zone is
-    # several times cheaper than across zones, and a pass compares thousands
+    # in UTC, as instants come back from the database: datetimes in one zone compare
+    # without conversion, and a pass compares thousands
     now = c.clock.now().astimezone(UTC)
     with unit_of_work(c.engine) as session:
         report.opened = services.open_due(session, c.agreement, now, c.kinds)

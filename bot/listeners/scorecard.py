@@ -8,7 +8,7 @@ from slack_bolt import Respond
 
 from bot.container import Container
 from bot.jobs import scorecard
-from slaengine.scorecard.compute import WeekError, parse_week, week_ended
+from slaengine.scorecard.weeks import WeekError, parse_week, week_ended
 
 
 def show(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:

@@ -5,8 +5,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from sqlmodel import Session
 
@@ -20,6 +21,10 @@ class Kind(Protocol):
 
     name: str
     prefix: str  # the letter its refs start with (`L-1042`)
+
+    @property
+    def scored(self) -> Scored | None:
+        """How the weekly scorecard tallies its closed items (None: it does not)."""
 
     def openings(self, agreement: Agreement, now: datetime) -> list[Item]:
         """Items of this kind that should exist at `now` (a period's cycle, a week's report),
@@ -48,6 +53,16 @@ class Kind(Protocol):
 
 
 
+@dataclass(frozen=True)
+class Scored:
+    """How a kind's closed items count in the weekly scorecard: on which side of the agreement,
+    under which label, and whether its items may close as excused (neither met nor missed)."""
+
+    side: Literal["marketing", "sales"]
+    label: str
+    excusable: bool = False
+
+
 class KindBase:
     """A kind's defaults, for what it does not say: it opens nothing by itself, adds no
     details, escalates to nobody but the owner, owes nothing more at a breach or a lapse, and
@@ -55,6 +70,7 @@ class KindBase:
 
     name: str
     prefix: str
+    scored: Scored | None = None
 
     def openings(self, agreement: Agreement, now: datetime) -> list[Item]:
         return []
@@ -113,3 +129,7 @@ class Kinds:
 
     def names(self) -> list[str]:
         return list(self._by_name)
+
+    def scored(self) -> dict[str, Scored]:
+        """The kinds the scorecard tallies, by name, in the plugin list's order."""
+        return {name: kind.scored for name, kind in self._by_name.items() if kind.scored}

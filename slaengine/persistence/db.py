@@ -71,8 +71,8 @@ def write_many(session: Session, write: BulkWrite, rows: Sequence[Mapping[str, A
     """Run one prepared write for many rows, handed to the driver in one call.
 
     SQLAlchemy's own executemany runs every value of every row through its bind processing
-    in Python; a sweep writes thousands of rows a pass (`bench/bench_sweep.py` measured that
-    as the largest part of its writes). Here the rows go to the driver as they are, so each
+    in Python, and a sweep writes thousands of rows a pass. Here the rows go to the driver as
+    they are, so each
     value must already be what the driver takes: instants through `instant_binder`. Returns
     how many rows the statement changed (an insert that did nothing on conflict changed none).
     """

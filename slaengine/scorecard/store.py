@@ -3,7 +3,7 @@ items past due, content cycles to date and the content used."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,22 +12,14 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from slaengine.agreement.config import Agreement
+from slaengine.engine.kind import Scored
 from slaengine.periods import Period, period_of
 from slaengine.persistence.tables import ContentPiece, Cycle, Item, Lead, PieceUse
-from slaengine.scorecard.compute import (
-    ACCEPTED,
-    REJECTED,
-    TREND_WEEKS,
-    ClosedRow,
-    CycleRow,
-    LeadCounts,
-    Rows,
-    Scorecard,
-    Touch,
-    bounds,
-    compute,
-)
+from slaengine.scorecard.compute import ACCEPTED, REJECTED, Scorecard, compute
+from slaengine.scorecard.figures import TREND_WEEKS
+from slaengine.scorecard.rows import ClosedRow, CycleRow, LeadCounts, Rows, Touch
 from slaengine.scorecard.standing import ItemRow
+from slaengine.scorecard.weeks import bounds
 
 
 def _week(column: Any, edges: Sequence[datetime]) -> Any:
@@ -207,13 +199,20 @@ def rows(
     )
 
 
-def scorecard(session: Session, agreement: Agreement, week: Period, now: datetime) -> Scorecard:
-    """The scorecard of `week`, from the database as it is at `now`."""
+def scorecard(
+    session: Session,
+    agreement: Agreement,
+    week: Period,
+    now: datetime,
+    scored: Mapping[str, Scored],
+) -> Scorecard:
+    """The scorecard of `week`, from the database as it is at `now` (`scored`: the kinds
+    each side's tallies count, `Kinds.scored`)."""
     weeks = [week]
     for _ in range(TREND_WEEKS - 1):
         weeks.insert(0, weeks[0].previous())
     edges = [bounds(agreement, w)[0] for w in weeks] + [bounds(agreement, week)[1]]
-    return compute(agreement, week, rows(session, agreement, week, edges, now))
+    return compute(agreement, week, rows(session, agreement, week, edges, now), scored)
 
 
 def figure_rows(

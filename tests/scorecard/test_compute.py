@@ -8,24 +8,12 @@ from datetime import datetime
 import pytest
 
 from slaengine.agreement.config import Agreement
-from slaengine.scorecard.compute import (
-    ClosedRow,
-    LeadRow,
-    OpenTime,
-    Rows,
-    WeekError,
-    compute,
-    due_week,
-    median,
-    parse_week,
-    ranks,
-    review_period,
-    reviewers,
-    sparkline,
-    trend,
-    weekly_goal,
-)
+from slaengine.scorecard.compute import compute
+from slaengine.scorecard.figures import OpenTime, median, ranks, sparkline, trend, weekly_goal
+from slaengine.scorecard.rows import ClosedRow, LeadRow, Rows
+from slaengine.scorecard.weeks import WeekError, due_week, parse_week, review_period, reviewers
 from tests.conftest import NEW_YORK
+from tests.support.kinds import KINDS
 
 W48 = parse_week("2026-W48")
 
@@ -88,7 +76,7 @@ CLOSED = [
 
 @pytest.fixture
 def card(agreement: Agreement):  # type: ignore[no-untyped-def]
-    return compute(agreement, W48, Rows(LEADS, CLOSED, {"U0BOB": 2}))
+    return compute(agreement, W48, Rows(LEADS, CLOSED, {"U0BOB": 2}), KINDS.scored())
 
 
 def test_a_week_is_written_yyyy_www_and_anything_else_is_refused_naming_the_format() -> None:
@@ -220,12 +208,12 @@ def test_a_slow_median_first_response_is_flagged_against_the_business_time_thres
     slow = [
         lead("U0BOB", BFI, ny(23, 10), ny(30, 17), ny(24, 10, 1), ny(24, 11), "accepted"),
     ]  # Monday 10:00 to Tuesday 10:01: 7h + 1h 01m = 8h 01m of business time
-    card = compute(agreement, W48, Rows(slow, [], {}))
+    card = compute(agreement, W48, Rows(slow, [], {}), KINDS.scored())
     (flag,) = [f for f in card.flags if f.figure == "median_first_response_minutes"]
     assert (flag.value, flag.threshold) == (481, 480)
     assert "8h 01m" in flag.message and "8h" in flag.message
     exactly = [lead("U0BOB", BFI, ny(23, 10), ny(30, 17), ny(24, 10), ny(24, 11), "accepted")]
-    card = compute(agreement, W48, Rows(exactly, [], {}))
+    card = compute(agreement, W48, Rows(exactly, [], {}), KINDS.scored())
     assert not [f for f in card.flags if f.figure == "median_first_response_minutes"]
 
 

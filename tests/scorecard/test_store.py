@@ -18,8 +18,10 @@ from slaengine.kinds.lead.intake import hand_off, parse_handoff
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Cycle, Item
 from slaengine.scorecard import store as repo
-from slaengine.scorecard.compute import as_json, parse_week
+from slaengine.scorecard.export import as_json
+from slaengine.scorecard.weeks import parse_week
 from tests.conftest import NEW_YORK
+from tests.support.kinds import KINDS
 
 W48 = parse_week("2026-W48")
 
@@ -92,7 +94,7 @@ def test_the_scorecard_figures_come_from_the_recorded_rows(
     week: Engine, agreement: Agreement
 ) -> None:
     with Session(week) as session:
-        card = repo.scorecard(session, agreement, W48, ny(30, 9))
+        card = repo.scorecard(session, agreement, W48, ny(30, 9), KINDS.scored())
     data = as_json(card)
     leads = data["leads"]
     assert leads["handed_off"] == 4
@@ -126,7 +128,7 @@ def test_a_week_before_the_data_has_no_figures_rather_than_zero_shares(
     week: Engine, agreement: Agreement
 ) -> None:
     with Session(week) as session:
-        card = repo.scorecard(session, agreement, parse_week("2026-W40"), ny(30, 9))
+        card = repo.scorecard(session, agreement, parse_week("2026-W40"), ny(30, 9), KINDS.scored())
     assert card.leads.handed_off == 0
     assert card.leads.within_sla_share is None and card.leads.acceptance_rate is None
     assert card.leads.median_first_response_minutes is None

@@ -33,7 +33,7 @@ from slaengine.engine import services
 from slaengine.engine import thresholds as engine_thresholds
 from slaengine.engine.checks import check_link
 from slaengine.engine.errors import Refusal
-from slaengine.engine.kind import KindBase
+from slaengine.engine.kind import KindBase, Scored
 from slaengine.engine.owed import Owed
 from slaengine.engine.thresholds import Timing
 from slaengine.engine.windows import warning_instant
@@ -130,6 +130,7 @@ class ReportObligations(KindBase):
 
     name = "report"
     prefix = "W"
+    scored = Scored("marketing", "report")
 
     def week_item(self, agreement: Agreement, reports: Reports, now: datetime) -> Item:
         """The (unsaved) report item of the week holding `now`."""
@@ -186,6 +187,7 @@ class FeedbackObligations(KindBase):
 
     name = "report_feedback"
     prefix = "F"
+    scored = Scored("sales", "report feedback")
 
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
         return agreement.content_ladder(item.team)

@@ -20,7 +20,7 @@ from slaengine.engine import services
 from slaengine.engine import thresholds as engine_thresholds
 from slaengine.engine.checks import check_link, check_title, member_of
 from slaengine.engine.errors import Refusal
-from slaengine.engine.kind import KindBase
+from slaengine.engine.kind import KindBase, Scored
 from slaengine.engine.thresholds import Timing
 from slaengine.engine.windows import warning_instant
 from slaengine.persistence import items as item_repo
@@ -79,6 +79,7 @@ class RequestObligations(KindBase):
 
     name = "content_request"
     prefix = "R"
+    scored = Scored("marketing", "content requests")
 
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
         return agreement.content_ladder(item.team)

@@ -30,7 +30,7 @@ from slaengine.engine import services
 from slaengine.engine import thresholds as engine_thresholds
 from slaengine.engine.checks import check_link, check_title, member_of
 from slaengine.engine.errors import Refusal
-from slaengine.engine.kind import KindBase
+from slaengine.engine.kind import KindBase, Scored
 from slaengine.engine.owed import Owed
 from slaengine.engine.thresholds import Timing
 from slaengine.kinds.training import store as training_repo
@@ -211,6 +211,7 @@ class SessionObligations(KindBase):
 
     name = "training"
     prefix = "T"
+    scored = Scored("marketing", "trainings")
 
     def lapse(
         self, session: Session, agreement: Agreement, item: Item, now: datetime
@@ -244,6 +245,7 @@ class AttendanceObligations(KindBase):
 
     name = "training_attendance"
     prefix = "A"
+    scored = Scored("sales", "training attendance", excusable=True)
 
     def lapse(
         self, session: Session, agreement: Agreement, item: Item, now: datetime

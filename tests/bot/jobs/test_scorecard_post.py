@@ -23,7 +23,7 @@ from slaengine.clock import FixedClock
 from slaengine.kinds.lead import work as leadwork
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Item, OutboxMessage
-from slaengine.scorecard.compute import parse_week
+from slaengine.scorecard.weeks import parse_week
 from tests.support.app import container, handoff, ny
 from tests.support.fakeslack import DEFAULT_CHANNEL_ID, FakeSlack, block_errors
 

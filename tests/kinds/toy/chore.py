@@ -18,6 +18,7 @@ from bot.container import Container
 from bot.kindui import Context
 from bot.plugin import Plugin
 from slaengine.agreement.config import Agreement
+from slaengine.engine.kind import Scored
 from slaengine.engine.owed import Owed
 from slaengine.engine.thresholds import Timing, next_action
 from slaengine.persistence import items as item_repo
@@ -33,6 +34,7 @@ class ChoreKind:
 
     name = "chore"
     prefix = "Z"
+    scored = Scored("sales", "chores")
 
     def openings(self, agreement: Agreement, now: datetime) -> list[Item]:
         return []

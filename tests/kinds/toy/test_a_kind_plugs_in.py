@@ -18,7 +18,8 @@ from bot.jobs.sweep import sweep
 from bot.plugins import PLUGINS
 from slaengine.agreement.config import Agreement
 from slaengine.clock import FixedClock
-from slaengine.scorecard.compute import as_json, parse_week
+from slaengine.scorecard.export import as_json
+from slaengine.scorecard.weeks import parse_week
 from tests.kinds.toy.chore import PLUGIN as CHORES
 from tests.support.app import container as support_container
 from tests.support.app import serve
@@ -111,3 +112,4 @@ def test_a_kind_from_the_plugin_list_alone_is_helped_listed_homed_swept_and_scor
     card = as_json(scorecard.build(c, parse_week(f"{year}-W{week:02d}")))
     (person,) = [p for p in card["people"] if p["user"] == REP]
     assert person["missed"] == 1
+    assert card["sales"]["chores"] == {"met": 0, "missed": 1, "excused": 0, "rate": 0.0}
