@@ -44,9 +44,10 @@ ROOT = Path(__file__).resolve().parents[1]
 #: the demo as it ran before: the deliverer built with the default pacer (1 s per channel)
 PACED = (
     "import sys\n"
+    "import bot.demo.stage\n"
     "import bot.demo.week\n"
     "from bot.delivery.deliverer import Pacer\n"
-    "bot.demo.week.Pacer = lambda interval=1.0: Pacer()\n"
+    "bot.demo.stage.Pacer = lambda interval=1.0: Pacer()\n"
     "bot.demo.week.run_demo(sys.stdout)\n"
 )
 

@@ -24,6 +24,7 @@ from slaengine.scorecard.standing import ResponseRow
 
 if TYPE_CHECKING:
     from bot.container import Container
+    from bot.demo.stage import Demo
 
 #: a `/sla` verb: (container, the command's payload, the words after the verb, respond, client)
 Verb = Callable[["Container", dict[str, Any], str, Respond, Any], None]
@@ -31,6 +32,9 @@ Verb = Callable[["Container", dict[str, Any], str, Respond, Any], None]
 Listen = Callable[[App, "Container"], None]
 #: (session, owners, since, until): when each item of theirs was handed over and first touched
 Responses = Callable[[Session, Sequence[str], datetime, datetime], list[ResponseRow]]
+#: a scene of `slabot demo`: when it starts (day of the demo's week from Monday 0, hour,
+#: minute) and what it does on the stage
+Scene = tuple[tuple[int, int, int], Callable[["Demo"], None]]
 #: a step of every sweep after the items' thresholds: returns how many things it did
 Job = Callable[["Container", datetime], int]
 
@@ -63,3 +67,5 @@ class Plugin:
     routes: tuple[Callable[[Container], Route], ...] = ()
     #: `slabot` commands this kind carries out, by name (the CLI parses their arguments)
     cli: Mapping[str, Callable[[Container, argparse.Namespace], int]] = field(default_factory=dict)
+    #: this kind's scenes in `slabot demo` (made afresh for each run: they may share state)
+    demo: Callable[[], Sequence[Scene]] = lambda: ()

@@ -515,11 +515,11 @@ def test_the_demos_container_has_pacing_off_and_a_served_containers_has_it_on(
     tmp_path: Path,
 ) -> None:
     from bot.container import build
-    from bot.demo.week import Demo
+    from bot.demo.stage import Demo
     from bot.plugins import PLUGINS
     from bot.settings import Settings
 
-    demo = Demo(io.StringIO(), tmp_path)
+    demo = Demo(io.StringIO(), tmp_path, PLUGINS)
     try:
         assert demo.c.deliverer.pacer.interval == 0
     finally:

@@ -3,7 +3,7 @@ content requests from sales."""
 
 from __future__ import annotations
 
-from bot.kinds.content import actions, commands, summary
+from bot.kinds.content import actions, commands, demo, summary
 from bot.kinds.content.ui import CampaignUI, DeliverableUI, RequestUI
 from bot.plugin import Plugin
 from slaengine.kinds.content.rules import CAMPAIGNS, DELIVERABLES
@@ -27,4 +27,5 @@ PLUGIN = Plugin(
     ),
     naming="a content request by its ref (`R-1042`)",
     windows=summary.windows,
+    demo=demo.scenes,
 )

@@ -3,7 +3,7 @@ rejects it."""
 
 from __future__ import annotations
 
-from bot.kinds.lead import actions, cli, commands, plan, summary, views, webhook
+from bot.kinds.lead import actions, cli, commands, demo, plan, summary, views, webhook
 from bot.kinds.lead.drawing import LeadUI
 from bot.kinds.lead.jobs import HANDED_ON, hand_on_from_absent
 from bot.plugin import Plugin
@@ -44,4 +44,5 @@ PLUGIN = Plugin(
     responses=lead_repo.first_responses,
     routes=(webhook.route,),
     cli={"import leads": cli.import_file, "plan": cli.plan},
+    demo=demo.scenes,
 )

@@ -9,7 +9,8 @@ from bot.kinds.report import ui as reports
 from slaengine.kinds.report.rules import Posted
 
 if TYPE_CHECKING:  # the demo calls this with itself
-    from bot.demo.week import Demo
+    from bot.demo.stage import Demo
+    from bot.plugin import Scene
 
 LINK = "https://acme.example/reports/2026-w48"
 
@@ -26,13 +27,13 @@ def report_week(demo: Demo) -> None:
         )
         return posted[0].message
 
-    demo.content(post)
+    demo.answer(post)
     if not posted:
         return
     ref = posted[0].report_item.ref
     demo.at(4, 16, 0)
     demo.say(f"Alice answers it: `/sla feedback {ref} Useful; more on MQLs next week, please`")
-    demo.content(
+    demo.answer(
         lambda: reports.give_feedback(
             c, ref=ref, text="Useful; more on MQLs next week, please", actor="U0ALICE",
             request="demo-feedback-1",
@@ -40,9 +41,13 @@ def report_week(demo: Demo) -> None:
     )  # fmt: skip
     demo.at(4, 16, 10)
     demo.say("Dave, the sales contact, clicks *Give feedback* and sends the form")
-    demo.content(
+    demo.answer(
         lambda: reports.give_feedback(
             c, ref=ref, text="Clear. Can we see MQLs by campaign?", actor="U0DAVE",
             request="demo-feedback-2",
         )
     )  # fmt: skip
+
+
+def scenes() -> list[Scene]:
+    return [((4, 15, 30), report_week)]

@@ -3,7 +3,7 @@ thread."""
 
 from __future__ import annotations
 
-from bot.kinds.report import actions, commands, views
+from bot.kinds.report import actions, commands, demo, views
 from bot.kinds.report.ui import FeedbackUI, ReportUI
 from bot.plugin import Plugin
 from slaengine.kinds.report.rules import FEEDBACK, REPORTS
@@ -18,4 +18,5 @@ PLUGIN = Plugin(
         ("report <link> [summary]", "post the weekly report in the channel (marketing)"),
         ("feedback <report> <text>", "answer a posted report, e.g. `feedback W-1042 …` (sales)"),
     ),
+    demo=demo.scenes,
 )

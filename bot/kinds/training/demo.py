@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from bot.kinds.training import ui as training
 
 if TYPE_CHECKING:
-    from bot.demo.week import Demo
+    from bot.demo.stage import Demo
+    from bot.plugin import Scene
 
 
 def training_week(demo: Demo) -> None:
@@ -16,7 +17,7 @@ def training_week(demo: Demo) -> None:
     demo.at(4, 16, 20)
     text = "Product X deep dive on 2026-11-30 14:00 for 2026-12-03"
     demo.say(f"Erin announces a training: `/sla training {text}`")
-    demo.content(lambda: training.announce(demo.c, text=text, actor="U0ERIN", request="demo-t0"))
+    demo.answer(lambda: training.announce(demo.c, text=text, actor="U0ERIN", request="demo-t0"))
     text = "Product X deep dive on 2026-11-30 14:00 for 2026-12-08"
     demo.say(f"Too little notice before that launch; for the next one: `/sla training {text}`")
     done = training.announce(demo.c, text=text, actor="U0ERIN", request="demo-t1")
@@ -25,7 +26,7 @@ def training_week(demo: Demo) -> None:
     demo.deliver()
     demo.at(4, 16, 40)
     demo.say(f"Alice clicks *Going* on her invitation to {ref}")
-    demo.content(lambda: training.rsvp(demo.c, ref=ref, user="U0ALICE", going=True))
+    demo.answer(lambda: training.rsvp(demo.c, ref=ref, user="U0ALICE", going=True))
     demo.at(6, 14, 0)
     demo.say("Sunday 14:00, a day before: Bob has not answered; his reminder waits for Monday")
     demo.deliver()
@@ -34,10 +35,10 @@ def training_week(demo: Demo) -> None:
     demo.deliver()
     demo.at(7, 13, 30)
     demo.say(f"Alice tries to check in early: `/sla attend {ref}`")
-    demo.content(lambda: training.check_in(demo.c, ref=ref, user="U0ALICE"))
+    demo.answer(lambda: training.check_in(demo.c, ref=ref, user="U0ALICE"))
     demo.at(7, 13, 50)
     demo.say(f"Alice checks in: `/sla attend {ref}`")
-    demo.content(lambda: training.check_in(demo.c, ref=ref, user="U0ALICE"))
+    demo.answer(lambda: training.check_in(demo.c, ref=ref, user="U0ALICE"))
     demo.at(7, 14, 1)
     demo.say("The session starts: Bob's reminder becomes the prompt to check in")
     demo.deliver()
@@ -45,8 +46,12 @@ def training_week(demo: Demo) -> None:
     demo.say("The session is over: Alice attended, Bob is absent")
     demo.deliver()
     demo.say(f"Erin shares the recording: `/sla training {ref} recording https://acme.example/rec`")
-    demo.content(
+    demo.answer(
         lambda: training.send_recording(
             demo.c, ref=ref, link="https://acme.example/rec", actor="U0ERIN"
         )
     )
+
+
+def scenes() -> list[Scene]:
+    return [((4, 16, 20), training_week)]

@@ -3,7 +3,7 @@ and attends."""
 
 from __future__ import annotations
 
-from bot.kinds.training import actions, commands
+from bot.kinds.training import actions, commands, demo
 from bot.kinds.training.ui import AttendanceUI, SessionUI
 from bot.plugin import Plugin
 from slaengine.kinds.training.rules import ATTENDEES, SESSIONS
@@ -28,4 +28,5 @@ PLUGIN = Plugin(
         ("attend <training>", "check in to a training (from 15 minutes before the start)"),
     ),
     naming="a training by its ref (`T-1042`)",
+    demo=demo.scenes,
 )
