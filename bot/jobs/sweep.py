@@ -122,9 +122,8 @@ def _advance(
     report: SweepReport,
 ) -> None:
     """What the thresholds an item crossed since its timer owe (`services.advance`), and
-    its next timer. Only the facts are written here; the messages are drawn at delivery
-    (`bot.kinds.lead.drawing`), and quiet hours are applied there too, in the recipient's own
-    zone."""
+    its next timer. Only the facts are written here; the messages are drawn at delivery by
+    each kind's `KindUI`, and quiet hours are applied there too, in the recipient's own zone."""
     step = services.advance(session, c.agreement, item, timer.at, now, c.resolve, kinds=c.kinds)
     owed.rows += step.owed
     if step.lapsed:
