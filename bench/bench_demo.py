@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACED = (
     "import sys\n"
     "import bot.demo.week\n"
-    "from bot.delivery.deliverer import Pacer\n"
+    "from bot.delivery.pacer import Pacer\n"
     "bot.demo.week.Pacer = lambda interval=1.0: Pacer()\n"
     "bot.demo.week.run_demo(sys.stdout)\n"
 )
