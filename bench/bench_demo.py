@@ -46,7 +46,7 @@ PACED = (
     "import sys\n"
     "import bot.demo.stage\n"
     "import bot.demo.week\n"
-    "from bot.delivery.deliverer import Pacer\n"
+    "from bot.delivery.pacer import Pacer\n"
     "bot.demo.stage.Pacer = lambda interval=1.0: Pacer()\n"
     "bot.demo.week.run_demo(sys.stdout)\n"
 )

@@ -86,7 +86,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import col, select
 
 from bot.container import Container, build, make_client
-from bot.delivery.deliverer import Pacer
+from bot.delivery.pacer import Pacer
 from bot.directory import StaticDirectory
 from bot.jobs.sweep import BATCH, SweepReport, sweep
 from bot.people import People

@@ -20,7 +20,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import FileClock, SystemClock
-from bot.delivery.deliverer import TITLES, Deliverer, Pacer
+from bot.delivery.compose import TITLES
+from bot.delivery.deliverer import Deliverer
+from bot.delivery.pacer import Pacer
 from bot.directory import SlackDirectory
 from bot.kindui import KindUI, drawer
 from bot.people import People
@@ -38,7 +40,7 @@ log = logging.getLogger(__name__)
 def make_client(settings: Settings, *, retry_lost_connections: bool = True) -> WebClient:
     """The Slack Web API client. Delivery's own (`retry_lost_connections=False`) does not
     repeat a call whose connection failed: a post may have reached Slack, and delivery looks
-    for it there before posting again (`bot.delivery.deliverer`)."""
+    for it there before posting again (`bot.delivery.recovery`)."""
     handlers: list[RetryHandler] = [
         RateLimitErrorRetryHandler(max_retry_count=3),
         ServerErrorRetryHandler(max_retry_count=2),

@@ -6,6 +6,10 @@ rows it carries before it is posted and sent along in Slack's message metadata, 
 that died between posting and recording is found out by the next one
 (conversations.history), which records the rows of the messages Slack holds, and only
 those, instead of posting them again.
+
+Here the posting: claim, check relevance and quiet hours, post or update, record. The pace of
+posts is `bot.delivery.pacer`'s, what one message holds `bot.delivery.compose`'s, and the
+look into Slack after a crash `bot.delivery.recovery`'s.
 """
 
 from __future__ import annotations
@@ -13,9 +17,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import time
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +28,9 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.blocks import MAX_BLOCKS, header
+from bot.delivery.compose import TITLES, chunks, compose
+from bot.delivery.pacer import Pacer
+from bot.delivery.recovery import METADATA_EVENT, recover
 from slaengine.clock import Clock
 from slaengine.engine import owed as engine_owed
 from slaengine.persistence import outbox
@@ -57,25 +62,6 @@ PERMANENT = {
 MAX_ATTEMPTS = 8
 #: how long a reply waits before looking again for the message whose thread it goes in
 THREAD_WAIT = timedelta(seconds=5)
-#: how far back recovery looks for messages a dead worker posted: pages of history, newest first
-HISTORY_PAGE = 200
-HISTORY_PAGES = 10
-METADATA_EVENT = "slabot_delivery"
-MAX_FALLBACK_TEXT = 3500
-#: the heading of a message listing several rows of one topic; the topics that have one may
-#: be listed together in one message (the kinds add their own: `Plugin.titles`)
-TITLES = {
-    "warn": "SLA reminder",
-    "breach": "SLA breached",
-    "escalate": "SLA breach escalated",
-    "digest": "Your SLA day",
-}
-
-#: messages that always go out on their own, never listed with others: the weekly scorecard
-#: (its chart and table are uploaded into its thread) and posts in the channel that others
-#: reply to or click on (the weekly report, whose feedback goes in its thread; a training's
-#: invitation)
-ALONE = {"scorecard", "post"}
 
 #: a row is dropped instead of sent when this says it no longer matters (e.g. lead closed)
 Relevance = Callable[[Session, OutboxMessage, datetime], str | None]
@@ -115,64 +101,6 @@ class DeliveryReport:
     def add(self, other: DeliveryReport) -> None:
         for name in vars(self):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-class Pacer:
-    """At most one chat.postMessage a second per channel, across every process that shares
-    the database: each post first takes the channel's next free slot (see
-    `outbox.reserve_slot`), then waits for it."""
-
-    def __init__(self, interval: float = 1.0) -> None:
-        self.interval = interval
-
-    def wait(self, session: Session, channel: str) -> None:
-        """Take `channel`'s next slot in `session` and commit it (so other workers see it at
-        once), then sleep until the slot comes."""
-        if self.interval <= 0:
-            return
-        slot = outbox.reserve_slot(session, channel, time.time(), self.interval)
-        session.commit()
-        pause = slot - time.time()
-        if pause > 0:
-            time.sleep(pause)
-
-
-def chunks(rows: list[OutboxMessage]) -> Iterator[list[OutboxMessage]]:
-    """Split rows into messages within Slack's limits, never dropping one; a row of a topic
-    in ALONE is a message of its own."""
-    current: list[OutboxMessage] = []
-    blocks = 1  # the header
-    text = 0
-    for row in rows:
-        if row.topic in ALONE:
-            yield [row]
-            continue
-        size = len(outbox.blocks_of(row) or []) or 1
-        if current and (blocks + size > MAX_BLOCKS or text + len(row.text) > MAX_FALLBACK_TEXT):
-            yield current
-            current, blocks, text = [], 1, 0
-        current.append(row)
-        blocks += size
-        text += len(row.text) + 1
-    if current:
-        yield current
-
-
-def compose(
-    rows: list[OutboxMessage], titles: Mapping[str, str] = TITLES
-) -> tuple[str, list[dict[str, Any]] | None]:
-    """One message from one or more rows: a header naming the topic, then each item."""
-    if len(rows) == 1 and rows[0].topic not in titles:
-        return rows[0].text, outbox.blocks_of(rows[0])
-    topics = {row.topic for row in rows}
-    title = titles.get(next(iter(topics)), "SLA update") if len(topics) == 1 else "SLA update"
-    blocks: list[dict[str, Any]] = [header(title if len(rows) == 1 else f"{title} · {len(rows)}")]
-    for row in rows:
-        blocks.extend(
-            outbox.blocks_of(row)
-            or [{"type": "section", "text": {"type": "mrkdwn", "text": row.text}}]
-        )
-    return "\n".join(row.text for row in rows)[:MAX_FALLBACK_TEXT], blocks
 
 
 class Deliverer:
@@ -218,7 +146,7 @@ class Deliverer:
         if not ids:
             return report
         if uncertain:
-            report.recovered += self._recover(target, uncertain)
+            report.recovered += recover(self.engine, self.client, self.clock, target, uncertain)
         # may ask Slack for the recipient's zone: before the write transaction, not inside it
         until = self.quiet(target, now) if self.quiet is not None and holdable else now
         with unit_of_work(self.engine) as session:
@@ -392,123 +320,6 @@ class Deliverer:
         )
         report.sent += 1
         return True
-
-    # -- recovering after a crash ------------------------------------------------------------
-
-    def _recover(self, target: str, uncertain: dict[int, str]) -> int:
-        """Record rows an earlier worker posted but died before recording; return how many."""
-        with unit_of_work(self.engine) as session:
-            threads = self._threads_of(session, list(uncertain))
-        try:
-            found = self._posted_batches(target, set(uncertain.values()), threads)
-        except SlackApiError as exc:
-            log.warning(
-                "cannot check %s for earlier deliveries (%s); sending again",
-                target,
-                exc.response.get("error"),
-            )
-            return 0
-        except OSError as exc:
-            log.warning("cannot check %s for earlier deliveries (%s); sending again", target, exc)
-            return 0
-        if not found:
-            return 0
-        recovered = 0
-        with unit_of_work(self.engine) as session:
-            for row_id, old_batch in uncertain.items():
-                if old_batch not in found:
-                    continue
-                row = session.get(OutboxMessage, row_id)
-                if row is None or row.status != outbox.SENDING:
-                    continue
-                channel, ts = found[old_batch]
-                outbox.delivered(session, row, channel=channel, ts=ts, now=self.clock.now())
-                recovered += 1
-        return recovered
-
-    @staticmethod
-    def _threads_of(session: Session, row_ids: list[int]) -> set[tuple[str, str]]:
-        """The threads (channel, ts of the message replied to) that uncertain replies went to:
-        Slack keeps a reply in its thread, not in the conversation's history."""
-        threads: set[tuple[str, str]] = set()
-        for row_id in row_ids:
-            row = session.get(OutboxMessage, row_id)
-            if row is None or row.thread_key is None:
-                continue
-            where, parent = outbox.thread_of(session, row)
-            if where == "ready" and parent is not None and parent.channel and parent.ts:
-                threads.add((parent.channel, parent.ts))
-        return threads
-
-    def _posted_batches(
-        self,
-        target: str,
-        batches: set[str],
-        threads: Collection[tuple[str, str]] = (),
-    ) -> dict[str, tuple[str, str]]:
-        """The messages among `batches` that Slack holds, by id: the conversation's recent
-        history, newest first, page by page until all are found or HISTORY_PAGES are read,
-        and the replies in `threads`."""
-        found: dict[str, tuple[str, str]] = {}
-        for thread_channel, thread_ts in sorted(threads):
-            self._look_through(thread_channel, batches, found, thread_ts=thread_ts)
-        if len(found) == len(batches):
-            return found
-        channel = self._conversation(target)
-        if channel is None:
-            return found
-        self._look_through(channel, batches, found)
-        return found
-
-    def _look_through(
-        self,
-        channel: str,
-        batches: set[str],
-        found: dict[str, tuple[str, str]],
-        thread_ts: str | None = None,
-    ) -> None:
-        """Add to `found` the messages of `batches` in a conversation's history (or in one
-        thread's replies), page by page."""
-        cursor: str | None = None
-        for _ in range(HISTORY_PAGES):
-            if thread_ts is None:
-                history = self.client.conversations_history(
-                    channel=channel, limit=HISTORY_PAGE, include_all_metadata=True, cursor=cursor
-                )
-            else:
-                history = self.client.conversations_replies(
-                    channel=channel,
-                    ts=thread_ts,
-                    limit=HISTORY_PAGE,
-                    include_all_metadata=True,
-                    cursor=cursor,
-                )
-            messages: list[dict[str, Any]] = history.get("messages") or []
-            for message in messages:
-                metadata = message.get("metadata") or {}
-                if metadata.get("event_type") != METADATA_EVENT:
-                    continue
-                batch = (metadata.get("event_payload") or {}).get("batch")
-                if batch in batches:
-                    found[batch] = (channel, str(message.get("ts")))
-            cursor = (history.get("response_metadata") or {}).get("next_cursor") or None
-            if len(found) == len(batches) or not history.get("has_more") or not cursor:
-                break
-
-    def _conversation(self, target: str) -> str | None:
-        if target.startswith(("U", "W")):
-            opened = self.client.conversations_open(users=target)
-            return str(opened["channel"]["id"])
-        if target.startswith("#"):
-            name = target[1:]
-            for page in self.client.conversations_list(
-                types="public_channel,private_channel", exclude_archived=True, limit=1000
-            ):
-                for channel in page.get("channels", []):
-                    if channel.get("name") == name:
-                        return str(channel["id"])
-            return None
-        return target
 
 
 def _seconds(value: Any) -> int | None:

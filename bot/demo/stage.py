@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from bot.blocks.render import blocks_to_text, inline
 from bot.container import Container, build
-from bot.delivery.deliverer import Pacer
+from bot.delivery.pacer import Pacer
 from bot.directory import StaticDirectory
 from bot.items import ui as kinds
 from bot.jobs.sweep import sweep

@@ -12,7 +12,7 @@ import pytest
 from bot.blocks import slack_date
 from bot.blocks.agreement import agreement_blocks
 from bot.blocks.help import help_blocks
-from bot.delivery.deliverer import chunks, compose
+from bot.delivery.compose import chunks, compose
 from bot.items import digest
 from bot.items.mine import MAX_LISTED, mine
 from bot.kinds.lead import blocks as lead_blocks

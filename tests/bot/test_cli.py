@@ -500,11 +500,11 @@ def test_the_demo_delivers_unpaced_so_it_never_sleeps_between_posts(
 ) -> None:
     import time
 
-    import bot.delivery.deliverer
+    import bot.delivery.pacer
 
     pauses: list[float] = []
     paused = SimpleNamespace(time=time.time, sleep=pauses.append)
-    monkeypatch.setattr(bot.delivery.deliverer, "time", paused)
+    monkeypatch.setattr(bot.delivery.pacer, "time", paused)
     code, out, err = run(capsys, "demo")
     assert code == 0, err
     assert "messages posted" in out

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from bot.app import build_app
 from bot.container import Container, build, make_client
-from bot.delivery.deliverer import Pacer
+from bot.delivery.pacer import Pacer
 from bot.directory import StaticDirectory
 from bot.entrypoints.web import build_web
 from bot.plugin import Plugin

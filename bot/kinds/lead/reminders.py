@@ -2,7 +2,7 @@
 and the recycling notice, each with the buttons to act on it.
 
 Each builder returns the blocks of ONE lead; the delivery path lists several in one message
-under a header (see `bot.delivery.deliverer.compose`).
+under a header (see `bot.delivery.compose.compose`).
 """
 
 from __future__ import annotations

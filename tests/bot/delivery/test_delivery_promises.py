@@ -19,7 +19,8 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from sqlalchemy.engine import Engine
 
 from bot.container import Container, build
-from bot.delivery.deliverer import MAX_ATTEMPTS, Deliverer, Pacer
+from bot.delivery.deliverer import MAX_ATTEMPTS, Deliverer
+from bot.delivery.pacer import Pacer
 from bot.directory import StaticDirectory
 from bot.jobs.sweep import sweep
 from bot.plugins import PLUGINS

@@ -13,7 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.container import Container
-from bot.delivery.deliverer import Deliverer, Pacer
+from bot.delivery.deliverer import Deliverer
+from bot.delivery.pacer import Pacer
 from bot.jobs.sweep import sweep
 from bot.kinds.lead.jobs import HANDED_ON
 from slaengine.agreement.config import Agreement

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.container import Container, build, make_client
-from bot.delivery.deliverer import Pacer
+from bot.delivery.pacer import Pacer
 from bot.directory import StaticDirectory
 from bot.jobs.sweep import sweep
 from bot.kinds.report.blocks import FEEDBACK_MODAL, GIVE_FEEDBACK
