@@ -92,9 +92,10 @@ from slaengine.kinds.lead.rules import (
     Stage,
     plan_windows,
 )
+from slaengine.kinds.lead.tables import Lead
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import make_engine, unit_of_work
-from slaengine.persistence.tables import Item, ItemTimer, Lead, OutboxMessage, UTCDateTime
+from slaengine.persistence.tables import Item, ItemTimer, OutboxMessage, UTCDateTime
 from tests.support.fakeslack import FakeSlack
 from tests.support.slack_requests import sign, webhook_signature
 

@@ -58,8 +58,10 @@ from bot.plugins import PLUGINS
 from migrations.runner import upgrade
 from slaengine.agreement.config import load_agreement, reference_agreement_path
 from slaengine.engine.kind import Kinds
+from slaengine.kinds.content.tables import ContentPiece, Cycle, PieceUse
+from slaengine.kinds.lead.tables import Lead
 from slaengine.persistence.db import make_engine
-from slaengine.persistence.tables import ContentPiece, Cycle, Item, Lead, PieceUse
+from slaengine.persistence.tables import Item
 from slaengine.scorecard import store as repo
 from slaengine.scorecard.figures import TREND_WEEKS
 from slaengine.scorecard.weeks import bounds, parse_week

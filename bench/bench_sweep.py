@@ -108,18 +108,12 @@ from slaengine.kinds.lead.rules import (
     Stage,
     plan_windows,
 )
+from slaengine.kinds.lead.tables import Lead
 from slaengine.kinds.request.rules import CLOCK as REQUEST_CLOCK
+from slaengine.kinds.request.tables import ContentRequest
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import make_engine, prepare, unit_of_work
-from slaengine.persistence.tables import (
-    ContentRequest,
-    Item,
-    ItemTimer,
-    Lead,
-    OutboxMessage,
-    SlackUser,
-    UTCDateTime,
-)
+from slaengine.persistence.tables import Item, ItemTimer, OutboxMessage, SlackUser, UTCDateTime
 from tests.support.fakeslack import FakeSlack
 from tests.support.kinds import KINDS
 

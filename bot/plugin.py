@@ -19,8 +19,7 @@ from starlette.routing import Route
 from bot.blocks import Block
 from bot.kindui import KindUI
 from slaengine.agreement.config import Agreement
-from slaengine.engine.kind import Kind
-from slaengine.scorecard.standing import ResponseRow
+from slaengine.engine.kind import Kind, ResponseRow
 
 if TYPE_CHECKING:
     from bot.container import Container

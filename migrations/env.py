@@ -8,13 +8,13 @@ from typing import Any
 from alembic import context
 from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy import create_engine, pool
-from sqlmodel import SQLModel
 
-import slaengine.persistence.tables  # noqa: F401  (registers the tables)
+from slaengine.persistence.metadata import load_all_tables
 
 config = context.config
 url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
-target_metadata = SQLModel.metadata
+#: every table: the generic ones and each kind's (found by walking `slaengine.kinds`)
+target_metadata = load_all_tables()
 #: `runner.upgrade` passes a list here to learn which revisions were applied
 applied: list[str] | None = config.attributes.get("applied")
 

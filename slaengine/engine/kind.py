@@ -63,6 +63,16 @@ class Scored:
     excusable: bool = False
 
 
+@dataclass(frozen=True)
+class ResponseRow:
+    """What the figures need of a lead: when it was handed over and first touched (what a
+    plugin's `responses` gives `slaengine.scorecard.standing`)."""
+
+    owner_id: str
+    handed_off_at: datetime
+    first_touch_at: datetime | None
+
+
 class KindBase:
     """A kind's defaults, for what it does not say: it opens nothing by itself, adds no
     details, escalates to nobody but the owner, owes nothing more at a breach or a lapse, and

@@ -24,7 +24,7 @@ from slaengine.persistence.db import (
     upsert_insert,
     write_many,
 )
-from slaengine.persistence.tables import DeliveryPace, Item, Lead, OutboxMessage
+from slaengine.persistence.tables import DeliveryPace, Item, OutboxMessage
 
 PENDING, SENDING, SENT, FAILED, DROPPED = "pending", "sending", "sent", "failed", "dropped"
 
@@ -195,8 +195,8 @@ def claimed(
     session: Session, ids: Sequence[int], batch: str
 ) -> tuple[list[OutboxMessage], list[SQLModel]]:
     """The rows of `ids` still claimed for `batch`, in id order, and the items they are
-    about (with their details): while the caller holds those, checking and drawing the rows
-    asks nothing more of the database."""
+    about: while the caller holds those, checking the rows asks nothing more of the database
+    (a kind drawing its rows loads its own details, all its rows' at once)."""
     query = (
         select(OutboxMessage)
         .where(
@@ -210,13 +210,7 @@ def claimed(
     about = sorted({row.item_id for row in rows if row.item_id is not None})
     held: list[SQLModel] = []
     if about:
-        items = list(session.exec(select(Item).where(col(Item.id).in_(about))).all())
-        held += items
-        # the details of the leads among them too: drawing a lead's reminder needs them
-        # (held here, or the session would forget them and load each again)
-        leads = [i.id for i in items if i.kind == "lead"]
-        if leads:
-            held += session.exec(select(Lead).where(col(Lead.id).in_(leads))).all()
+        held += session.exec(select(Item).where(col(Item.id).in_(about))).all()
     return rows, held
 
 

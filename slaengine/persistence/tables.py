@@ -1,15 +1,18 @@
-"""The database tables (SQLModel). The schema itself comes only from `migrations/`."""
+"""The generic database tables (SQLModel): items, their timers and events, people, the
+outbox. Each kind's own tables are in its package (`slaengine/kinds/<kind>/tables.py`);
+`slaengine.persistence.metadata.load_all_tables` loads them all. The schema itself comes
+only from `migrations/`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, Relationship, SQLModel
+from sqlmodel import Field, SQLModel
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -98,125 +101,6 @@ class Item(SQLModel, table=True):
         return ref_of(self.id, self.kind)
 
 
-class Lead(SQLModel, table=True):
-    """A lead's details; its clock, owner and state are its item's (`lead.item`)."""
-
-    __tablename__ = "leads"
-
-    id: int | None = Field(default=None, primary_key=True, foreign_key="items.id")
-    external_id: str = Field(max_length=200, unique=True)
-    name: str = Field(default="", max_length=200)
-    company: str = Field(default="", max_length=200)
-    email: str = Field(default="", max_length=320)
-    fit: str = Field(max_length=8)
-    interest: str = Field(max_length=8)
-    marketing_status: str = Field(max_length=40)
-    campaign: str | None = Field(default=None, max_length=200)
-    via_campaign: bool = False
-    contact_id: str = Field(max_length=40)
-    source: str = Field(max_length=16)
-    handed_off_by: str | None = Field(default=None, max_length=40)
-    handed_off_at: datetime = instant(nullable=False)
-    response_due_at: datetime = instant(nullable=False)
-    response_warn_at: datetime = instant(nullable=False)
-    accept_due_at: datetime = instant(nullable=False)
-    accept_warn_at: datetime = instant(nullable=False)
-    stage: str = Field(default="new", max_length=16)
-    first_touch_at: datetime | None = instant()
-    attempts: int = 0
-    decided_at: datetime | None = instant()
-    reject_reason: str | None = Field(default=None, max_length=2000)
-    item: Item = Relationship(sa_relationship_kwargs={"lazy": "joined", "innerjoin": True})
-
-    @property
-    def ref(self) -> str:
-        return ref_of(self.id, "lead")
-
-    @property
-    def owner_id(self) -> str:
-        return self.item.owner_id
-
-    @property
-    def is_open(self) -> bool:
-        return self.item.is_open
-
-    @property
-    def due_at(self) -> datetime | None:
-        return self.item.due_at
-
-    @property
-    def warn_at(self) -> datetime | None:
-        return self.item.warn_at
-
-    @property
-    def recycle_at(self) -> datetime:
-        assert self.item.lapse_at is not None
-        return self.item.lapse_at
-
-    @property
-    def closed_at(self) -> datetime | None:
-        return self.item.closed_at
-
-    @property
-    def created_at(self) -> datetime:
-        return self.item.created_at
-
-    @property
-    def updated_at(self) -> datetime:
-        return self.item.updated_at
-
-
-class Cycle(SQLModel, table=True):
-    """One period of a recurring commitment (a deliverable's month, the campaigns of a
-    quarter): its details under its item's id. `done` counts the pieces logged in it."""
-
-    __tablename__ = "cycles"
-
-    id: int | None = Field(default=None, primary_key=True, foreign_key="items.id")
-    source: str = Field(max_length=40)  # the deliverable's key, or "campaigns"
-    period: str = Field(max_length=10)  # "2026-12", "2026-W49", "2026-Q4"
-    target: int
-    done: int = 0
-
-
-class ContentPiece(SQLModel, table=True):
-    """A piece of content (or a campaign launch) logged against its period's cycle."""
-
-    __tablename__ = "content_pieces"
-
-    id: int | None = Field(default=None, primary_key=True)
-    cycle_id: int = Field(foreign_key="items.id", index=True)
-    title: str = Field(max_length=500)
-    link: str | None = Field(default=None, max_length=1000)
-    logged_by: str = Field(max_length=40)
-    logged_at: datetime = instant(nullable=False, index=True)
-
-
-class PieceUse(SQLModel, table=True):
-    """A sales rep used a piece of content: once per piece and person."""
-
-    __tablename__ = "piece_uses"
-    __table_args__ = (sa.UniqueConstraint("piece_id", "user_id", name="uq_piece_uses_piece_user"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    piece_id: int = Field(foreign_key="content_pieces.id")
-    user_id: str = Field(max_length=40, index=True)
-    used_at: datetime = instant(nullable=False)
-
-
-class ContentRequest(SQLModel, table=True):
-    """A piece sales asked marketing for by a date: its details under its item's id."""
-
-    __tablename__ = "content_requests"
-
-    id: int | None = Field(default=None, primary_key=True, foreign_key="items.id")
-    requester_id: str = Field(max_length=40, index=True)
-    due_on: date
-    link: str | None = Field(default=None, max_length=1000)
-    delivered_by: str | None = Field(default=None, max_length=40)
-    delivered_at: datetime | None = instant()
-
-
 class ItemTimer(SQLModel, table=True):
     """When to look at an item next: "at `at`, see which of its thresholds have come".
 
@@ -249,23 +133,6 @@ class ItemEvent(SQLModel, table=True):
     at: datetime = instant(nullable=False)
     key: str = Field(max_length=200)
     detail: str = Field(default="", max_length=2000)
-
-
-class Absence(SQLModel, table=True):
-    __tablename__ = "absences"
-
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: str = Field(max_length=40, index=True)
-    starts_on: date
-    ends_on: date
-    created_at: datetime = instant(nullable=False)
-
-
-class RoutingCursor(SQLModel, table=True):
-    __tablename__ = "routing_cursors"
-
-    team: str = Field(primary_key=True, max_length=40)
-    last_user_id: str | None = Field(default=None, max_length=40)
 
 
 class SlackUser(SQLModel, table=True):
@@ -322,62 +189,3 @@ class DeliveryPace(SQLModel, table=True):
 
     target: str = Field(primary_key=True, max_length=80)
     next_at: float  # seconds since the epoch
-
-
-class Report(SQLModel, table=True):
-    """A week's report as posted: its details under the week's report item id."""
-
-    __tablename__ = "reports"
-
-    id: int | None = Field(default=None, primary_key=True, foreign_key="items.id")
-    link: str = Field(max_length=1000)
-    summary: str = Field(default="", max_length=2000)
-    posted_by: str = Field(max_length=40)
-    posted_at: datetime = instant(nullable=False)
-    post_key: str = Field(max_length=300)  # the outbox key of its post in the channel
-
-
-class ReportFeedback(SQLModel, table=True):
-    """Feedback given on a posted report (by anyone on the answering team), one row each."""
-
-    __tablename__ = "report_feedback"
-
-    id: int | None = Field(default=None, primary_key=True)
-    item_id: int = Field(foreign_key="items.id", index=True)  # the feedback item
-    report_id: int = Field(foreign_key="items.id")  # the report item
-    given_by: str = Field(max_length=40)
-    text: str = Field(max_length=2000)
-    given_at: datetime = instant(nullable=False)
-
-
-class Training(SQLModel, table=True):
-    """A training session's details under its item's id (kind `training`)."""
-
-    __tablename__ = "trainings"
-
-    id: int | None = Field(default=None, primary_key=True, foreign_key="items.id")
-    title: str = Field(max_length=500)
-    starts_at: datetime = instant(nullable=False)
-    ends_at: datetime = instant(nullable=False)
-    launch_on: date
-    announced_by: str = Field(max_length=40)
-    recording: str | None = Field(default=None, max_length=1000)
-    post_key: str | None = Field(default=None, max_length=300)  # its post in the channel
-
-
-class TrainingAttendance(SQLModel, table=True):
-    """One attendee of one session, under their attendance item's id (kind
-    `training_attendance`): their answer, their check-in, the recording sent to them."""
-
-    __tablename__ = "training_attendance"
-    __table_args__ = (
-        sa.UniqueConstraint("session_id", "user_id", name="uq_training_attendance_session_user"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True, foreign_key="items.id")
-    session_id: int = Field(foreign_key="items.id", index=True)
-    user_id: str = Field(max_length=40)
-    rsvp: str | None = Field(default=None, max_length=8)  # going | declined
-    rsvp_at: datetime | None = instant()
-    checked_in_at: datetime | None = instant()
-    recording_sent_at: datetime | None = instant()

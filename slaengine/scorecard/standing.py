@@ -18,6 +18,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from slaengine.calendar import BusinessCalendar
+from slaengine.engine.kind import ResponseRow
 from slaengine.periods import Period, period_of
 
 WEEKS = 4
@@ -33,15 +34,6 @@ class ItemRow:
     due_at: datetime | None
     outcome: str | None
     closed_at: datetime | None
-
-
-@dataclass(frozen=True)
-class ResponseRow:
-    """What the figures need of a lead: when it was handed over and first touched."""
-
-    owner_id: str
-    handed_off_at: datetime
-    first_touch_at: datetime | None
 
 
 @dataclass(frozen=True)

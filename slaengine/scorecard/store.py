@@ -13,8 +13,10 @@ from sqlmodel import Session, col, select
 
 from slaengine.agreement.config import Agreement
 from slaengine.engine.kind import Scored
+from slaengine.kinds.content.tables import ContentPiece, Cycle, PieceUse
+from slaengine.kinds.lead.tables import Lead
 from slaengine.periods import Period, period_of
-from slaengine.persistence.tables import ContentPiece, Cycle, Item, Lead, PieceUse
+from slaengine.persistence.tables import Item
 from slaengine.scorecard.compute import ACCEPTED, REJECTED, Scorecard, compute
 from slaengine.scorecard.figures import TREND_WEEKS
 from slaengine.scorecard.rows import ClosedRow, CycleRow, LeadCounts, Rows, Touch

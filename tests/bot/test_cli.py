@@ -18,8 +18,8 @@ from sqlmodel import Session, select
 
 from bot.entrypoints.cli import main
 from slaengine.agreement.config import reference_agreement_path
+from slaengine.kinds.lead.tables import Lead
 from slaengine.persistence.db import make_engine
-from slaengine.persistence.tables import Lead
 from tests.support.fakeslack import FakeSlack
 
 

@@ -11,12 +11,12 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import Session, SQLModel, select
 
-import slaengine.persistence.tables  # noqa: F401  (registers the tables)
 from bot.directory import StaticDirectory
 from migrations.runner import alembic_config, downgrade, upgrade
 from slaengine.agreement.config import Agreement
 from slaengine.kinds.lead.intake import find_lead, hand_off, parse_handoff
 from slaengine.persistence.db import make_engine, unit_of_work
+from slaengine.persistence.metadata import load_all_tables
 from slaengine.persistence.tables import (
     Item,
     ItemEvent,
@@ -24,6 +24,8 @@ from slaengine.persistence.tables import (
     OutboxMessage,
     UTCDateTime,
 )
+
+load_all_tables()  # registers every table: the generic ones and each kind's
 
 
 def test_upgrading_an_empty_database_to_head_gives_exactly_the_models(database_url: str) -> None:

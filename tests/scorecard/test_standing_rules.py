@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from slaengine.agreement.config import Agreement
+from slaengine.engine.kind import ResponseRow
 from slaengine.scorecard.standing import (
     ItemRow,
-    ResponseRow,
     WeekFigures,
     figures,
     furthest_behind,

@@ -13,10 +13,11 @@ from sqlmodel import Session
 from bot.directory import StaticDirectory
 from slaengine.agreement.config import Agreement
 from slaengine.kinds.content import store as content_repo
+from slaengine.kinds.content.tables import Cycle
 from slaengine.kinds.lead import work as leadwork
 from slaengine.kinds.lead.intake import hand_off, parse_handoff
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import Cycle, Item
+from slaengine.persistence.tables import Item
 from slaengine.scorecard import store as repo
 from slaengine.scorecard.export import as_json
 from slaengine.scorecard.weeks import parse_week

@@ -26,8 +26,9 @@ from bot.settings import Settings
 from slaengine.agreement.config import Agreement
 from slaengine.clock import FixedClock
 from slaengine.kinds.lead.intake import hand_off, parse_handoff
+from slaengine.kinds.lead.tables import Lead
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import Lead, OutboxMessage
+from slaengine.persistence.tables import OutboxMessage
 from tests.conftest import NEW_YORK
 from tests.scenarios.conftest import free_port
 from tests.support.fakeslack import FakeSlack

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from slaengine.persistence.tables import Item, Lead
+from slaengine.kinds.lead.tables import Lead
+from slaengine.persistence.tables import Item
 
 
 def stored_lead(

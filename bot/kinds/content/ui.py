@@ -21,10 +21,12 @@ from slaengine.engine import item as engine_item
 from slaengine.kinds.content import rules as content
 from slaengine.kinds.content import store as content_repo
 from slaengine.kinds.content.rules import CAMPAIGNS, DELIVERABLES, CycleObligations, Logged
+from slaengine.kinds.content.tables import Cycle
 from slaengine.kinds.request import rules as requests
+from slaengine.kinds.request.tables import ContentRequest
 from slaengine.periods import pace, parse_period
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import ContentRequest, Cycle, Item, OutboxMessage
+from slaengine.persistence.tables import Item, OutboxMessage
 
 if TYPE_CHECKING:  # the container lists this module's kinds: imported for types only
     from bot.container import Container

@@ -26,8 +26,9 @@ from bot.kindui import Context, KindUIBase
 from slaengine.agreement.config import Agreement
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.rules import Stage
+from slaengine.kinds.lead.tables import Lead
 from slaengine.kinds.lead.work import LeadView, view
-from slaengine.persistence.tables import Item, Lead, OutboxMessage, ref_of
+from slaengine.persistence.tables import Item, OutboxMessage, ref_of
 
 log = logging.getLogger(__name__)
 

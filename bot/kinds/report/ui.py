@@ -17,8 +17,9 @@ from bot.kinds.report import blocks
 from bot.kindui import Context, KindUIBase
 from slaengine.engine import item as engine_item
 from slaengine.kinds.report import rules as reports
+from slaengine.kinds.report.tables import Report
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import Item, OutboxMessage, Report
+from slaengine.persistence.tables import Item, OutboxMessage
 
 if TYPE_CHECKING:  # the container lists this module's kinds: imported for types only
     from bot.container import Container

@@ -19,8 +19,9 @@ from bot.kindui import Context, KindUIBase
 from slaengine.engine import item as engine_item
 from slaengine.kinds.training import rules as training
 from slaengine.kinds.training import store as training_repo
+from slaengine.kinds.training.tables import Training, TrainingAttendance
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import Item, OutboxMessage, Training, TrainingAttendance, ref_of
+from slaengine.persistence.tables import Item, OutboxMessage, ref_of
 
 if TYPE_CHECKING:  # the container lists this module's kinds: imported for types only
     from bot.container import Container

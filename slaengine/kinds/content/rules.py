@@ -28,10 +28,11 @@ from slaengine.engine.kind import KindBase
 from slaengine.engine.owed import Owed
 from slaengine.engine.thresholds import Timing
 from slaengine.kinds.content import store as content_repo
+from slaengine.kinds.content.tables import ContentPiece, Cycle
 from slaengine.periods import Per, Period, at_risk_from, closes_at, opens_at, parse_period
 from slaengine.periods import period_at as _period_at
 from slaengine.persistence import items as item_repo
-from slaengine.persistence.tables import ContentPiece, Cycle, Item
+from slaengine.persistence.tables import Item
 
 CYCLE = "cycle"  # the clock of every cycle item
 

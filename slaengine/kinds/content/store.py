@@ -10,7 +10,8 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from slaengine.persistence.tables import ContentPiece, Cycle, Item, PieceUse
+from slaengine.kinds.content.tables import ContentPiece, Cycle, PieceUse
+from slaengine.persistence.tables import Item
 
 
 def cycles_of(session: Session, ids: Iterable[int | None]) -> dict[int, Cycle]:

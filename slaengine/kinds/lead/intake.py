@@ -16,8 +16,9 @@ from slaengine.engine.directory import Directory
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.routing import next_in_rotation
 from slaengine.kinds.lead.rules import Fit, Interest, MarketingStatus, Stage, plan_windows
+from slaengine.kinds.lead.tables import Lead
 from slaengine.persistence import items as item_repo
-from slaengine.persistence.tables import Item, Lead
+from slaengine.persistence.tables import Item
 
 MAX_FUTURE = timedelta(minutes=5)
 

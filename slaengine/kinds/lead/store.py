@@ -9,9 +9,10 @@ from sqlalchemy import func
 from sqlalchemy.orm import lazyload
 from sqlmodel import Session, col, select
 
+from slaengine.engine.kind import ResponseRow
+from slaengine.kinds.lead.tables import Absence, Lead, RoutingCursor
 from slaengine.persistence.db import upsert_insert
-from slaengine.persistence.tables import REF_BASE, Absence, Item, Lead, RoutingCursor
-from slaengine.scorecard.standing import ResponseRow
+from slaengine.persistence.tables import REF_BASE, Item
 
 
 def by_external_id(session: Session, external_id: str) -> Lead | None:

@@ -21,8 +21,9 @@ from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.intake import find_lead, resolve_person
 from slaengine.kinds.lead.routing import next_in_rotation
 from slaengine.kinds.lead.rules import LEADS, LeadFacts, MarketingStatus, Stage
+from slaengine.kinds.lead.tables import Absence, Lead
 from slaengine.persistence import items as item_repo
-from slaengine.persistence.tables import Absence, Item, Lead
+from slaengine.persistence.tables import Item
 
 _STAGES = {stage.value: stage for stage in Stage}
 

@@ -37,9 +37,10 @@ from slaengine.engine.kind import KindBase, Scored
 from slaengine.engine.owed import Owed
 from slaengine.engine.thresholds import Timing
 from slaengine.engine.windows import warning_instant
+from slaengine.kinds.report.tables import Report, ReportFeedback
 from slaengine.periods import Period, opens_at, period_at, weekly_due
 from slaengine.persistence import items as item_repo
-from slaengine.persistence.tables import Item, Report, ReportFeedback, ref_of
+from slaengine.persistence.tables import Item, ref_of
 
 REPORT_CLOCK = "report"
 FEEDBACK_CLOCK = "feedback"

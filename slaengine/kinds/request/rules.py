@@ -23,8 +23,9 @@ from slaengine.engine.errors import Refusal
 from slaengine.engine.kind import KindBase, Scored
 from slaengine.engine.thresholds import Timing
 from slaengine.engine.windows import warning_instant
+from slaengine.kinds.request.tables import ContentRequest
 from slaengine.persistence import items as item_repo
-from slaengine.persistence.tables import ContentRequest, Item
+from slaengine.persistence.tables import Item
 
 CLOCK = "request"
 USAGE = "/sla request <title> by <date>"

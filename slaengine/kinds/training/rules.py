@@ -34,8 +34,9 @@ from slaengine.engine.kind import KindBase, Scored
 from slaengine.engine.owed import Owed
 from slaengine.engine.thresholds import Timing
 from slaengine.kinds.training import store as training_repo
+from slaengine.kinds.training.tables import Training, TrainingAttendance
 from slaengine.persistence import items as item_repo
-from slaengine.persistence.tables import Item, Training, TrainingAttendance, ref_of
+from slaengine.persistence.tables import Item, ref_of
 
 SESSION_CLOCK = "session"
 #: an attendance item's clock says where its attendee is: no answer yet, going, declined,

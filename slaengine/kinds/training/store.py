@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from slaengine.persistence.tables import Item, Training, TrainingAttendance
+from slaengine.kinds.training.tables import Training, TrainingAttendance
+from slaengine.persistence.tables import Item
 
 
 def item_by_key(session: Session, natural_key: str) -> Item | None:

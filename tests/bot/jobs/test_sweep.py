@@ -20,10 +20,11 @@ from bot.kinds.lead.jobs import HANDED_ON
 from slaengine.agreement.config import Agreement
 from slaengine.clock import FixedClock
 from slaengine.kinds.lead import work as leadwork
+from slaengine.kinds.lead.tables import Lead
 from slaengine.persistence import items as item_repo
 from slaengine.persistence import outbox
 from slaengine.persistence.db import make_engine, unit_of_work
-from slaengine.persistence.tables import Lead, OutboxMessage
+from slaengine.persistence.tables import OutboxMessage
 from tests.support.app import container, handoff, ny, posts_to
 from tests.support.fakeslack import FakeSlack
 from tests.support.tally import shown

@@ -15,10 +15,11 @@ from slaengine.engine import services
 from slaengine.engine.errors import Refusal
 from slaengine.kinds.content import rules as content
 from slaengine.kinds.content import store as content_repo
+from slaengine.kinds.content.tables import ContentPiece, Cycle, PieceUse
 from slaengine.periods import parse_period
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import ContentPiece, Cycle, Item, PieceUse
+from slaengine.persistence.tables import Item
 from tests.support.kinds import KINDS
 
 #: Tuesday 1 December 2026, 10:00 in New York

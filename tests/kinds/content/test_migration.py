@@ -14,11 +14,12 @@ from migrations.runner import downgrade, upgrade
 from slaengine.agreement.config import Agreement
 from slaengine.engine import services
 from slaengine.kinds.content import rules as content
+from slaengine.kinds.content.tables import Cycle
 from slaengine.kinds.lead.intake import hand_off, parse_handoff
 from slaengine.kinds.request import rules as requests
 from slaengine.persistence import outbox
 from slaengine.persistence.db import make_engine, unit_of_work
-from slaengine.persistence.tables import Cycle, Item, OutboxMessage
+from slaengine.persistence.tables import Item, OutboxMessage
 from tests.support.kinds import KINDS
 
 DEC_1 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)

@@ -26,8 +26,9 @@ from slaengine.agreement.config import Agreement, load_agreement, reference_agre
 from slaengine.clock import FixedClock
 from slaengine.kinds.lead import work as leadwork
 from slaengine.kinds.lead.intake import parse_handoff
+from slaengine.kinds.lead.tables import Lead
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import Lead, OutboxMessage
+from slaengine.persistence.tables import OutboxMessage
 from tests.support import app as support
 from tests.support.fakeslack import FakeSlack
 

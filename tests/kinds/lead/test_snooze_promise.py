@@ -16,8 +16,9 @@ from bot.jobs.sweep import sweep
 from slaengine.agreement.config import Agreement
 from slaengine.clock import FixedClock
 from slaengine.kinds.lead.intake import hand_off, parse_handoff
+from slaengine.kinds.lead.tables import Lead
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import Lead, OutboxMessage
+from slaengine.persistence.tables import OutboxMessage
 from tests.conftest import NEW_YORK
 from tests.support.app import container as support_container
 from tests.support.app import serve

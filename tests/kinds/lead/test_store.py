@@ -19,9 +19,10 @@ from slaengine.engine.errors import Refusal
 from slaengine.engine.item import State
 from slaengine.kinds.lead import work as leadwork
 from slaengine.kinds.lead.intake import Handoff, IntakeError, hand_off, parse_handoff
+from slaengine.kinds.lead.tables import Absence, Lead, RoutingCursor
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import Absence, ItemEvent, Lead, RoutingCursor
+from slaengine.persistence.tables import ItemEvent
 
 NEW_YORK = ZoneInfo("America/New_York")
 DIRECTORY = StaticDirectory({"alice@acme.example": "U0ALICE", "bob@acme.example": "U0BOB"})

@@ -21,7 +21,8 @@ from bot.plugins import PLUGINS
 from bot.settings import Settings
 from slaengine.agreement.config import Agreement
 from slaengine.clock import FixedClock
-from slaengine.persistence.tables import Lead, OutboxMessage, RoutingCursor
+from slaengine.kinds.lead.tables import Lead, RoutingCursor
+from slaengine.persistence.tables import OutboxMessage
 from tests.conftest import NEW_YORK
 from tests.support.fakeslack import FakeSlack
 from tests.support.slack_requests import webhook_signature

@@ -13,9 +13,10 @@ from slaengine.agreement.config import Agreement
 from slaengine.engine import services
 from slaengine.kinds.content import rules as content
 from slaengine.kinds.report import rules as reports
+from slaengine.kinds.report.tables import Report, ReportFeedback
 from slaengine.persistence import outbox
 from slaengine.persistence.db import make_engine, unit_of_work
-from slaengine.persistence.tables import Item, OutboxMessage, Report, ReportFeedback
+from slaengine.persistence.tables import Item, OutboxMessage
 from tests.support.kinds import KINDS
 
 DEC_1 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)

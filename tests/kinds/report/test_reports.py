@@ -15,9 +15,10 @@ from slaengine.agreement.config import Agreement, parse_agreement
 from slaengine.engine import services
 from slaengine.engine.errors import Refusal
 from slaengine.kinds.report import rules as reports
+from slaengine.kinds.report.tables import Report, ReportFeedback
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import Item, Report, ReportFeedback
+from slaengine.persistence.tables import Item
 from tests.conftest import LEADS_ONLY
 from tests.kinds.report.conftest import REPORTS
 from tests.support.kinds import KINDS

@@ -23,7 +23,8 @@ from bot.plugins import PLUGINS
 from bot.settings import Settings
 from slaengine.agreement.config import Agreement
 from slaengine.clock import FixedClock
-from slaengine.persistence.tables import Item, Report
+from slaengine.kinds.report.tables import Report
+from slaengine.persistence.tables import Item
 from tests.conftest import NEW_YORK
 from tests.support.app import serve
 from tests.support.fakeslack import DEFAULT_CHANNEL_ID, FakeSlack

@@ -14,9 +14,10 @@ from slaengine.engine import services
 from slaengine.engine.errors import Refusal
 from slaengine.engine.windows import warning_instant
 from slaengine.kinds.request import rules as requests
+from slaengine.kinds.request.tables import ContentRequest
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import ContentRequest, Item
+from slaengine.persistence.tables import Item
 from tests.support.kinds import KINDS
 
 #: Monday 30 November 2026, 10:00 in New York

@@ -13,9 +13,10 @@ from slaengine.agreement.config import Agreement
 from slaengine.engine import services
 from slaengine.kinds.request import rules as requests
 from slaengine.kinds.training import rules as training
+from slaengine.kinds.training.tables import TrainingAttendance
 from slaengine.persistence import outbox
 from slaengine.persistence.db import make_engine, unit_of_work
-from slaengine.persistence.tables import Item, TrainingAttendance
+from slaengine.persistence.tables import Item
 
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 TEXT = "Deep dive on 2026-12-08 14:00 for 2026-12-16"

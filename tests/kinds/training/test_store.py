@@ -17,10 +17,11 @@ from slaengine.engine import services
 from slaengine.engine.errors import Refusal
 from slaengine.engine.item import State
 from slaengine.kinds.training import rules as training
+from slaengine.kinds.training.tables import Training, TrainingAttendance
 from slaengine.persistence import items as item_repo
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
-from slaengine.persistence.tables import Item, OutboxMessage, Training, TrainingAttendance, ref_of
+from slaengine.persistence.tables import Item, OutboxMessage, ref_of
 from tests.support.kinds import KINDS
 
 #: Monday 30 November 2026, 10:00 in New York

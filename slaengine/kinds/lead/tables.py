@@ -1,0 +1,95 @@
+"""A lead's tables: its details (under its item's id), the reps' absences, and where each
+team's round-robin routing stands."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, Relationship, SQLModel
+
+from slaengine.persistence.tables import Item, instant, ref_of
+
+
+class Lead(SQLModel, table=True):
+    """A lead's details; its clock, owner and state are its item's (`lead.item`)."""
+
+    __tablename__ = "leads"
+
+    id: int | None = Field(default=None, primary_key=True, foreign_key="items.id")
+    external_id: str = Field(max_length=200, unique=True)
+    name: str = Field(default="", max_length=200)
+    company: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=320)
+    fit: str = Field(max_length=8)
+    interest: str = Field(max_length=8)
+    marketing_status: str = Field(max_length=40)
+    campaign: str | None = Field(default=None, max_length=200)
+    via_campaign: bool = False
+    contact_id: str = Field(max_length=40)
+    source: str = Field(max_length=16)
+    handed_off_by: str | None = Field(default=None, max_length=40)
+    handed_off_at: datetime = instant(nullable=False)
+    response_due_at: datetime = instant(nullable=False)
+    response_warn_at: datetime = instant(nullable=False)
+    accept_due_at: datetime = instant(nullable=False)
+    accept_warn_at: datetime = instant(nullable=False)
+    stage: str = Field(default="new", max_length=16)
+    first_touch_at: datetime | None = instant()
+    attempts: int = 0
+    decided_at: datetime | None = instant()
+    reject_reason: str | None = Field(default=None, max_length=2000)
+    item: Item = Relationship(sa_relationship_kwargs={"lazy": "joined", "innerjoin": True})
+
+    @property
+    def ref(self) -> str:
+        return ref_of(self.id, "lead")
+
+    @property
+    def owner_id(self) -> str:
+        return self.item.owner_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.item.is_open
+
+    @property
+    def due_at(self) -> datetime | None:
+        return self.item.due_at
+
+    @property
+    def warn_at(self) -> datetime | None:
+        return self.item.warn_at
+
+    @property
+    def recycle_at(self) -> datetime:
+        assert self.item.lapse_at is not None
+        return self.item.lapse_at
+
+    @property
+    def closed_at(self) -> datetime | None:
+        return self.item.closed_at
+
+    @property
+    def created_at(self) -> datetime:
+        return self.item.created_at
+
+    @property
+    def updated_at(self) -> datetime:
+        return self.item.updated_at
+
+
+class Absence(SQLModel, table=True):
+    __tablename__ = "absences"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=40, index=True)
+    starts_on: date
+    ends_on: date
+    created_at: datetime = instant(nullable=False)
+
+
+class RoutingCursor(SQLModel, table=True):
+    __tablename__ = "routing_cursors"
+
+    team: str = Field(primary_key=True, max_length=40)
+    last_user_id: str | None = Field(default=None, max_length=40)
