@@ -34,6 +34,13 @@ def say_beside(body: dict[str, Any], respond: Respond, client: Any, text: str) -
         client.chat_postMessage(channel=user, text=text)
 
 
+def mine_now(c: Container, user: str, note: str) -> list[dict[str, Any]]:
+    """`user`'s `/sla mine` as of now, headed by `note`: what a click redraws in place."""
+    with unit_of_work(c.engine) as session:
+        _page, drawn = kinds.mine(session, c.agreement, user, c.clock.now(), note, uis=c.uis)
+    return drawn
+
+
 def answered(c: Container, body: dict[str, Any], respond: Respond, client: Any, text: str) -> None:
     """The click did what it said: the Home tab is republished, `/sla mine` redrawn in
     place, anywhere else a private confirmation."""
@@ -42,9 +49,7 @@ def answered(c: Container, body: dict[str, Any], respond: Respond, client: Any, 
     if where.get("type") == "view":
         client.views_publish(user_id=user, view=home_view(c, user))
     elif where.get("is_ephemeral"):
-        with unit_of_work(c.engine) as session:
-            _page, drawn = kinds.mine(session, c.agreement, user, c.clock.now(), text, uis=c.uis)
-        respond(replace_original=True, text=text, blocks=drawn)
+        respond(replace_original=True, text=text, blocks=mine_now(c, user, text))
     else:
         say_beside(body, respond, client, f":white_check_mark: {text}")
 
@@ -72,10 +77,7 @@ class Reply:
         self.say(f":no_entry: {refusal}")
 
     def say(self, text: str) -> None:
-        if self.body.get("response_url"):
-            self.respond(response_type="ephemeral", replace_original=False, text=text)
-        else:
-            self.client.chat_postMessage(channel=self.user, text=text)
+        say_beside(self.body, self.respond, self.client, text)
 
     def done(self, outcome: Outcome) -> None:
         c = self.c
@@ -88,7 +90,6 @@ class Reply:
             )
             return
         note = f":white_check_mark: {outcome.message}"
-        with unit_of_work(c.engine) as session:
-            now = c.clock.now()
-            _page, blocks = kinds.mine(session, c.agreement, self.user, now, note, uis=c.uis)
-        self.respond(replace_original=True, text=outcome.message, blocks=blocks)
+        self.respond(
+            replace_original=True, text=outcome.message, blocks=mine_now(c, self.user, note)
+        )
