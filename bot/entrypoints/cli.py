@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.entrypoints.root import configure_logging
 from bot.settings import Settings, SettingsError
 from slaengine.agreement.config import (
     AgreementError,
@@ -287,14 +288,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    chatty = args.command in ("run", "sweep")
-    logging.basicConfig(
-        level=logging.INFO if chatty else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Alembic's INFO lines (plugin set-up, "Context impl", each step) are not slabot's news;
-    # `_upgrade` logs one line when migrations were applied
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(chatty=args.command in ("run", "sweep"))
     try:
         return int(args.func(args))
     except SettingsError as error:

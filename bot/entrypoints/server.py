@@ -1,70 +1,36 @@
-"""`slabot run`: uvicorn serving Starlette (Slack over HTTP or Socket Mode), plus the scheduler."""
+"""`slabot run`: uvicorn serving Starlette (Slack over HTTP or Socket Mode), and the scheduler
+in a process of its own (`bot.entrypoints.worker`)."""
 
 from __future__ import annotations
 
 import gc
 import logging
-from datetime import UTC, datetime
+import signal
+from types import FrameType
 
 import uvicorn
-from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app import build_app
 from bot.container import Container
 from bot.entrypoints.health import Heartbeat
 from bot.entrypoints.web import build_web
-from bot.jobs.sweep import sweep
+from bot.entrypoints.worker import Supervisor
 from bot.settings import SettingsError
 
 log = logging.getLogger(__name__)
 
 
-def sweep_pass(c: Container, heartbeat: Heartbeat) -> None:
-    """One scheduled pass: a failure is logged and the next pass runs as usual."""
-    try:
-        report = sweep(c)
-    except Exception:
-        heartbeat.failed()
-        log.exception("sweep pass failed; the next one runs as scheduled")
-        return
-    heartbeat.completed(c.clock.now())
-    if report.busy():
-        log.info("%s", report.line())
+def _stop_on_signals() -> None:
+    """uvicorn stops on SIGTERM and SIGINT, then raises the signal again with the handlers
+    it found: with Python's defaults that kills the process (SIGTERM) or raises
+    KeyboardInterrupt (SIGINT) before the scheduler is stopped. Noted and let go, the
+    signal ends `serve` the ordinary way: the scheduler stops, the process exits 0."""
 
+    def noted(signum: int, _frame: FrameType | None) -> None:
+        log.info("stopping on %s", signal.Signals(signum).name)
 
-def start_scheduler(c: Container, heartbeat: Heartbeat) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(timezone="UTC")
-    schedule(scheduler, c, heartbeat)
-    # a job run is not an event worth a line: the passes log what they did
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    scheduler.start()
-    return scheduler
-
-
-def schedule(scheduler: BackgroundScheduler, c: Container, heartbeat: Heartbeat) -> None:
-    """A pass at start (catching up after downtime), then every `sweep_seconds`; delivery of
-    what is owed every `deliver_seconds`. Neither job ever runs twice at once, and a job
-    that fell behind runs once, not once per missed turn."""
-    scheduler.add_job(
-        sweep_pass,
-        "interval",
-        args=(c, heartbeat),
-        seconds=c.settings.sweep_seconds,
-        next_run_time=datetime.now(UTC),  # at once: the catch-up pass
-        id="sweep",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-    )
-    scheduler.add_job(
-        c.deliver_quietly,
-        "interval",
-        seconds=c.settings.deliver_seconds,
-        id="deliver-outbox",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-    )
+    signal.signal(signal.SIGTERM, noted)
+    signal.signal(signal.SIGINT, noted)
 
 
 def serve(c: Container) -> int:
@@ -87,7 +53,9 @@ def serve(c: Container) -> int:
         log.info("Slack over Socket Mode; webhook and health on port %s", c.settings.port)
     else:
         log.info("Slack over HTTP on port %s (/slack/events)", c.settings.port)
-    scheduler = start_scheduler(c, heartbeat)
+    worker = Supervisor(heartbeat)
+    worker.start()
+    _stop_on_signals()
     # long-lived start-up objects leave the collector's generations, so no full collection
     # of them lands on a request (bench/README.md)
     gc.collect()
@@ -101,7 +69,7 @@ def serve(c: Container) -> int:
             access_log=False,
         )
     finally:
-        scheduler.shutdown(wait=False)
+        worker.stop()
         if handler is not None:
             handler.close()  # type: ignore[no-untyped-call]
         c.close()

@@ -46,6 +46,8 @@ def build_web(
         last = heartbeat.last_pass_at
         answer["last_pass_at"] = last.isoformat() if last is not None else None
         answer["passes"], answer["failed_passes"] = heartbeat.passes, heartbeat.failures
+        answer["scheduler_pid"] = heartbeat.worker_pid
+        answer["scheduler_restarts"] = heartbeat.restarts
         late = heartbeat.stale_for()
         if late is not None:
             answer["ok"] = False

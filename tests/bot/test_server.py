@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ from starlette.applications import Starlette
 
 from bot.container import Container, build, make_client
 from bot.directory import StaticDirectory
-from bot.entrypoints import server
+from bot.entrypoints import worker
 from bot.entrypoints.health import STALE_AFTER_SECONDS, Heartbeat
 from bot.entrypoints.web import build_web
 from bot.jobs.sweep import SweepReport
@@ -73,7 +74,7 @@ def test_the_scheduler_sweeps_at_once_then_every_30_seconds_and_delivers_every_1
 ) -> None:
     scheduler = BackgroundScheduler(timezone="UTC")
     before = datetime.now(UTC)
-    server.schedule(scheduler, c, Heartbeat())
+    worker.schedule(scheduler, c, Heartbeat())
     sweep_job, deliver_job = scheduler.get_job("sweep"), scheduler.get_job("deliver-outbox")
     assert sweep_job.trigger.interval == timedelta(seconds=30)
     assert deliver_job.trigger.interval == timedelta(seconds=10)
@@ -86,7 +87,7 @@ def test_the_scheduler_sweeps_at_once_then_every_30_seconds_and_delivers_every_1
 def test_the_intervals_come_from_the_settings(c: Container) -> None:
     scheduler = BackgroundScheduler(timezone="UTC")
     quick = Container(**{**vars(c), "settings": Settings(sweep_seconds=2, deliver_seconds=1)})
-    server.schedule(scheduler, quick, Heartbeat())
+    worker.schedule(scheduler, quick, Heartbeat())
     assert scheduler.get_job("sweep").trigger.interval == timedelta(seconds=2)
     assert scheduler.get_job("deliver-outbox").trigger.interval == timedelta(seconds=1)
 
@@ -105,13 +106,13 @@ def test_a_failing_pass_is_logged_and_the_next_pass_runs_and_counts(
             raise outcome
         return SweepReport(items=1)
 
-    monkeypatch.setattr(server, "sweep", sweep)
+    monkeypatch.setattr(worker, "sweep", sweep)
     heartbeat = Heartbeat()
-    with caplog.at_level(logging.INFO, logger="bot.entrypoints.server"):
-        server.sweep_pass(c, heartbeat)
+    with caplog.at_level(logging.INFO, logger="bot.entrypoints.worker"):
+        worker.sweep_pass(c, heartbeat)
         assert (heartbeat.passes, heartbeat.failures, heartbeat.last_pass_at) == (0, 1, None)
         assert "sweep pass failed" in caplog.text and "database went away" in caplog.text
-        server.sweep_pass(c, heartbeat)
+        worker.sweep_pass(c, heartbeat)
     assert (heartbeat.passes, heartbeat.failures) == (1, 1)
     assert heartbeat.last_pass_at == clock.now()
     assert "sweep: 1 items due" in caplog.text
@@ -120,9 +121,9 @@ def test_a_failing_pass_is_logged_and_the_next_pass_runs_and_counts(
 def test_a_quiet_pass_logs_nothing(
     c: Container, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(server, "sweep", lambda _c: SweepReport())
-    with caplog.at_level(logging.INFO, logger="bot.entrypoints.server"):
-        server.sweep_pass(c, Heartbeat())
+    monkeypatch.setattr(worker, "sweep", lambda _c: SweepReport())
+    with caplog.at_level(logging.INFO, logger="bot.entrypoints.worker"):
+        worker.sweep_pass(c, Heartbeat())
     assert caplog.text == ""
 
 
@@ -162,3 +163,35 @@ def test_healthz_answers_503_when_the_database_does_not_answer(
     answer = web.get("/healthz")
     assert answer.status_code == 503
     assert answer.json()["ok"] is False
+
+
+def _a_pass_elsewhere(heartbeat: Heartbeat, at: datetime) -> None:
+    heartbeat.worker_started(4242, restart=True)
+    heartbeat.failed()
+    heartbeat.completed(at)
+
+
+def test_a_pass_completed_in_the_scheduler_process_is_what_the_server_reports() -> None:
+    heartbeat = Heartbeat()
+    at = datetime(2026, 3, 29, 0, 59, 59, 999_999, tzinfo=UTC)
+    process = multiprocessing.get_context("spawn").Process(
+        target=_a_pass_elsewhere, args=(heartbeat, at)
+    )
+    process.start()
+    process.join(timeout=60)
+    assert process.exitcode == 0
+    assert (heartbeat.passes, heartbeat.failures, heartbeat.last_pass_at) == (1, 1, at)
+    assert (heartbeat.worker_pid, heartbeat.restarts) == (4242, 1)
+    assert heartbeat.stale_for() is None
+
+
+def test_a_scheduler_that_keeps_dying_waits_longer_each_time_up_to_a_minute() -> None:
+    pauses = [worker.pause_before_restart(None, lived=0.5)]
+    for _ in range(8):
+        pauses.append(worker.pause_before_restart(pauses[-1], lived=0.5))
+    assert pauses == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+
+
+def test_a_scheduler_that_ran_a_minute_before_dying_is_started_again_after_a_second() -> None:
+    assert worker.pause_before_restart(32.0, lived=60.0) == 1
+    assert worker.pause_before_restart(32.0, lived=59.0) == 60

@@ -282,6 +282,10 @@ def test_a_content_request_delivered_in_time_is_met_and_one_delivered_late_is_mi
         assert "marketing team's" in sla(bot, fake_slack, f"done request {late}", "U0BOB", "d2")
 
         # the late one: warned at once (less than 2 business days ahead), then breached
+        wait_until(
+            "the warning",
+            lambda: arrivals(fake_slack, REQUEST_REF)[("U0CAROL", "warn", late)] == 1,
+        )
         set_clock_file(clock_file, datetime(2026, 12, 1, 22, 0, 30, tzinfo=UTC))
         owed = Counter(
             {

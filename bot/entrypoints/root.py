@@ -1,0 +1,33 @@
+"""What every entrypoint sets up the same way: logging, and the container from the
+environment (the composition root is `bot.container.build`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.container import Container
+
+
+def configure_logging(*, chatty: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if chatty else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Alembic's INFO lines (plugin set-up, "Context impl", each step) are not slabot's news;
+    # `_upgrade` logs one line when migrations were applied
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def worker_container() -> Container:
+    """The scheduler process's container: built as `slabot run` built the server's, from
+    the same environment, once the server has checked it and migrated the database."""
+    from bot.container import build  # here, not above: `slabot --help` stays quick
+    from bot.plugins import PLUGINS
+    from bot.settings import Settings
+    from slaengine.agreement.config import load_agreement
+
+    settings = Settings.from_env()
+    settings.require_slack()
+    return build(settings, agreement=load_agreement(settings.sla_config), plugins=PLUGINS)
