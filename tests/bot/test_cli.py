@@ -236,13 +236,16 @@ def test_config_check_online_finds_each_person_named_by_e_mail_in_slack(
 
 
 def test_config_check_online_names_the_key_of_an_address_no_slack_user_has(
-    workdir: Path, capsys: pytest.CaptureFixture[str]
+    workdir: Path, capsys: pytest.CaptureFixture[str], fake_slack: FakeSlack
 ) -> None:
     path = people_file(
         workdir,
         ('contact = "U0CAROL"', 'contact = "carla@acme.example"'),
         ('manager = "U0DAVE"', 'manager = "dave@acme.example"'),
     )
+    offline = run(capsys, "config", "check", str(path))
+    assert offline == (0, f"{path}: OK (Acme Sales & Marketing SLA)\n", "")
+    assert fake_slack.calls() == []  # only --online asks Slack
     code, out, err = run(capsys, "config", "check", "--online", str(path))
     assert code == 1
     assert out == ""
@@ -251,16 +254,6 @@ def test_config_check_online_names_the_key_of_an_address_no_slack_user_has(
         "  teams.marketing.contact: no Slack user has the e-mail address 'carla@acme.example'",
     ]
     assert not (workdir / "cli.db").exists()
-
-
-def test_config_check_without_online_asks_slack_nothing(
-    workdir: Path, capsys: pytest.CaptureFixture[str], fake_slack: FakeSlack
-) -> None:
-    path = people_file(workdir, ('contact = "U0CAROL"', 'contact = "carla@acme.example"'))
-    code, out, _ = run(capsys, "config", "check", str(path))
-    assert code == 0
-    assert out == f"{path}: OK (Acme Sales & Marketing SLA)\n"
-    assert fake_slack.calls() == []
 
 
 def test_config_check_online_without_a_bot_token_says_so_and_asks_nothing(
@@ -275,6 +268,16 @@ def test_config_check_online_without_a_bot_token_says_so_and_asks_nothing(
     assert code == 2
     assert err == "error: --online needs SLACK_BOT_TOKEN, a bot token (xoxb-...)\n"
     assert fake_slack.calls() == []
+
+
+def test_config_check_online_says_why_when_slack_refuses_the_look_up(
+    workdir: Path, capsys: pytest.CaptureFixture[str], fake_slack: FakeSlack
+) -> None:
+    fake_slack.fail_next("users.lookupByEmail", status=200, error="missing_scope")
+    path = people_file(workdir, ('contact = "U0CAROL"', 'contact = "carol@acme.example"'))
+    code, out, err = run(capsys, "config", "check", "--online", str(path))
+    assert (code, out) == (2, "")
+    assert err == "error: Slack refused to look people up by e-mail: missing_scope\n"
 
 
 def test_config_check_online_says_why_when_slack_cannot_be_reached(

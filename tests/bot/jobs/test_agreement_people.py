@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.container import Container
+from bot.container import Container, make_client
 from bot.jobs.sweep import sweep
+from bot.settings import Settings
 from slaengine.agreement.config import Agreement, parse_agreement
 from slaengine.clock import FixedClock
 from tests.conftest import LEADS_ONLY
@@ -131,3 +132,32 @@ def test_when_slack_refuses_the_look_up_the_pass_still_runs_and_the_next_one_loo
     assert "could not be looked up in Slack yet (missing_scope)" in told
     sweep(c, deliver=False)
     assert c.agreement.marketing.contact == "U0CAROL"
+
+
+def test_when_slack_cannot_be_reached_the_addresses_stay_as_written_until_a_later_look_up(
+    built: list[Container],
+    database_url: str,
+    engine: Engine,
+    fake_slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.container")
+    nowhere = make_client(
+        Settings(bot_token="xoxb-test", api_url="http://127.0.0.1:9/api/"),  # nothing listens
+        retry_lost_connections=False,
+    )
+    c = container(
+        database_url,
+        engine,
+        written("carol@acme.example"),
+        FixedClock(DEC_1),
+        fake_slack,
+        client=nowhere,
+        slack_directory=True,
+    )
+    built.append(c)
+    assert c.know_people() == ()  # as a pass does first
+    assert c.agreement.marketing.contact == "carol@acme.example"
+    told = [r.getMessage() for r in caplog.records if r.name == "bot.container"]
+    assert len(told) == 2  # when built, and again
+    assert "could not be looked up in Slack yet (<urlopen error" in told[0]
