@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -30,12 +31,13 @@ from bot.plugin import Plugin
 from bot.settings import Settings
 from slaengine.agreement.config import Agreement, load_agreement
 from slaengine.clock import Clock
-from slaengine.engine.directory import Directory
+from slaengine.engine.directory import Directory, UnknownPerson, know_people
 from slaengine.engine.kind import Kinds
 from slaengine.persistence import outbox
 from slaengine.persistence.db import make_engine
 
 log = logging.getLogger(__name__)
+
 
 def make_client(settings: Settings, *, retry_lost_connections: bool = True) -> WebClient:
     """The Slack Web API client. Delivery's own (`retry_lost_connections=False`) does not
@@ -72,6 +74,30 @@ class Container:
     _pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver")
     )
+    _told: set[UnknownPerson] = field(default_factory=set)
+
+    def know_people(self) -> tuple[UnknownPerson, ...]:
+        """Name the agreement's people by Slack ID where it wrote their e-mail address,
+        through the directory (its answers cached), so that every kind reads IDs; done when
+        the container is built and again by each pass, which looks up only the addresses
+        still unknown. Returns those, and logs each once (naming its key); when Slack does
+        not answer, logs that and leaves the agreement as it was, for the next pass."""
+        try:
+            known = know_people(self.agreement, self.directory)
+        except (SlackApiError, OSError) as exc:
+            log.warning(
+                "%s: the people it names by e-mail could not be looked up in Slack yet (%s); "
+                "the next pass tries again",
+                self.settings.sla_config,
+                _reason(exc),
+            )
+            return ()
+        self.agreement = known.agreement
+        for unknown in known.unknown:
+            if unknown not in self._told:
+                self._told.add(unknown)
+                log.warning("%s: %s", self.settings.sla_config, unknown)
+        return known.unknown
 
     def notify(
         self,
@@ -134,6 +160,12 @@ class Container:
         self.engine.dispose()
 
 
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error"))
+    return str(exc) or type(exc).__name__
+
+
 def build(
     settings: Settings,
     *,
@@ -158,7 +190,11 @@ def build(
     client = client or make_client(settings)
     directory = directory or SlackDirectory(client, engine, clock)
     people = People(client, engine, agreement)
-    return Container(
+
+    def current() -> Agreement:  # the container's, its people known: see `know_people`
+        return container.agreement
+
+    container = Container(
         settings=settings,
         agreement=agreement,
         engine=engine,
@@ -170,7 +206,7 @@ def build(
             posting,
             clock,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
-            draw=drawer(agreement, uis),
+            draw=drawer(current, uis),
             quiet=people.quiet_until,
             pacer=pacer,
             titles=titles,
@@ -180,3 +216,5 @@ def build(
         kinds=kinds,
         uis=uis,
     )
+    container.know_people()
+    return container

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -30,13 +31,9 @@ class SlackDirectory:
             cached = session.exec(select(SlackUser).where(SlackUser.email == email)).first()
             if cached is not None and now - cached.fetched_at < FRESH_FOR:
                 return cached.user_id
-        try:
-            answer = self.client.users_lookupByEmail(email=email)
-        except SlackApiError as exc:
-            if exc.response.get("error") == "users_not_found":
-                return None
-            raise
-        user = answer["user"]
+        user = look_up(self.client, email)
+        if user is None:
+            return None
         with unit_of_work(self.engine) as session:
             people.remember(
                 session,
@@ -47,6 +44,31 @@ class SlackDirectory:
                 now=now,
             )
         return str(user["id"])
+
+
+def look_up(client: WebClient, email: str) -> dict[str, Any] | None:
+    """Slack's user with this e-mail address (`users.lookupByEmail`), or None when it has
+    none (`users_not_found`); any other error of Slack's, or of the network, is raised."""
+    try:
+        answer = client.users_lookupByEmail(email=email.strip().lower())
+    except SlackApiError as exc:
+        if exc.response.get("error") == "users_not_found":
+            return None
+        raise
+    user: dict[str, Any] = answer["user"]
+    return user
+
+
+class SlackLookup:
+    """A directory asking Slack every time, caching nothing (`slabot config check --online`,
+    which writes no database)."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def user_id_for_email(self, email: str) -> str | None:
+        user = look_up(self.client, email)
+        return None if user is None else str(user["id"])
 
 
 class StaticDirectory:

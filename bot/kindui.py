@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
@@ -52,9 +52,10 @@ class KindUIBase:
         return []
 
 
-def drawer(agreement: Agreement, uis: Mapping[str, KindUI]) -> Draw:
+def drawer(agreement: Callable[[], Agreement], uis: Mapping[str, KindUI]) -> Draw:
     """The delivery path's `draw`: each row owed without its message is drawn by its item's
-    kind, from the item as it is now; the items were loaded with the rows."""
+    kind, from the item as it is now, under the agreement as it is now (`agreement()`);
+    the items were loaded with the rows."""
 
     def draw(session: Session, rows: Sequence[OutboxMessage], now: datetime) -> None:
         by_kind: dict[str, list[OutboxMessage]] = {}
@@ -78,7 +79,7 @@ def drawer(agreement: Agreement, uis: Mapping[str, KindUI]) -> Draw:
                     item = items[row.item_id or 0]
                     plain(row, f"SLA update about {item.ref} {escape(item.title)}")
                 continue
-            ui.draw(theirs, items, Context(session, agreement, now))
+            ui.draw(theirs, items, Context(session, agreement(), now))
 
     return draw
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.entrypoints.root import configure_logging
 from bot.settings import Settings, SettingsError
 from slaengine.agreement.config import (
+    Agreement,
     AgreementError,
     AgreementNotFound,
     load_agreement,
@@ -79,8 +80,43 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    print(f"{path}: OK ({agreement.agreement.name})")
+    online = ""
+    if args.online:
+        looked_up, unknown = _look_up_people(agreement)
+        if unknown:
+            print(f"{path}: {len(unknown)} problem(s)", file=sys.stderr)
+            for problem in unknown:
+                print(f"  {problem}", file=sys.stderr)
+            return 1
+        online = f"; {looked_up} e-mail address(es), each a Slack user" if looked_up else ""
+    print(f"{path}: OK ({agreement.agreement.name}){online}")
     return 0
+
+
+def _look_up_people(agreement: Agreement) -> tuple[int, list[str]]:
+    """`config check --online`: how many addresses the agreement names people by, and each
+    key whose address no Slack user has. Asks Slack (`users.lookupByEmail`) and writes
+    nothing: no database, no cache."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.container import make_client
+    from bot.directory import SlackLookup
+    from slaengine.agreement.config import people_by_email
+    from slaengine.engine.directory import know_people
+
+    settings = _settings()
+    if not settings.bot_token.startswith("xoxb-"):
+        raise SettingsError("--online needs SLACK_BOT_TOKEN, a bot token (xoxb-...)")
+    try:
+        known = know_people(agreement, SlackLookup(make_client(settings)))
+    except SlackApiError as exc:
+        raise SettingsError(
+            f"Slack refused to look people up by e-mail: {exc.response.get('error')}"
+        ) from None
+    except OSError as exc:
+        raise SettingsError(f"cannot reach Slack at {settings.api_url}: {exc}") from None
+    addresses = {email.strip().lower() for _, email in people_by_email(agreement)}
+    return len(addresses), [str(unknown) for unknown in known.unknown]
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -282,6 +318,11 @@ def parser() -> argparse.ArgumentParser:
     init.set_defaults(func=cmd_config_init)
     check = config.add_parser("check", help="validate an agreement file")
     check.add_argument("file", nargs="?")
+    check.add_argument(
+        "--online",
+        action="store_true",
+        help="also look up in Slack each person named by e-mail (needs SLACK_BOT_TOKEN)",
+    )
     check.set_defaults(func=cmd_config_check)
     return p
 

@@ -85,6 +85,8 @@ class PageWork:
 
 def sweep(c: Container, *, deliver: bool = True) -> SweepReport:
     report = SweepReport()
+    # before any transaction: a look-up writes the directory's cache
+    c.know_people()
     # in UTC, as instants come back from the database: datetimes in one zone compare
     # without conversion, and a pass compares thousands
     now = c.clock.now().astimezone(UTC)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, time
 from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import NoneType, UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_pkg
@@ -117,10 +119,19 @@ def _weekly(value: Any) -> WeeklyAt:
     return WeeklyAt(parse_weekday(day), at)
 
 
+class _NamesAPerson:
+    """Marks a key whose value may name a person (`people_by_email`, `with_people`)."""
+
+    def __repr__(self) -> str:
+        return "NAMES_A_PERSON"
+
+
+NAMES_A_PERSON = _NamesAPerson()
+
 DurationField = Annotated[Duration, BeforeValidator(_duration), PlainSerializer(str)]
 LeadField = Annotated[Duration | Share, BeforeValidator(_lead), PlainSerializer(str)]
 Zone = Annotated[ZoneInfo, BeforeValidator(_zone), PlainSerializer(str)]
-Person = Annotated[str, BeforeValidator(_person)]
+Person = Annotated[str, BeforeValidator(_person), NAMES_A_PERSON]
 Channel = Annotated[str, BeforeValidator(_channel)]
 Weekday = Annotated[int, BeforeValidator(_weekday)]
 Hours = Annotated[tuple[time, time | None], BeforeValidator(_hours)]
@@ -213,7 +224,7 @@ def _escalation_step(value: Any) -> str:
     )
 
 
-EscalationStep = Annotated[str, BeforeValidator(_escalation_step)]
+EscalationStep = Annotated[str, BeforeValidator(_escalation_step), NAMES_A_PERSON]
 
 #: what a content breach escalates to when nothing else is said: the owning team's manager
 #: (if it has one), then the scorecard channel
@@ -347,6 +358,80 @@ class Agreement(_Model):
             else:
                 targets.append(step)
         return targets
+
+
+# -- the people it names ---------------------------------------------------------------------
+
+
+def people_by_email(agreement: Agreement) -> list[tuple[str, str]]:
+    """Every key naming a person by e-mail address, as (dotted key, address as written), in
+    the file's order: `("teams.marketing.contact", "carol@acme.example")`. Keys are found
+    by their type (`Person`, `EscalationStep`), whatever table they are in."""
+    found: list[tuple[str, str]] = []
+
+    def note(path: tuple[str | int, ...], value: str) -> str:
+        if EMAIL.match(value):
+            found.append((_dotted(path), value))
+        return value
+
+    _people_in(agreement, Agreement, (), note)
+    return found
+
+
+def with_people(agreement: Agreement, user_ids: Mapping[str, str]) -> Agreement:
+    """The agreement with each person written as an e-mail address found in `user_ids`
+    (by the address in lower case) named by that Slack user ID instead; the rest as it is."""
+
+    def known(path: tuple[str | int, ...], value: str) -> str:
+        if not EMAIL.match(value):
+            return value
+        return user_ids.get(value.strip().lower(), value)
+
+    resolved: Agreement = _people_in(agreement, Agreement, (), known)
+    return resolved
+
+
+def _people_in(
+    value: Any,
+    annotation: Any,
+    path: tuple[str | int, ...],
+    visit: Callable[[tuple[str | int, ...], str], str],
+) -> Any:
+    """`value` (of type `annotation`) with `visit(path, person)` in place of each string of a
+    key that names a person; what `visit` leaves as it is stays the same object."""
+    if value is None:
+        return None
+    if isinstance(value, BaseModel):
+        changed: dict[str, Any] = {}
+        for name, info in type(value).model_fields.items():
+            old = getattr(value, name)
+            if NAMES_A_PERSON in info.metadata:
+                new = visit((*path, name), old) if isinstance(old, str) else old
+            else:
+                new = _people_in(old, info.annotation, (*path, name), visit)
+            if new is not old:
+                changed[name] = new
+        return value.model_copy(update=changed) if changed else value
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        if NAMES_A_PERSON in annotation.__metadata__:
+            return visit(path, value) if isinstance(value, str) else value
+        return _people_in(value, args[0], path, visit)
+    if origin in (Union, UnionType):
+        for arm in args:
+            if arm is not NoneType:
+                value = _people_in(value, arm, path, visit)
+        return value
+    if isinstance(value, tuple) and args:
+        items = tuple(
+            _people_in(v, args[0 if args[-1] is Ellipsis else i], (*path, i), visit)
+            for i, v in enumerate(value)
+        )
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    if isinstance(value, dict) and len(args) == 2:
+        entries = {k: _people_in(v, args[1], (*path, k), visit) for k, v in value.items()}
+        return value if all(entries[k] is v for k, v in value.items()) else entries
+    return value
 
 
 class AgreementError(Exception):

@@ -204,6 +204,94 @@ def test_config_check_without_a_file_says_sla_toml_was_not_found_and_how_to_crea
     assert "Traceback" not in out + err
 
 
+def people_file(directory: Path, *replacements: tuple[str, str]) -> Path:
+    """The reference agreement with some of its people written as e-mail addresses."""
+    text = reference_agreement_path().read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path = directory / "people.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_config_check_online_finds_each_person_named_by_e_mail_in_slack(
+    workdir: Path, capsys: pytest.CaptureFixture[str], fake_slack: FakeSlack
+) -> None:
+    path = people_file(
+        workdir,
+        ('contact = "U0CAROL"', 'contact = "carol@acme.example"'),
+        ('members = ["U0ALICE", "U0BOB"]', 'members = ["U0ALICE", "Bob@Acme.example"]'),
+    )
+    code, out, err = run(capsys, "config", "check", "--online", str(path))
+    assert code == 0, err
+    assert (
+        out == f"{path}: OK (Acme Sales & Marketing SLA); 2 e-mail address(es), each a Slack user\n"
+    )
+    assert sorted(c.args["email"] for c in fake_slack.calls("users.lookupByEmail")) == [
+        "bob@acme.example",
+        "carol@acme.example",
+    ]
+    assert not (workdir / "cli.db").exists()
+
+
+def test_config_check_online_names_the_key_of_an_address_no_slack_user_has(
+    workdir: Path, capsys: pytest.CaptureFixture[str], fake_slack: FakeSlack
+) -> None:
+    path = people_file(
+        workdir,
+        ('contact = "U0CAROL"', 'contact = "carla@acme.example"'),
+        ('manager = "U0DAVE"', 'manager = "dave@acme.example"'),
+    )
+    offline = run(capsys, "config", "check", str(path))
+    assert offline == (0, f"{path}: OK (Acme Sales & Marketing SLA)\n", "")
+    assert fake_slack.calls() == []  # only --online asks Slack
+    code, out, err = run(capsys, "config", "check", "--online", str(path))
+    assert code == 1
+    assert out == ""
+    assert err.splitlines() == [
+        f"{path}: 1 problem(s)",
+        "  teams.marketing.contact: no Slack user has the e-mail address 'carla@acme.example'",
+    ]
+    assert not (workdir / "cli.db").exists()
+
+
+def test_config_check_online_without_a_bot_token_says_so_and_asks_nothing(
+    workdir: Path,
+    capsys: pytest.CaptureFixture[str],
+    fake_slack: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SLACK_BOT_TOKEN")
+    path = people_file(workdir, ('contact = "U0CAROL"', 'contact = "carol@acme.example"'))
+    code, _, err = run(capsys, "config", "check", "--online", str(path))
+    assert code == 2
+    assert err == "error: --online needs SLACK_BOT_TOKEN, a bot token (xoxb-...)\n"
+    assert fake_slack.calls() == []
+
+
+def test_config_check_online_says_why_when_slack_refuses_the_look_up(
+    workdir: Path, capsys: pytest.CaptureFixture[str], fake_slack: FakeSlack
+) -> None:
+    fake_slack.fail_next("users.lookupByEmail", status=200, error="missing_scope")
+    path = people_file(workdir, ('contact = "U0CAROL"', 'contact = "carol@acme.example"'))
+    code, out, err = run(capsys, "config", "check", "--online", str(path))
+    assert (code, out) == (2, "")
+    assert err == "error: Slack refused to look people up by e-mail: missing_scope\n"
+
+
+def test_config_check_online_says_why_when_slack_cannot_be_reached(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")  # nothing listens there
+    path = people_file(workdir, ('contact = "U0CAROL"', 'contact = "carol@acme.example"'))
+    code, out, err = run(capsys, "config", "check", "--online", str(path))
+    assert code == 2
+    assert err.startswith("error: cannot reach Slack at http://127.0.0.1:9/api/")
+    assert "Traceback" not in out + err
+
+
 # ------------------------------------------------------------------ config init
 
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from bot.app import build_app
 from bot.container import Container, build, make_client
 from bot.delivery.pacer import Pacer
-from bot.directory import StaticDirectory
+from bot.directory import SlackDirectory, StaticDirectory
 from bot.entrypoints.web import build_web
 from bot.plugin import Plugin
 from bot.plugins import PLUGINS
@@ -44,16 +44,20 @@ def container(
     client: WebClient | None = None,
     signing_secret: str = "",
     plugins: Sequence[Plugin] = PLUGINS,
+    slack_directory: bool = False,
 ) -> Container:
     """The app's container on the test database, clock and fake Slack, posting unpaced;
     with `signing_secret`, its Bolt app checks Slack's signatures with it; `plugins`: the
-    kinds it tracks (those slabot ships, unless a test brings its own)."""
+    kinds it tracks (those slabot ships, unless a test brings its own); with
+    `slack_directory`, e-mail addresses are looked up in the fake Slack as in production
+    (`users.lookupByEmail`, cached in the database), else nobody is found by e-mail."""
+    client = client or make_client(Settings(bot_token="xoxb-test", api_url=fake.url))
     c = build(
         Settings(database_url=database_url, webhook_secret="s", signing_secret=signing_secret),
         agreement=agreement,
         clock=clock,
-        client=client or make_client(Settings(bot_token="xoxb-test", api_url=fake.url)),
-        directory=StaticDirectory(),
+        client=client,
+        directory=SlackDirectory(client, engine, clock) if slack_directory else StaticDirectory(),
         engine=engine,
         plugins=plugins,
     )
