@@ -37,6 +37,7 @@ from slaengine.persistence.db import make_engine
 
 log = logging.getLogger(__name__)
 
+
 def make_client(settings: Settings, *, retry_lost_connections: bool = True) -> WebClient:
     """The Slack Web API client. Delivery's own (`retry_lost_connections=False`) does not
     repeat a call whose connection failed: a post may have reached Slack, and delivery looks
@@ -146,14 +147,17 @@ def build(
     pacer: Pacer | None = None,
 ) -> Container:
     """Wire real collaborators, or the ones a test or the demo passes in (`pacer`: how posts
-    are paced; by default one a second per channel, as Slack asks). `plugins` are the kinds
-    of obligation tracked (`bot.plugins.PLUGINS`)."""
+    are paced; by default one a second per channel, as Slack asks, by the process's clock, or
+    by the wall clock when `clock` is passed in: a test's or the demo's clock may stand
+    still). `plugins` are the kinds of obligation tracked (`bot.plugins.PLUGINS`)."""
     kinds = Kinds(kind for plugin in plugins for kind in plugin.kinds)
     uis = {ui.name: ui for plugin in plugins for ui in plugin.uis}
     titles = {**TITLES, **{t: h for plugin in plugins for t, h in plugin.titles.items()}}
     agreement = agreement or load_agreement(settings.sla_config)
     engine = engine or make_engine(settings.database_url)
-    clock = clock or (FileClock(settings.clock_file) if settings.clock_file else SystemClock())
+    if clock is None:  # the process's own clock, which the posts are paced by too
+        clock = FileClock(settings.clock_file) if settings.clock_file else SystemClock()
+        pacer = pacer or Pacer(clock=clock)
     posting = client or make_client(settings, retry_lost_connections=False)
     client = client or make_client(settings)
     directory = directory or SlackDirectory(client, engine, clock)
