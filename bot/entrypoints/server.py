@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import gc
 import logging
+import signal
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
+from types import FrameType
 
 import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -67,6 +71,32 @@ def schedule(scheduler: BackgroundScheduler, c: Container, heartbeat: Heartbeat)
     )
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, which also tells `on_stop` the moment a stop is asked for."""
+
+    def __init__(self, config: uvicorn.Config, on_stop: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.on_stop = on_stop
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.on_stop()
+        super().handle_exit(sig, frame)
+
+
+def graceful_stop(c: Container) -> Callable[[], None]:
+    """What SIGTERM (a rolling deploy) or SIGINT does: delivery finishes the post in flight
+    and puts what it had claimed back in the outbox (`Deliverer.stop`); the server stops."""
+    told = threading.Event()
+
+    def stop() -> None:
+        if not told.is_set():
+            told.set()
+            log.info("stopping: the post in flight is finished, claimed messages are put back")
+        c.deliverer.stop()
+
+    return stop
+
+
 def serve(c: Container) -> int:
     app = build_app(c)
     socket_mode = bool(c.settings.app_token)
@@ -92,17 +122,21 @@ def serve(c: Container) -> int:
     # of them lands on a request (bench/README.md)
     gc.collect()
     gc.freeze()
+    stop = graceful_stop(c)
+    # uvicorn raises the signal again once it has shut down: caught here, it no longer ends
+    # the process there and then, in the middle of a post, but after the `finally` below
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda _sig, _frame: stop())
+    config = uvicorn.Config(
+        web, host="0.0.0.0", port=c.settings.port, log_level="info", access_log=False
+    )
+    server = _Server(config, stop)
     try:
-        uvicorn.run(
-            web,
-            host="0.0.0.0",
-            port=c.settings.port,
-            log_level="info",
-            access_log=False,
-        )
+        server.run()
     finally:
-        scheduler.shutdown(wait=False)
+        stop()
+        scheduler.shutdown(wait=True)  # the passes under way end, their claims put back
         if handler is not None:
             handler.close()  # type: ignore[no-untyped-call]
         c.close()
-    return 0
+    return 0 if server.started else 3  # 3: uvicorn's own code for a server that never started

@@ -288,6 +288,14 @@ def hold(session: Session, row: OutboxMessage, *, until: datetime) -> None:
     session.add(row)
 
 
+def put_back(session: Session, row: OutboxMessage) -> None:
+    """Give a claimed row back unsent, for any worker to take at once (its worker is stopping):
+    not an attempt."""
+    row.status = PENDING
+    row.claimed_by, row.claimed_until, row.batch = None, None, None
+    session.add(row)
+
+
 def release(session: Session, keys: Sequence[str], now: datetime) -> None:
     """Let rows owed with a later `not_before`, held back while what they go out with was
     still being written (an import's notices), go out from `now`."""
