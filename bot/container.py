@@ -39,15 +39,21 @@ from slaengine.persistence.db import make_engine
 log = logging.getLogger(__name__)
 
 
-def make_client(settings: Settings, *, retry_lost_connections: bool = True) -> WebClient:
-    """The Slack Web API client. Delivery's own (`retry_lost_connections=False`) does not
-    repeat a call whose connection failed: a post may have reached Slack, and delivery looks
-    for it there before posting again (`bot.delivery.recovery`)."""
-    handlers: list[RetryHandler] = [
-        RateLimitErrorRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=2),
-    ]
-    if retry_lost_connections:
+def make_client(settings: Settings, *, delivery: bool = False) -> WebClient:
+    """The Slack Web API client.
+
+    Delivery's own (`delivery=True`) hands a 429 and a lost connection straight back to
+    the deliverer: the outbox defers a rate-limited row by Slack's Retry-After (no worker
+    sleeps through it, holding everything else owed), and a post whose connection failed may
+    have reached Slack, so delivery looks for it there before posting again
+    (`bot.delivery.recovery`). The listeners' client (the default) sleeps through a 429 and
+    tries again, up to three times: what a listener calls (a modal, the Home tab, an answer
+    seen only by the person who asked) is owed to someone waiting for it and is in no
+    outbox, so nothing else would try it again; and a listener runs on a worker thread of its
+    own, so the wait holds up that one answer, not what delivery owes everyone else."""
+    handlers: list[RetryHandler] = [ServerErrorRetryHandler(max_retry_count=2)]
+    if not delivery:
+        handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
         handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
     return WebClient(
         token=settings.bot_token or None,
@@ -178,15 +184,18 @@ def build(
     pacer: Pacer | None = None,
 ) -> Container:
     """Wire real collaborators, or the ones a test or the demo passes in (`pacer`: how posts
-    are paced; by default one a second per channel, as Slack asks). `plugins` are the kinds
-    of obligation tracked (`bot.plugins.PLUGINS`)."""
+    are paced; by default one a second per channel, as Slack asks, by the process's clock, or
+    by the wall clock when `clock` is passed in: a test's or the demo's clock may stand
+    still). `plugins` are the kinds of obligation tracked (`bot.plugins.PLUGINS`)."""
     kinds = Kinds(kind for plugin in plugins for kind in plugin.kinds)
     uis = {ui.name: ui for plugin in plugins for ui in plugin.uis}
     titles = {**TITLES, **{t: h for plugin in plugins for t, h in plugin.titles.items()}}
     agreement = agreement or load_agreement(settings.sla_config)
     engine = engine or make_engine(settings.database_url)
-    clock = clock or (FileClock(settings.clock_file) if settings.clock_file else SystemClock())
-    posting = client or make_client(settings, retry_lost_connections=False)
+    if clock is None:  # the process's own clock, which the posts are paced by too
+        clock = FileClock(settings.clock_file) if settings.clock_file else SystemClock()
+        pacer = pacer or Pacer(clock=clock)
+    posting = client or make_client(settings, delivery=True)
     client = client or make_client(settings)
     directory = directory or SlackDirectory(client, engine, clock)
     people = People(client, engine, agreement)

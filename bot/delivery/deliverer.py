@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -87,13 +88,14 @@ class DeliveryReport:
     dropped: int = 0
     recovered: int = 0
     held: int = 0
+    released: int = 0
 
     def line(self) -> str:
         return (
             f"delivered {self.sent} items in {self.messages} messages, {self.deferred} deferred, "
             f"{self.held} held for quiet hours, {self.failed} failed, {self.dropped} dropped, "
             f"{self.recovered} recovered"
-        )
+        ) + (f", {self.released} put back unsent on stopping" if self.released else "")
 
     def busy(self) -> bool:
         return any(vars(self).values())
@@ -126,6 +128,13 @@ class Deliverer:
         self.relevance = relevance
         self.pacer = pacer or Pacer()
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Stop gracefully (a rolling deploy): the call to Slack in flight is finished and
+        recorded; every row claimed and not yet sent goes back to the outbox, for any worker to
+        take at once rather than after the lease; no further recipient is taken."""
+        self._stopping.set()
 
     def deliver_due(self, limit: int = 1000) -> DeliveryReport:
         report = DeliveryReport()
@@ -137,6 +146,8 @@ class Deliverer:
 
     def deliver_to(self, target: str) -> DeliveryReport:
         report = DeliveryReport()
+        if self._stopping.is_set():
+            return report
         batch = uuid.uuid4().hex
         now = self.clock.now()
         with unit_of_work(self.engine) as session:
@@ -221,6 +232,8 @@ class Deliverer:
             session.add(row)
         session.commit()
         self.pacer.wait(session, target)
+        if self._put_back(session, rows, report):
+            return
         channel, thread_ts = thread if thread else (target, None)
         try:
             answer = self.client.chat_postMessage(
@@ -293,6 +306,8 @@ class Deliverer:
     def _update(self, session: Session, row: OutboxMessage, report: DeliveryReport) -> bool:
         """Show `row` in place of the message it replaces; False when that was never sent."""
         assert row.replaces_key is not None
+        if self._put_back(session, [row], report):
+            return True
         original = outbox.by_key(session, row.replaces_key)
         if original is None or original.status != outbox.SENT or not original.ts:
             if original is not None and original.status in (outbox.PENDING, outbox.SENDING):
@@ -319,6 +334,18 @@ class Deliverer:
             session, row, channel=original.channel, ts=original.ts, now=self.clock.now()
         )
         report.sent += 1
+        return True
+
+    def _put_back(
+        self, session: Session, rows: list[OutboxMessage], report: DeliveryReport
+    ) -> bool:
+        """When stopping, put `rows` back unsent (see `stop`) and say so."""
+        if not self._stopping.is_set():
+            return False
+        for row in rows:
+            outbox.put_back(session, row)
+        report.released += len(rows)
+        session.commit()
         return True
 
 

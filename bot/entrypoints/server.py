@@ -6,6 +6,8 @@ from __future__ import annotations
 import gc
 import logging
 import signal
+import threading
+from collections.abc import Callable
 from types import FrameType
 
 import uvicorn
@@ -20,17 +22,33 @@ from bot.settings import SettingsError
 log = logging.getLogger(__name__)
 
 
-def _stop_on_signals() -> None:
-    """uvicorn stops on SIGTERM and SIGINT, then raises the signal again with the handlers
-    it found: with Python's defaults that kills the process (SIGTERM) or raises
-    KeyboardInterrupt (SIGINT) before the scheduler is stopped. Noted and let go, the
-    signal ends `serve` the ordinary way: the scheduler stops, the process exits 0."""
+class _Server(uvicorn.Server):
+    """uvicorn's server, which also tells `on_stop` the moment a stop is asked for."""
 
-    def noted(signum: int, _frame: FrameType | None) -> None:
-        log.info("stopping on %s", signal.Signals(signum).name)
+    def __init__(self, config: uvicorn.Config, on_stop: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.on_stop = on_stop
 
-    signal.signal(signal.SIGTERM, noted)
-    signal.signal(signal.SIGINT, noted)
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.on_stop()
+        super().handle_exit(sig, frame)
+
+
+def graceful_stop(c: Container, worker: Supervisor | None = None) -> Callable[[], None]:
+    """What SIGTERM (a rolling deploy) or SIGINT does: delivery finishes the post in flight
+    and puts what it had claimed back in the outbox (`Deliverer.stop`), here and in the
+    scheduler's process, which is told at once; the server stops."""
+    told = threading.Event()
+
+    def stop() -> None:
+        if not told.is_set():
+            told.set()
+            log.info("stopping: the post in flight is finished, claimed messages are put back")
+            if worker is not None:
+                worker.ask_to_stop()
+        c.deliverer.stop()
+
+    return stop
 
 
 def serve(c: Container) -> int:
@@ -55,22 +73,25 @@ def serve(c: Container) -> int:
         log.info("Slack over HTTP on port %s (/slack/events)", c.settings.port)
     worker = Supervisor(heartbeat)
     worker.start()
-    _stop_on_signals()
     # long-lived start-up objects leave the collector's generations, so no full collection
     # of them lands on a request (bench/README.md)
     gc.collect()
     gc.freeze()
+    stop = graceful_stop(c, worker)
+    # uvicorn raises the signal again once it has shut down: caught here, it no longer ends
+    # the process there and then, in the middle of a post, but after the `finally` below
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda _sig, _frame: stop())
+    config = uvicorn.Config(
+        web, host="0.0.0.0", port=c.settings.port, log_level="info", access_log=False
+    )
+    server = _Server(config, stop)
     try:
-        uvicorn.run(
-            web,
-            host="0.0.0.0",
-            port=c.settings.port,
-            log_level="info",
-            access_log=False,
-        )
+        server.run()
     finally:
-        worker.stop()
+        stop()
+        worker.stop()  # its pass under way ends, its claims put back
         if handler is not None:
             handler.close()  # type: ignore[no-untyped-call]
         c.close()
-    return 0
+    return 0 if server.started else 3  # 3: uvicorn's own code for a server that never started

@@ -87,9 +87,13 @@ def work(heartbeat: Heartbeat, restart: bool) -> None:
     environment as the server's, the scheduler, and a watch on the server."""
     stop = threading.Event()
 
+    c: Container | None = None
+
     def asked_to_stop(signum: int, _frame: FrameType | None) -> None:
         log.info("scheduler: stopping (%s) after the pass under way", signal.Signals(signum).name)
         stop.set()
+        if c is not None:
+            c.deliverer.stop()  # the post in flight finishes; the rest is put back
 
     signal.signal(signal.SIGTERM, asked_to_stop)
     # Ctrl-C reaches the whole process group: the server stops this process in its turn
@@ -171,6 +175,13 @@ class Supervisor:
                 return
             self._spawn(restart=True)
             started = time.monotonic()
+
+    def ask_to_stop(self) -> None:
+        """Tell the worker to stop (SIGTERM), and start no other; `stop` waits for it."""
+        self._stopping.set()
+        process = self._process
+        if process is not None and process.is_alive():
+            process.terminate()
 
     def stop(self) -> None:
         """Ask the worker to stop (its pass under way finishes); kill it after the grace."""

@@ -288,6 +288,14 @@ def hold(session: Session, row: OutboxMessage, *, until: datetime) -> None:
     session.add(row)
 
 
+def put_back(session: Session, row: OutboxMessage) -> None:
+    """Give a claimed row back unsent, for any worker to take at once (its worker is stopping):
+    not an attempt."""
+    row.status = PENDING
+    row.claimed_by, row.claimed_until, row.batch = None, None, None
+    session.add(row)
+
+
 def release(session: Session, keys: Sequence[str], now: datetime) -> None:
     """Let rows owed with a later `not_before`, held back while what they go out with was
     still being written (an import's notices), go out from `now`."""
@@ -336,16 +344,31 @@ def blocks_of(row: OutboxMessage) -> list[dict[str, Any]] | None:
     return json.loads(row.blocks) if row.blocks else None
 
 
-def reserve_slot(session: Session, target: str, now: float, interval: float) -> float:
-    """Take the next free moment to post to `target` (seconds since the epoch): `now`, or
-    `interval` after the slot taken last, whichever is later. One atomic statement, so
-    workers in several processes never take the same slot."""
+def reserve_slot(session: Session, target: str, now: float, interval: float) -> float | None:
+    """Take the next moment to post to `target` (seconds since the epoch, by the caller's
+    clock), never more than `interval` after `now`: `now` when the channel is free, else
+    `interval` after the slot taken last. One atomic statement, so workers in several
+    processes never take the same slot.
+
+    None when that would be further ahead (the slot taken last is itself still to come, up
+    to `interval` away: another worker waits for it): nothing is taken, and the caller asks
+    again once that slot has come. A slot taken last more than `interval` ahead of `now`
+    cannot have been taken by this clock (nobody takes one further ahead than that): it was
+    taken by a clock ahead of this one, another instance's or this one's before it was set
+    back. It is stale, and the channel is taken afresh from `now`."""
     table = DeliveryPace.__table__  # type: ignore[attr-defined]
-    later = case((table.c.next_at > now, table.c.next_at), else_=now) + interval
+    next_at = table.c.next_at
+    queued = and_(next_at > now, next_at <= now + interval)
+    busy = and_(next_at > now + interval, next_at <= now + 2 * interval)
     statement = (
         upsert_insert(session.get_bind().dialect)(table)
         .values(target=target, next_at=now + interval)
-        .on_conflict_do_update(index_elements=["target"], set_={"next_at": later})
-        .returning(table.c.next_at)
+        .on_conflict_do_update(
+            index_elements=["target"],
+            set_={"next_at": case((queued, next_at), else_=now) + interval},
+            where=~busy,
+        )
+        .returning(next_at)
     )
-    return float(session.execute(statement).scalar_one()) - interval
+    taken = session.execute(statement).scalar_one_or_none()
+    return None if taken is None else float(taken) - interval
