@@ -145,6 +145,8 @@ def test_the_first_pass_after_downtime_catches_up_with_one_breach_notice_and_no_
             for n, owner in enumerate(["U0ALICE", "U0ALICE", "U0BOB"])
         }
         wait_until("the new-lead DMs", lambda: fake_slack.count("chat.postMessage", ok=True) >= 2)
+        # what the first pass opens or warns of comes before the downtime
+        wait_until("a pass", lambda: int(health(bot)["passes"]) >= 1)
     finally:
         stop(bot)
 
