@@ -103,9 +103,7 @@ def sales_lines(card: Scorecard) -> list[str]:
         + (f"; top rejection reasons: {reasons}" if reasons else ""),
     ]
     for label, t in card.sales.items():
-        lines.append(
-            f"{label.capitalize()}: {tally_text(t, excused=label in card.excusable)}"
-        )
+        lines.append(f"{label.capitalize()}: {tally_text(t, excused=label in card.excusable)}")
     lines.append(f"Content used: {card.uses} time(s) by {card.users} person(s)")
     return lines
 
@@ -387,7 +385,7 @@ def review_reminders(c: Container, now: datetime) -> int:
         return 0
     if not tracked_before(c, began):
         return 0
-    message, drawn = review_message(c, began)
+    message, drawn = review_message(c, began, now)
     count = 0
     with unit_of_work(c.engine) as session:
         for target, key in keys.items():
@@ -400,17 +398,18 @@ def review_reminders(c: Container, now: datetime) -> int:
     return count
 
 
-def review_message(c: Container, began: datetime) -> tuple[str, list[Block]]:
-    """The reminder: review the agreement itself, with the figures of the quarter before."""
+def review_message(c: Container, began: datetime, now: datetime) -> tuple[str, list[Block]]:
+    """The reminder: review the agreement itself, with the figures of the quarter before
+    (its items counted as the scorecard counts them, as they stand at `now`)."""
     start = began - QUARTER
     with Session(c.engine) as session:
         (counts,), touches = repo.leads(session, [start, began])
-        closed = repo.closed(session, [start, began])
+        counted = repo.counted(session, [start, began], now)
     figures = lead_figures(counts, touches, OpenTime(c.agreement.calendar).between)
     sides = {
         side: Tally(
-            sum(r.count for r in closed if r.team == side and r.outcome == "met"),
-            sum(r.count for r in closed if r.team == side and r.outcome == "missed"),
+            sum(r.count for r in counted if r.team == side and r.outcome == "met"),
+            sum(r.count for r in counted if r.team == side and r.outcome == "missed"),
         )
         for side in ("marketing", "sales")
     }

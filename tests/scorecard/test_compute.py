@@ -10,7 +10,7 @@ import pytest
 from slaengine.agreement.config import Agreement
 from slaengine.scorecard.compute import compute
 from slaengine.scorecard.figures import OpenTime, median, ranks, sparkline, trend, weekly_goal
-from slaengine.scorecard.rows import ClosedRow, LeadRow, Rows
+from slaengine.scorecard.rows import CountedRow, LeadRow, Rows
 from slaengine.scorecard.weeks import WeekError, due_week, parse_week, review_period, reviewers
 from tests.conftest import NEW_YORK
 from tests.support.kinds import KINDS
@@ -53,8 +53,8 @@ LEADS = [
 ]
 
 
-def closed(kind: str, team: str, owner: str, outcome: str, day: int = 25) -> ClosedRow:
-    return ClosedRow(kind, team, owner, outcome, ny(day, 12))
+def closed(kind: str, team: str, owner: str, outcome: str, day: int = 25) -> CountedRow:
+    return CountedRow(kind, team, owner, outcome, ny(day, 12))
 
 
 CLOSED = [
