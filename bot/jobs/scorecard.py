@@ -80,9 +80,13 @@ def tally_text(t: Tally, excused: bool = False) -> str:
 def marketing_lines(card: Scorecard, mention: bool = True) -> list[str]:
     leads = card.leads
     statuses = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in leads.by_status.items())
+    goal = (
+        f" of {card.weekly_goal} (the week's share of {card.monthly_goal} a month)"
+        if card.monthly_goal
+        else ""
+    )
     lines = [
-        f"Leads handed over: {leads.handed_off} against the week's share of the monthly goal "
-        f"{card.goal:.1f}" + (f" ({statuses})" if statuses else ""),
+        f"Leads handed over: {leads.handed_off}{goal}" + (f"; {statuses}" if statuses else ""),
     ]
     for c in card.content:
         lines.append(f"{c.title} ({c.period}, to date): {c.done}/{c.target}")

@@ -27,6 +27,7 @@ from slaengine.scorecard.figures import (
     threshold_minutes,
     trend,
     weekly_goal,
+    whole,
 )
 from slaengine.scorecard.rows import CountedRow, CycleRow, LeadCounts, LeadRow, Rows, Touch
 from slaengine.scorecard.weeks import bounds
@@ -133,6 +134,12 @@ class Scorecard:
     flags: list[Flag] = field(default_factory=list)
     weeks: list[str] = field(default_factory=list)  # the trend's weeks, oldest first
     excusable: frozenset[str] = frozenset()  # the tallies whose items may close as excused
+    monthly_goal: int = 0  # leads.monthly_goal; `goal` is the week's share of it
+
+    @property
+    def weekly_goal(self) -> int:
+        """The week's share of the monthly goal, in whole leads."""
+        return whole(self.goal)
 
     def headline(self, name: str) -> Headline:
         return next(h for h in self.headlines if h.name == name)
@@ -359,6 +366,7 @@ def compute(
         end=end,
         leads=figures[-1],
         goal=weekly_goal(agreement.leads.monthly_goal, week),
+        monthly_goal=agreement.leads.monthly_goal,
         content=list(rows.cycles),
         marketing={
             s.label: tally(r for r in counted if r.kind == kind)
