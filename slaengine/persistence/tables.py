@@ -136,7 +136,8 @@ class ItemEvent(SQLModel, table=True):
 
 
 class SlackUser(SQLModel, table=True):
-    """What Slack told us of a person (time zone, e-mail), refreshed daily."""
+    """What Slack told us of a person (time zone, the name they are shown by, e-mail),
+    refreshed daily."""
 
     __tablename__ = "slack_users"
 
