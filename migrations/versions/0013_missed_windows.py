@@ -8,8 +8,9 @@ window's name as its detail. The scorecard and App Home count the lead there.
 Revision ID: 0013
 Revises: 0012
 
-Data only; the schema is unchanged. Downgrading deletes every such record, those written
-since included: the code before this revision neither writes nor reads them.
+An index on `item_events (key, at, actor, item_id)` finds the records by when they were
+due. Downgrading drops it and deletes every such record, those written since included: the
+code before this revision neither writes nor reads them.
 """
 
 from collections.abc import Sequence
@@ -90,6 +91,7 @@ def _first_missed(lead: Any, handed: list[datetime]) -> tuple[datetime, str] | N
 
 
 def upgrade() -> None:
+    op.create_index("ix_item_events_missed", "item_events", ["key", "at", "actor", "item_id"])
     bind = op.get_bind()
     handovers: dict[int, list[tuple[datetime, str]]] = {}
     query = sa.select(events.c.item_id, events.c.at, events.c.key).where(
@@ -126,3 +128,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute(events.delete().where(events.c.action == MISSED, events.c.key == MISSED))
+    op.drop_index("ix_item_events_missed", table_name="item_events")

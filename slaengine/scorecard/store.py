@@ -88,8 +88,13 @@ def _epoch(session: Session) -> Any:
 
 
 def _week_or_none(column: Any, edges: Sequence[datetime]) -> Any:
-    """Which week of `edges` `column` is in, as the database computes it; NULL outside them."""
-    return sa.case((_within(column, edges), _week(column, edges)), else_=None)
+    """Which week of `edges` `column` is in, as the database computes it; NULL outside them
+    (and for NULL)."""
+    return sa.case(
+        (column < edges[0], None),
+        *[(column < edge, i) for i, edge in enumerate(edges[1:])],
+        else_=None,
+    )
 
 
 def _missed() -> Any:
@@ -97,41 +102,47 @@ def _missed() -> Any:
     return sa.orm.aliased(ItemEvent, name="missed")
 
 
+def _missed_between(since: datetime, until: datetime) -> Any:
+    """The items whose recorded miss is in [since, until) (`ix_item_events_missed`)."""
+    at = col(ItemEvent.at)
+    return sa.select(col(ItemEvent.item_id)).where(
+        col(ItemEvent.key) == MISSED, at >= since, at < until
+    )
+
+
 def counted(session: Session, edges: Sequence[datetime], now: datetime) -> list[CountedRow]:
     """The items that count between the first and the last of `edges` (each week's start,
     then the last week's end), by the one rule (`slaengine.scorecard.counting`), as it
-    stands at `now`: the database groups them by what the rule reads (with each instant
-    reduced to its week) and counts them, and the rule places each group. Each row stands
-    for `count` items and is dated at the start of its week."""
+    stands at `now`: the database finds those that may (closed, due or missed in the span),
+    groups them by what the rule reads (each instant reduced to its week) and counts them,
+    and the rule places each group. Each row stands for `count` items and is dated at the
+    start of its week."""
     missed = _missed()
-    closed_at, due_at, miss_at = col(Item.closed_at), col(Item.due_at), col(missed.at)
-    is_open = col(Item.is_open)
-    weeks = (
-        _week_or_none(closed_at, edges),
-        _week_or_none(due_at, edges),
-        _week_or_none(miss_at, edges),
+    closed_at, due_at, is_open = col(Item.closed_at), col(Item.due_at), col(Item.is_open)
+    may_count = sa.union(
+        sa.select(col(Item.id)).where(_within(closed_at, edges)),
+        sa.select(col(Item.id)).where(is_open, _within(due_at, edges)),
+        _missed_between(edges[0], edges[-1]),
     )
-    facts = (
+    facts = [
         col(Item.kind), col(Item.team), col(Item.owner_id), is_open, col(Item.outcome),
-        sa.and_(is_open, due_at < now), col(missed.actor), *weeks,
-    )  # fmt: skip
+        sa.case((is_open, _week_or_none(due_at, edges)), else_=None),
+        sa.and_(is_open, due_at < now),
+        sa.case((is_open, None), else_=_week_or_none(closed_at, edges)),
+        col(missed.actor), _week_or_none(col(missed.at), edges),
+    ]  # fmt: skip
+    labels = [f"fact_{i}" for i in range(len(facts))]
     query = (
-        sa.select(*facts, func.count())
+        sa.select(*(fact.label(name) for fact, name in zip(facts, labels, strict=True)))
+        .add_columns(func.count())
         .select_from(Item)
         .outerjoin(missed, sa.and_(missed.item_id == Item.id, missed.key == MISSED))
-        .where(
-            sa.or_(
-                _within(closed_at, edges),
-                sa.and_(is_open, _within(due_at, edges)),
-                _within(miss_at, edges),
-            )
-        )
-        .group_by(*facts)
+        .where(col(Item.id).in_(may_count))
+        .group_by(*(sa.literal_column(name) for name in labels))  # each computed once
     )
     rows = []
-    for kind, team, owner, open_, outcome, overdue, by, closed, due, miss, n in session.execute(
-        query
-    ):
+    groups = session.connection().execute(query)  # plain rows: no ORM loading for thousands
+    for kind, team, owner, open_, outcome, due, overdue, closed, by, miss, n in groups:
         found = counting.counted(
             counting.Facts(
                 owner,
@@ -269,25 +280,24 @@ def figure_rows(
     and due in it, and any whose miss recorded in it was theirs (see
     `slaengine.scorecard.counting`)."""
     missed = _missed()
-    closed, due, miss_at = col(Item.closed_at), col(Item.due_at), col(missed.at)
+    closed, due = col(Item.closed_at), col(Item.due_at)
     theirs = list(owners)
+    may_count = sa.union(
+        sa.select(col(Item.id)).where(
+            col(Item.owner_id).in_(theirs),
+            sa.or_(
+                sa.and_(closed >= since, closed < until),
+                sa.and_(col(Item.is_open).is_(True), due >= since, due < until),
+            ),
+        ),
+        _missed_between(since, until).where(col(ItemEvent.actor).in_(theirs)),
+    )
     columns = (Item.owner_id, Item.kind, Item.is_open, Item.due_at, Item.outcome, Item.closed_at)
     query = (
-        sa.select(*(col(c) for c in columns), miss_at, col(missed.actor))
+        sa.select(*(col(c) for c in columns), col(missed.at), col(missed.actor))
         .select_from(Item)
         .outerjoin(missed, sa.and_(missed.item_id == Item.id, missed.key == MISSED))
-        .where(
-            sa.or_(
-                sa.and_(
-                    col(Item.owner_id).in_(theirs),
-                    sa.or_(
-                        sa.and_(closed >= since, closed < until),
-                        sa.and_(col(Item.is_open).is_(True), due >= since, due < until),
-                    ),
-                ),
-                sa.and_(col(missed.actor).in_(theirs), miss_at >= since, miss_at < until),
-            )
-        )
+        .where(col(Item.id).in_(may_count))
     )
     return [
         ItemRow(owner, kind, is_open, due_at, outcome, closed_at, missed_at, missed_by)
