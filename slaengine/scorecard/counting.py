@@ -3,10 +3,10 @@ scorecard's table, tallies and trends share.
 
 An item counts once. When one of its windows was recorded as missed (the item left it after
 its due instant: moved on to its next window, passed to someone else, or closed; see
-`slaengine.engine.services.leave_window`), it counts as missed, for whoever owned it then,
-at that window's due instant, whatever came after. Otherwise a closed item counts at its
-close, by its outcome (met, missed, excused), and an open item at its due instant: missed
-once that instant has passed, due but neither met nor missed before.
+`slaengine.engine.services.leave_window`, which leads call), it counts as missed, for
+whoever owned it then, at that window's due instant, whatever came after. Otherwise a
+closed item counts at its close, by its outcome (met, missed, excused), and an open item at
+its due instant: missed once that instant has passed, due but neither met nor missed before.
 
 The instants may be given as they are (App Home) or already reduced to the week they fall
 in (the scorecard, which counts in the database by week): the rule only picks one of them.
