@@ -12,7 +12,8 @@ within 3x of the plain aggregate queries it needs, timed in the same run.
 The data (seeded in bulk, as the product would have left it, 2025-12-01 to 2026-11-29 in
 New York): leads handed over in working hours, 85% first-touched within 5 to 600 minutes,
 70% decided (two thirds accepted, the rest rejected with one of six reasons), each an
-`items` row (closed met or missed at its decision) and a `leads` row under the same id;
+`items` row (closed met or missed at its decision) and a `leads` row under the same id, and
+for each first touched (or decided) after its response window the record of that miss;
 each deliverable's monthly cycle with its pieces (4 + 2 + 1 a month) and a quarter's
 campaigns, each piece used by half the reps; 2 content requests a week; a weekly report,
 its feedback; 2 trainings a month and an attendance item per rep for each.
@@ -26,9 +27,11 @@ median of ROUNDS, the two taken in turns so that both see the same load):
 * plain aggregates: the counts the scorecard needs as GROUP BY queries, no row leaving the
   database: leads handed over per Marketing Status, leads due and due-and-touched-in-time,
   leads first-touched (with the mean of their wall-clock minutes), leads decided per stage,
-  closed items per owner, kind, team and outcome over the 8 weeks, open items past due per
-  owner, the content used. The median, the business minutes and the 8 weekly buckets are
-  not in them: that is the price of the scorecard's figures over them.
+  closed items per owner, kind, team and outcome over the 8 weeks, open items due in them
+  per owner, kind, team and whether past due, windows recorded as missed in them per rep,
+  open items past due per owner, the content used. The median, the business minutes and
+  the 8 weekly buckets are not in them: that is the price of the scorecard's figures over
+  them.
 
 It is a measurement, not a test: it prints PASS/FAIL per target and always exits 0.
 """
@@ -61,7 +64,7 @@ from slaengine.engine.kind import Kinds
 from slaengine.kinds.content.tables import ContentPiece, Cycle, PieceUse
 from slaengine.kinds.lead.tables import Lead
 from slaengine.persistence.db import make_engine
-from slaengine.persistence.tables import Item
+from slaengine.persistence.tables import Item, ItemEvent
 from slaengine.scorecard import store as repo
 from slaengine.scorecard.figures import TREND_WEEKS
 from slaengine.scorecard.weeks import bounds, parse_week
@@ -90,6 +93,7 @@ def seed(url: str, reps: int, leads: int, seed_value: int = 7) -> None:
     users = [f"U{n:05d}REP" for n in range(reps)]
     items: list[dict[str, Any]] = []
     details: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
 
     def item(
         kind: str,
@@ -141,6 +145,12 @@ def seed(url: str, reps: int, leads: int, seed_value: int = 7) -> None:
         outcome = None if decided is None else ("met" if touched and touched <= due else "missed")
         owner = rng.choice(users)
         lead_id = item("lead", f"lead:b-{n}", "sales", owner, due, outcome, decided, handed)
+        left = touched or decided
+        if left is not None and left > due:  # its response window, recorded missed as it left
+            events.append(
+                {"item_id": lead_id, "action": "missed", "actor": owner, "at": due,
+                 "key": "missed", "detail": "response"}
+            )  # fmt: skip
         details.append(
             {
                 "id": lead_id,
@@ -260,12 +270,14 @@ def seed(url: str, reps: int, leads: int, seed_value: int = 7) -> None:
     with engine.begin() as conn:
         conn.execute(sa.insert(Item.__table__), items)  # type: ignore[attr-defined]
         conn.execute(sa.insert(Lead.__table__), details)  # type: ignore[attr-defined]
+        conn.execute(sa.insert(ItemEvent.__table__), events)  # type: ignore[attr-defined]
         conn.execute(sa.insert(Cycle.__table__), cycles)  # type: ignore[attr-defined]
         conn.execute(sa.insert(ContentPiece.__table__), pieces)  # type: ignore[attr-defined]
         conn.execute(sa.insert(PieceUse.__table__), uses)  # type: ignore[attr-defined]
     engine.dispose()
     print(
-        f"seeded {len(items):,} items ({leads:,} leads), {len(pieces)} pieces, {len(uses):,} uses"
+        f"seeded {len(items):,} items ({leads:,} leads, {len(events):,} of them late), "
+        f"{len(pieces)} pieces, {len(uses):,} uses"
     )
 
 
@@ -314,6 +326,17 @@ def aggregates(session: Session, agreement: Any) -> None:
         .where(item.c.is_open.is_(True), item.c.due_at < NOW)
         .group_by(item.c.owner_id)
     ).all()
+    run(  # open items due in the 8 weeks, past due or not
+        sa.select(item.c.owner_id, item.c.kind, item.c.team, item.c.due_at < NOW, sa.func.count())
+        .where(item.c.is_open.is_(True), window(item.c.due_at))
+        .group_by(item.c.owner_id, item.c.kind, item.c.team, item.c.due_at < NOW)
+    ).all()
+    event = ItemEvent.__table__  # type: ignore[attr-defined]
+    run(  # windows recorded as missed in the 8 weeks
+        sa.select(event.c.actor, sa.func.count())
+        .where(event.c.key == "missed", window(event.c.at))
+        .group_by(event.c.actor)
+    ).all()
     use = PieceUse.__table__  # type: ignore[attr-defined]
     run(sa.select(sa.func.count()).where(window(use.c.used_at))).all()
 
@@ -361,7 +384,7 @@ def main() -> None:
                 plain += timed(lambda: aggregates(session, agreement), 1)
             if args.profile:
                 profile = cProfile.Profile()
-                profile.runcall(repo.scorecard, session, agreement, WEEK, NOW)
+                profile.runcall(repo.scorecard, session, agreement, WEEK, NOW, SCORED)
                 text = io.StringIO()
                 pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(25)
                 print(text.getvalue())

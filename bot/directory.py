@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.people import display_name
 from slaengine.clock import Clock
 from slaengine.persistence import people
 from slaengine.persistence.db import unit_of_work
@@ -39,7 +40,7 @@ class SlackDirectory:
                 session,
                 str(user["id"]),
                 tz=user.get("tz"),
-                name=user.get("real_name"),
+                name=display_name(user),
                 email=email,
                 now=now,
             )

@@ -1,10 +1,14 @@
-"""People's own time zones (Slack's `tz`), looked up once and refreshed daily, and the
-working hours they imply for quiet hours."""
+"""What Slack says of people, looked up once and refreshed daily: their own time zones
+(Slack's `tz`) and the working hours they imply for quiet hours, and the names people know
+them by (their display name, else their full name)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
@@ -23,31 +27,60 @@ log = logging.getLogger(__name__)
 FRESH_FOR = timedelta(days=1)
 
 
+def display_name(user: Mapping[str, Any]) -> str | None:
+    """The name a Slack user is shown by: their display name, else their full name (Slack
+    leaves `profile.display_name` empty until a person sets one); None when neither is set."""
+    profile = user.get("profile") or {}
+    for name in (profile.get("display_name"), profile.get("real_name"), user.get("real_name")):
+        if name and str(name).strip():
+            return str(name).strip()
+    return None
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What Slack said of a person, and when it was asked (or the stored answer read)."""
+
+    zone: ZoneInfo
+    name: str | None
+    at: datetime
+
+
 class People:
     def __init__(self, client: WebClient, engine: Engine, agreement: Agreement) -> None:
         self.client = client
         self.engine = engine
         self.agreement = agreement
         self._calendars: dict[str, BusinessCalendar] = {}
-        self._known: dict[str, tuple[ZoneInfo, datetime]] = {}
+        self._known: dict[str, _Known] = {}
 
     def zone_of(self, user_id: str, now: datetime) -> ZoneInfo:
         """The person's Slack time zone; the agreement's when Slack does not say."""
         if not user_id.startswith(("U", "W")):
             return self.agreement.zone
-        known = self._known.get(user_id)
-        if known is not None and now - known[1] < FRESH_FOR:
-            return known[0]
-        zone = self._look_up(user_id, now)
-        self._known[user_id] = (zone, now)  # a failed look-up is not retried for a day either
-        return zone
+        return self._person(user_id, now).zone
 
-    def _look_up(self, user_id: str, now: datetime) -> ZoneInfo:
+    def name_of(self, user_id: str, now: datetime) -> str:
+        """The name the person is shown by in Slack (`display_name`); their Slack ID when
+        Slack does not say (an unknown user, a failed look-up)."""
+        if not user_id.startswith(("U", "W")):
+            return user_id
+        return self._person(user_id, now).name or user_id
+
+    def _person(self, user_id: str, now: datetime) -> _Known:
+        known = self._known.get(user_id)
+        if known is not None and now - known.at < FRESH_FOR:
+            return known
+        known = self._look_up(user_id, now)
+        self._known[user_id] = known  # a failed look-up is not retried for a day either
+        return known
+
+    def _look_up(self, user_id: str, now: datetime) -> _Known:
         fallback = self.agreement.zone
         with Session(self.engine) as session:
             cached = session.get(SlackUser, user_id)
             if cached is not None and now - cached.fetched_at < FRESH_FOR:
-                return _zone(cached.tz, fallback)
+                return _Known(_zone(cached.tz, fallback), cached.name, now)
         try:
             user = self.client.users_info(user=user_id)["user"]
         except SlackApiError as exc:
@@ -56,18 +89,21 @@ class People:
                 user_id,
                 exc.response.get("error"),
             )
-            return _zone(cached.tz if cached else None, fallback)
+            if cached is None:
+                return _Known(fallback, None, now)
+            return _Known(_zone(cached.tz, fallback), cached.name, now)
         email = (user.get("profile") or {}).get("email")
+        name = display_name(user)
         with unit_of_work(self.engine) as session:
             people.remember(
                 session,
                 user_id,
                 tz=user.get("tz"),
-                name=user.get("real_name"),
+                name=name,
                 email=str(email).lower() if email else None,
                 now=now,
             )
-        return _zone(user.get("tz"), fallback)
+        return _Known(_zone(user.get("tz"), fallback), name, now)
 
     def known_zones(self) -> set[ZoneInfo]:
         """The agreement's zone and every zone Slack told us a person is in."""

@@ -7,10 +7,10 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlmodel import Session
@@ -22,9 +22,19 @@ from slaengine.persistence import items as item_repo
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
 from slaengine.scorecard import store as repo
-from slaengine.scorecard.compute import Headline, Scorecard, Tally, lead_figures, minutes_text
+from slaengine.scorecard.compute import (
+    Headline,
+    Person,
+    Scorecard,
+    Tally,
+    lead_figures,
+    minutes_text,
+)
 from slaengine.scorecard.figures import OpenTime
 from slaengine.scorecard.weeks import bounds, due_week, review_period, reviewers
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +90,13 @@ def tally_text(t: Tally, excused: bool = False) -> str:
 def marketing_lines(card: Scorecard, mention: bool = True) -> list[str]:
     leads = card.leads
     statuses = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in leads.by_status.items())
+    goal = (
+        f" of {card.weekly_goal} (the week's share of {card.monthly_goal} a month)"
+        if card.monthly_goal
+        else ""
+    )
     lines = [
-        f"Leads handed over: {leads.handed_off} against the week's share of the monthly goal "
-        f"{card.goal:.1f}" + (f" ({statuses})" if statuses else ""),
+        f"Leads handed over: {leads.handed_off}{goal}" + (f"; {statuses}" if statuses else ""),
     ]
     for c in card.content:
         lines.append(f"{c.title} ({c.period}, to date): {c.done}/{c.target}")
@@ -103,9 +117,7 @@ def sales_lines(card: Scorecard) -> list[str]:
         + (f"; top rejection reasons: {reasons}" if reasons else ""),
     ]
     for label, t in card.sales.items():
-        lines.append(
-            f"{label.capitalize()}: {tally_text(t, excused=label in card.excusable)}"
-        )
+        lines.append(f"{label.capitalize()}: {tally_text(t, excused=label in card.excusable)}")
     lines.append(f"Content used: {card.uses} time(s) by {card.users} person(s)")
     return lines
 
@@ -228,18 +240,43 @@ def csv_text(card: Scorecard) -> str:
     return buffer.getvalue()
 
 
-def chart(card: Scorecard) -> bytes:
-    """A PNG: within-SLA share per person, and the 8-week trend of both sides."""
+#: people in the chart, best first
+CHART_PEOPLE = 40
+
+
+def charted(card: Scorecard) -> list[Person]:
+    """The people the chart shows: the first ranked."""
+    return [p for p in card.people if p.rank is not None][:CHART_PEOPLE]
+
+
+def chart_names(c: Container, card: Scorecard, now: datetime) -> dict[str, str]:
+    """The names the chart shows people by: their Slack display names, looked up and cached
+    as their time zones are (`bot.people.People`)."""
+    return {p.user: c.people.name_of(p.user, now) for p in charted(card)}
+
+
+def chart(card: Scorecard, names: Mapping[str, str] | None = None) -> bytes:
+    """A PNG: within-SLA share per person (by `names`, else their Slack IDs), and the 8-week
+    trend of both sides."""
+    fig = chart_figure(card, names or {})
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    return out.getvalue()
+
+
+def chart_figure(card: Scorecard, names: Mapping[str, str]) -> Figure:
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    ranked = [p for p in card.people if p.rank is not None][:40]
+    ranked = charted(card)
     fig = Figure(figsize=(11, 4.5), dpi=100)
     left, right = fig.subplots(1, 2, width_ratios=[3, 2])
-    names = [p.user for p in ranked]
-    left.barh(names[::-1], [(p.within_sla_share or 0) * 100 for p in ranked][::-1], color="#2eb67d")
+    # by position, not by label: two people may share a display name
+    shares = [(p.within_sla_share or 0) * 100 for p in reversed(ranked)]
+    left.barh(range(len(ranked)), shares, color="#2eb67d")
+    left.set_yticks(range(len(ranked)), [names.get(p.user, p.user) for p in reversed(ranked)])
     left.set_xlim(0, 100)
     left.set_xlabel("% of items met")
     left.set_title(f"Within SLA per person, {card.week.key}")
@@ -259,9 +296,7 @@ def chart(card: Scorecard) -> bytes:
     right.legend(fontsize=7, loc="lower left")
     right.tick_params(axis="x", labelsize=7)
     fig.tight_layout()
-    out = io.BytesIO()
-    fig.savefig(out, format="png")
-    return out.getvalue()
+    return fig
 
 
 # -- posting -----------------------------------------------------------------------------------
@@ -307,7 +342,7 @@ def attach(c: Container, week: Period, now: datetime) -> bool:
     card = build(c, week, now)
     uploads: list[dict[str, Any]] = [
         {
-            "content": chart(card),
+            "content": chart(card, chart_names(c, card, now)),
             "filename": f"scorecard-{week.key}.png",
             "title": f"Scorecard {week.key}",
             "alt_txt": f"Within-SLA share per person and the 8-week trend, {week.key}",
@@ -387,7 +422,7 @@ def review_reminders(c: Container, now: datetime) -> int:
         return 0
     if not tracked_before(c, began):
         return 0
-    message, drawn = review_message(c, began)
+    message, drawn = review_message(c, began, now)
     count = 0
     with unit_of_work(c.engine) as session:
         for target, key in keys.items():
@@ -400,17 +435,18 @@ def review_reminders(c: Container, now: datetime) -> int:
     return count
 
 
-def review_message(c: Container, began: datetime) -> tuple[str, list[Block]]:
-    """The reminder: review the agreement itself, with the figures of the quarter before."""
+def review_message(c: Container, began: datetime, now: datetime) -> tuple[str, list[Block]]:
+    """The reminder: review the agreement itself, with the figures of the quarter before
+    (its items counted as the scorecard counts them, as they stand at `now`)."""
     start = began - QUARTER
     with Session(c.engine) as session:
         (counts,), touches = repo.leads(session, [start, began])
-        closed = repo.closed(session, [start, began])
+        counted = repo.counted(session, [start, began], now)
     figures = lead_figures(counts, touches, OpenTime(c.agreement.calendar).between)
     sides = {
         side: Tally(
-            sum(r.count for r in closed if r.team == side and r.outcome == "met"),
-            sum(r.count for r in closed if r.team == side and r.outcome == "missed"),
+            sum(r.count for r in counted if r.team == side and r.outcome == "met"),
+            sum(r.count for r in counted if r.team == side and r.outcome == "missed"),
         )
         for side in ("marketing", "sales")
     }

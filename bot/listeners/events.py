@@ -38,16 +38,15 @@ def home_view(c: Container, user: str) -> dict[str, Any]:
     with unit_of_work(c.engine) as session:
         page, items = kinds.mine(session, agreement, user, now, uis=c.uis)
         rows = scorecard_repo.figure_rows(session, owners, since, until)
-        responses = [
-            r for p in c.plugins for r in p.responses(session, owners, since, until)
-        ]
+        responses = [r for p in c.plugins for r in p.responses(session, owners, since, until)]
         counts = item_repo.open_counts_by_owner(session, now)
     yours = standing.figures(
-        [r for r in rows if r.owner_id == user],
+        rows,
         [r for r in responses if r.owner_id == user],
         agreement.calendar,
         weeks,
         now,
+        of={user},
     )
     parts = [home.figures_blocks(yours, zone.key)]
     if team is not None:

@@ -24,7 +24,7 @@ class Kind(Protocol):
 
     @property
     def scored(self) -> Scored | None:
-        """How the weekly scorecard tallies its closed items (None: it does not)."""
+        """How the weekly scorecard tallies its items (None: it does not)."""
 
     def openings(self, agreement: Agreement, now: datetime) -> list[Item]:
         """Items of this kind that should exist at `now` (a period's cycle, a week's report),
@@ -52,10 +52,9 @@ class Kind(Protocol):
         plain JSON values."""
 
 
-
 @dataclass(frozen=True)
 class Scored:
-    """How a kind's closed items count in the weekly scorecard: on which side of the agreement,
+    """How a kind's items count in the weekly scorecard: on which side of the agreement,
     under which label, and whether its items may close as excused (neither met nor missed)."""
 
     side: Literal["marketing", "sales"]

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from slaengine.agreement.config import Agreement
-from slaengine.engine.item import ItemsPage
+from slaengine.engine.item import ItemsPage, State
 from slaengine.engine.kind import Kinds
 from slaengine.engine.owed import Owed, breach_key, escalation_key, message_key, warn_key
 from slaengine.engine.thresholds import Step, Timing, due_steps, next_action
@@ -135,6 +135,21 @@ def advance(
 
 
 MAX_ID = 2**31 - 1
+
+#: the action and the key of an item's first missed window, recorded once per item
+MISSED = State.MISSED.value
+
+
+def leave_window(session: Session, item: Item, now: datetime) -> bool:
+    """`item` leaves its current window at `now`: for its next window, for another owner, or
+    closed. When that window's due instant has passed, its miss is recorded (the item's
+    first only): at that instant, for the owner then, so that App Home and the scorecard
+    count it there for them (`slaengine.scorecard.counting`). True when this call recorded it."""
+    if not item.is_open or item.id is None or item.due_at is None or now <= item.due_at:
+        return False
+    return item_repo.record(
+        session, item.id, MISSED, item.owner_id, item.due_at, MISSED, item.clock or ""
+    )
 
 
 def mine_page(session: Session, owner: str, now: datetime, limit: int) -> ItemsPage:

@@ -124,7 +124,12 @@ class ItemEvent(SQLModel, table=True):
     no-op."""
 
     __tablename__ = "item_events"
-    __table_args__ = (sa.UniqueConstraint("item_id", "key", name="uq_item_events_item_key"),)
+    __table_args__ = (
+        sa.UniqueConstraint("item_id", "key", name="uq_item_events_item_key"),
+        # the windows recorded as missed, by when they were due: what the scorecard and App
+        # Home look for (`slaengine.scorecard.store`)
+        sa.Index("ix_item_events_missed", "key", "at", "actor", "item_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="items.id", index=True)
@@ -136,7 +141,8 @@ class ItemEvent(SQLModel, table=True):
 
 
 class SlackUser(SQLModel, table=True):
-    """What Slack told us of a person (time zone, e-mail), refreshed daily."""
+    """What Slack told us of a person (time zone, the name they are shown by, e-mail),
+    refreshed daily."""
 
     __tablename__ = "slack_users"
 

@@ -27,8 +27,9 @@ from slaengine.scorecard.figures import (
     threshold_minutes,
     trend,
     weekly_goal,
+    whole,
 )
-from slaengine.scorecard.rows import ClosedRow, CycleRow, LeadCounts, LeadRow, Rows, Touch
+from slaengine.scorecard.rows import CountedRow, CycleRow, LeadCounts, LeadRow, Rows, Touch
 from slaengine.scorecard.weeks import bounds
 
 ACCEPTED, REJECTED = "accepted", "rejected"
@@ -133,6 +134,12 @@ class Scorecard:
     flags: list[Flag] = field(default_factory=list)
     weeks: list[str] = field(default_factory=list)  # the trend's weeks, oldest first
     excusable: frozenset[str] = frozenset()  # the tallies whose items may close as excused
+    monthly_goal: int = 0  # leads.monthly_goal; `goal` is the week's share of it
+
+    @property
+    def weekly_goal(self) -> int:
+        """The week's share of the monthly goal, in whole leads."""
+        return whole(self.goal)
 
     def headline(self, name: str) -> Headline:
         return next(h for h in self.headlines if h.name == name)
@@ -188,22 +195,24 @@ def lead_figures(
     )
 
 
-def tally(closed: Iterable[ClosedRow]) -> Tally:
+def tally(rows: Iterable[CountedRow]) -> Tally:
     counts: Counter[str | None] = Counter()
-    for row in closed:
+    for row in rows:
         counts[row.outcome] += row.count
     return Tally(counts["met"], counts["missed"], counts["excused"])
 
 
 def people(
     agreement: Agreement,
-    week: Sequence[ClosedRow],
+    week: Sequence[CountedRow],
     touches: Sequence[Touch],
     overdue: dict[str, int],
     minutes: Callable[[float, float], float],
 ) -> list[Person]:
-    """Everyone in a team or owning an item, ranked by the share of their items met that
-    week; those with no items due that week come after, unranked."""
+    """Everyone in a team or owning an item, ranked by the share met of their items counted
+    that week (`slaengine.scorecard.counting`: an open item past due is missed already, a
+    missed window is its owner's then); those with nothing met or missed that week come
+    after, unranked."""
     team_of: dict[str, str] = {}
     for name, team in agreement.teams.items():
         for member in team.members:
@@ -211,7 +220,7 @@ def people(
     response: dict[str, list[float]] = {}
     for touch in touches:
         response.setdefault(touch.owner, []).append(minutes(touch.handed, touch.touched))
-    by_owner: dict[str, list[ClosedRow]] = {}
+    by_owner: dict[str, list[CountedRow]] = {}
     for row in week:
         by_owner.setdefault(row.owner, []).append(row)
     users = set(team_of) | set(by_owner) | set(response) | set(overdue)
@@ -251,7 +260,7 @@ HEADLINES = (
 )
 
 
-def _week_values(figures: LeadFigures, week: Sequence[ClosedRow]) -> dict[str, float | None]:
+def _week_values(figures: LeadFigures, week: Sequence[CountedRow]) -> dict[str, float | None]:
     return {
         "handed_off": float(figures.handed_off),
         "marketing_met_share": tally(r for r in week if r.team == "marketing").rate,
@@ -323,7 +332,7 @@ def compute(
     agreement: Agreement, week: Period, rows: Rows, scored: Mapping[str, Scored]
 ) -> Scorecard:
     """The scorecard of `week` from `rows` (which cover the 8 weeks ending with it); `scored`:
-    the kinds whose closed items each side's tallies count, by name (`Kinds.scored`)."""
+    the kinds whose items each side's tallies count, by name (`Kinds.scored`)."""
     clock = OpenTime(agreement.calendar)
     start, end = bounds(agreement, week)
     weeks = [week]
@@ -339,39 +348,40 @@ def compute(
     for t in touches:
         if seconds[0] <= t.touched < seconds[-1]:
             weekly_touches[bisect.bisect_right(seconds, t.touched) - 1].append(t)
-    weekly_closed: list[list[ClosedRow]] = [[] for _ in weeks]
-    for row in rows.closed:
-        i = _week_index(edges, row.closed_at)
+    weekly: list[list[CountedRow]] = [[] for _ in weeks]
+    for row in rows.counted:
+        i = _week_index(edges, row.at)
         if i is not None:
-            weekly_closed[i].append(row)
+            weekly[i].append(row)
     figures = [lead_figures(counts[i], weekly_touches[i], clock.between) for i in range(len(weeks))]
     series: dict[str, list[float | None]] = {name: [] for name, _, _ in HEADLINES}
     for i in range(len(weeks)):
-        values = _week_values(figures[i], weekly_closed[i])
+        values = _week_values(figures[i], weekly[i])
         for name in series:
             series[name].append(values[name])
-    closed = weekly_closed[-1]
+    counted = weekly[-1]
     card = Scorecard(
         week=week,
         start=start,
         end=end,
         leads=figures[-1],
         goal=weekly_goal(agreement.leads.monthly_goal, week),
+        monthly_goal=agreement.leads.monthly_goal,
         content=list(rows.cycles),
         marketing={
-            s.label: tally(r for r in closed if r.kind == kind)
+            s.label: tally(r for r in counted if r.kind == kind)
             for kind, s in scored.items()
             if s.side == "marketing"
         },
         sales={
-            s.label: tally(r for r in closed if r.kind == kind)
+            s.label: tally(r for r in counted if r.kind == kind)
             for kind, s in scored.items()
             if s.side == "sales"
         },
         excusable=frozenset(s.label for s in scored.values() if s.excusable),
         uses=rows.uses,
         users=rows.users,
-        people=people(agreement, closed, weekly_touches[-1], rows.overdue, clock.between),
+        people=people(agreement, counted, weekly_touches[-1], rows.overdue, clock.between),
         headlines=[Headline(name, label, side, series[name]) for name, label, side in HEADLINES],
         weeks=[w.key for w in weeks],
     )

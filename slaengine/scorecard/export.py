@@ -16,7 +16,7 @@ def as_json(card: Scorecard) -> dict[str, Any]:
         "to": card.week.last.isoformat(),
         "leads": {
             "handed_off": leads.handed_off,
-            "weekly_goal": round(card.goal, 1),
+            "weekly_goal": card.weekly_goal,
             "by_status": leads.by_status,
             "due": leads.due,
             "within_sla": leads.within_sla,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import calendar as gregorian
+import math
 import statistics
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
@@ -78,6 +79,11 @@ def weekly_goal(monthly_goal: int, week: Period) -> float:
         monthly_goal / gregorian.monthrange(day.year, day.month)[1]
         for day in (week.first + timedelta(days=i) for i in range(7))
     )
+
+
+def whole(value: float) -> int:
+    """A figure as whole things (leads): halves go up, so 116.5 leads is 117."""
+    return math.floor(value + 0.5)
 
 
 class OpenTime:

@@ -23,12 +23,15 @@ class LeadRow:
 
 
 @dataclass(frozen=True)
-class ClosedRow:
+class CountedRow:
+    """Items counting in a week, as `slaengine.scorecard.counting` places them: for whom, at
+    which instant (in the database, each week's start), as what."""
+
     kind: str
     team: str
     owner: str
-    outcome: str | None  # met | missed | excused
-    closed_at: datetime
+    outcome: str | None  # met | missed | excused; None: due, neither met nor missed yet
+    at: datetime
     count: int = 1  # items this row stands for (counted in the database)
 
 
@@ -68,7 +71,7 @@ class Rows:
     touches (`touches`), as the database gives them."""
 
     leads: Sequence[LeadRow]
-    closed: Sequence[ClosedRow]
+    counted: Sequence[CountedRow]
     overdue: dict[str, int]  # open items past due now, by owner
     cycles: Sequence[CycleRow] = ()  # marketing's content (period to date) and campaigns
     uses: int = 0  # content "used it" records in the week

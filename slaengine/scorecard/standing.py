@@ -1,25 +1,27 @@
 """A person's standing, as App Home shows it: their last four weeks' figures, their team's
 this week, their place in it, and (for those who oversee) who is furthest behind.
 
-Weeks are ISO weeks (Monday to Sunday) in the agreement's zone. An item counts in one week:
-the week it closed in, or, while open, the week it is due in. Of those, *met* and *missed*
-are closed items by their outcome, and an open item whose due instant has passed counts as
-missed already; an open item still due later that week is due but neither yet. The median
-first response is over the person's leads handed over that week that have had a first touch,
-in business minutes.
+Weeks are ISO weeks (Monday to Sunday) in the agreement's zone. An item counts in one week,
+for one person, as the weekly scorecard counts it (`slaengine.scorecard.counting`): a window
+recorded as missed in the week it was due, for whoever owned the item then; otherwise the
+week it closed in, by its outcome, or while open the week it is due in, missed already once
+its due instant has passed (due but neither yet before). The median first response is over
+the person's leads handed over that week that have had a first touch, in business minutes.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from slaengine.calendar import BusinessCalendar
+from slaengine.engine.item import State, open_state
 from slaengine.engine.kind import ResponseRow
 from slaengine.periods import Period, period_of
+from slaengine.scorecard.counting import Facts, Miss, counted
 
 WEEKS = 4
 
@@ -34,6 +36,20 @@ class ItemRow:
     due_at: datetime | None
     outcome: str | None
     closed_at: datetime | None
+    missed_at: datetime | None = None  # its first missed window's due instant, if recorded
+    missed_by: str | None = None  # whose that window was
+
+    def facts(self, now: datetime) -> Facts[datetime]:
+        """What the counting rule reads of the item at `now`."""
+        return Facts(
+            self.owner_id,
+            self.is_open,
+            self.due_at,
+            self.is_open and open_state(None, self.due_at, now) is State.OVERDUE,
+            self.outcome,
+            self.closed_at,
+            None if self.missed_by is None else Miss(self.missed_at, self.missed_by),
+        )
 
 
 @dataclass(frozen=True)
@@ -81,20 +97,16 @@ def _week_key(zone: ZoneInfo, instant: datetime) -> str:
     return period_of(instant.astimezone(zone).date(), "week").key
 
 
-def counted_at(row: ItemRow) -> datetime | None:
-    """The instant that places an item in a week: its close, or while open its due instant."""
-    return row.due_at if row.is_open else row.closed_at
-
-
 def figures(
     rows: Iterable[ItemRow],
     responses: Iterable[ResponseRow],
     calendar: BusinessCalendar,
     weeks: Sequence[Period],
     now: datetime,
+    of: Collection[str] | None = None,
 ) -> list[WeekFigures]:
-    """Each of `weeks`' figures (in the order given) over `rows` and `responses`, which are
-    one person's (or a team's)."""
+    """Each of `weeks`' figures (in the order given) over `rows` and `responses`, for the
+    people `of` (one person, or a team's members; None: whoever the rows count for)."""
     zone = calendar.zone
     wanted = {week.key for week in weeks}
     due = dict.fromkeys(wanted, 0)
@@ -102,19 +114,16 @@ def figures(
     missed = dict.fromkeys(wanted, 0)
     minutes: dict[str, list[float]] = {key: [] for key in wanted}
     for row in rows:
-        at = counted_at(row)
-        if at is None:
+        found = counted(row.facts(now))
+        if found is None or (of is not None and found.owner not in of):
             continue
-        key = _week_key(zone, at)
+        key = _week_key(zone, found.at)
         if key not in wanted:
             continue
         due[key] += 1
-        if not row.is_open:
-            if row.outcome == "met":
-                met[key] += 1
-            else:
-                missed[key] += 1
-        elif row.due_at is not None and row.due_at < now:
+        if found.outcome == State.MET.value:
+            met[key] += 1
+        elif found.outcome == State.MISSED.value:
             missed[key] += 1
     for response in responses:
         key = _week_key(zone, response.handed_off_at)
@@ -167,20 +176,15 @@ def team_standing(
     `open_counts` is (open, overdue, at risk) by owner, now."""
     week = last_weeks(calendar.zone, now, 1)
     theirs = set(members)
-    team_rows = [r for r in rows if r.owner_id in theirs]
     team_responses = [r for r in responses if r.owner_id in theirs]
     shares: dict[str, float] = {}
     for member in theirs:
-        [mine] = figures([r for r in team_rows if r.owner_id == member], [], calendar, week, now)
+        [mine] = figures(rows, [], calendar, week, now, of={member})
         if mine.within_share is not None:
             shares[member] = mine.within_share
-    [whole] = figures(team_rows, team_responses, calendar, week, now)
+    [whole] = figures(rows, team_responses, calendar, week, now, of=theirs)
     [yours] = figures(
-        [r for r in rows if r.owner_id == user],
-        [r for r in responses if r.owner_id == user],
-        calendar,
-        week,
-        now,
+        rows, [r for r in responses if r.owner_id == user], calendar, week, now, of={user}
     )
     counted = [open_counts.get(m, (0, 0, 0)) for m in theirs]
     return TeamStanding(

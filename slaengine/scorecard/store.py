@@ -1,5 +1,5 @@
-"""What the weekly scorecard reads: leads and closed items over the trend's weeks, the open
-items past due, content cycles to date and the content used."""
+"""What the weekly scorecard reads: leads and the items that count over the trend's weeks,
+the open items past due, content cycles to date and the content used."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ from sqlmodel import Session, col, select
 
 from slaengine.agreement.config import Agreement
 from slaengine.engine.kind import Scored
+from slaengine.engine.services import MISSED
 from slaengine.kinds.content.tables import ContentPiece, Cycle, PieceUse
 from slaengine.kinds.lead.tables import Lead
 from slaengine.periods import Period, period_of
-from slaengine.persistence.tables import Item
+from slaengine.persistence.tables import Item, ItemEvent
+from slaengine.scorecard import counting
 from slaengine.scorecard.compute import ACCEPTED, REJECTED, Scorecard, compute
 from slaengine.scorecard.figures import TREND_WEEKS
-from slaengine.scorecard.rows import ClosedRow, CycleRow, LeadCounts, Rows, Touch
+from slaengine.scorecard.rows import CountedRow, CycleRow, LeadCounts, Rows, Touch
 from slaengine.scorecard.standing import ItemRow
 from slaengine.scorecard.weeks import bounds
 
@@ -85,22 +87,76 @@ def _epoch(session: Session) -> Any:
     return lambda column: func.extract("epoch", column)
 
 
-def closed(session: Session, edges: Sequence[datetime]) -> list[ClosedRow]:
-    """Items closed between the first and the last of `edges` (each week's start, then the
-    last week's end), counted in the database by week, kind, team, owner and outcome: each
-    row stands for `count` items and is dated at the start of its week."""
-    closed_at = col(Item.closed_at)
-    week = _week(closed_at, edges)
+def _week_or_none(column: Any, edges: Sequence[datetime]) -> Any:
+    """Which week of `edges` `column` is in, as the database computes it; NULL outside them
+    (and for NULL)."""
+    return sa.case(
+        (column < edges[0], None),
+        *[(column < edge, i) for i, edge in enumerate(edges[1:])],
+        else_=None,
+    )
+
+
+def _missed() -> Any:
+    """Each item's recorded miss (`slaengine.engine.services.leave_window`), to join on."""
+    return sa.orm.aliased(ItemEvent, name="missed")
+
+
+def _missed_between(since: datetime, until: datetime) -> Any:
+    """The items whose recorded miss is in [since, until) (`ix_item_events_missed`)."""
+    at = col(ItemEvent.at)
+    return sa.select(col(ItemEvent.item_id)).where(
+        col(ItemEvent.key) == MISSED, at >= since, at < until
+    )
+
+
+def counted(session: Session, edges: Sequence[datetime], now: datetime) -> list[CountedRow]:
+    """The items that count between the first and the last of `edges` (each week's start,
+    then the last week's end), by the one rule (`slaengine.scorecard.counting`), as it
+    stands at `now`: the database finds those that may (closed, due or missed in the span),
+    groups them by what the rule reads (each instant reduced to its week) and counts them,
+    and the rule places each group. Each row stands for `count` items and is dated at the
+    start of its week."""
+    missed = _missed()
+    closed_at, due_at, is_open = col(Item.closed_at), col(Item.due_at), col(Item.is_open)
+    may_count = sa.union(
+        sa.select(col(Item.id)).where(_within(closed_at, edges)),
+        sa.select(col(Item.id)).where(is_open, _within(due_at, edges)),
+        _missed_between(edges[0], edges[-1]),
+    )
+    facts = [
+        col(Item.kind), col(Item.team), col(Item.owner_id), is_open, col(Item.outcome),
+        sa.case((is_open, _week_or_none(due_at, edges)), else_=None),
+        sa.and_(is_open, due_at < now),
+        sa.case((is_open, None), else_=_week_or_none(closed_at, edges)),
+        col(missed.actor), _week_or_none(col(missed.at), edges),
+    ]  # fmt: skip
+    labels = [f"fact_{i}" for i in range(len(facts))]
     query = (
-        sa.select(week, col(Item.kind), col(Item.team), col(Item.owner_id), col(Item.outcome),
-                  func.count())
-        .where(closed_at >= edges[0], closed_at < edges[-1])
-        .group_by(week, col(Item.kind), col(Item.team), col(Item.owner_id), col(Item.outcome))
-    )  # fmt: skip
-    return [
-        ClosedRow(kind, team, owner, outcome, edges[i], int(n))
-        for i, kind, team, owner, outcome, n in session.execute(query)
-    ]
+        sa.select(*(fact.label(name) for fact, name in zip(facts, labels, strict=True)))
+        .add_columns(func.count())
+        .select_from(Item)
+        .outerjoin(missed, sa.and_(missed.item_id == Item.id, missed.key == MISSED))
+        .where(col(Item.id).in_(may_count))
+        .group_by(*(sa.literal_column(name) for name in labels))  # each computed once
+    )
+    rows = []
+    groups = session.connection().execute(query)  # plain rows: no ORM loading for thousands
+    for kind, team, owner, open_, outcome, due, overdue, closed, by, miss, n in groups:
+        found = counting.counted(
+            counting.Facts(
+                owner,
+                bool(open_),
+                due,
+                bool(overdue),
+                outcome,
+                closed,
+                None if by is None else counting.Miss(miss, by),
+            )
+        )
+        if found is not None:
+            rows.append(CountedRow(kind, team, found.owner, found.outcome, edges[found.at], int(n)))
+    return rows
 
 
 def overdue(session: Session, now: datetime) -> dict[str, int]:
@@ -182,7 +238,7 @@ def rows(
     edges: Sequence[datetime],
     now: datetime,
 ) -> Rows:
-    """Everything the scorecard of `week` reads: leads and closed items over the trend's
+    """Everything the scorecard of `week` reads: leads and the items that count over the trend's
     weeks (`edges`: each week's start, then the last week's end), the rest for the week
     itself."""
     bounds = (edges[-2], edges[-1])
@@ -193,7 +249,7 @@ def rows(
         leads=(),
         counts=counts,
         touches=touches,
-        closed=closed(session, edges),
+        counted=counted(session, edges, now),
         overdue=overdue(session, now),
         cycles=cycles(session, agreement, week, end),
         uses=used,
@@ -220,15 +276,32 @@ def scorecard(
 def figure_rows(
     session: Session, owners: Sequence[str], since: datetime, until: datetime
 ) -> list[ItemRow]:
-    """The items of `owners` that count in [since, until): closed in it, or open and due in
-    it (see `slaengine.scorecard.standing`)."""
+    """The items that may count for `owners` in [since, until): theirs closed in it, or open
+    and due in it, and any whose miss recorded in it was theirs (see
+    `slaengine.scorecard.counting`)."""
+    missed = _missed()
     closed, due = col(Item.closed_at), col(Item.due_at)
-    columns = (Item.owner_id, Item.kind, Item.is_open, Item.due_at, Item.outcome, Item.closed_at)
-    query = sa.select(*(col(c) for c in columns)).where(
-        col(Item.owner_id).in_(list(owners)),
-        sa.or_(
-            sa.and_(closed >= since, closed < until),
-            sa.and_(col(Item.is_open).is_(True), due >= since, due < until),
+    theirs = list(owners)
+    may_count = sa.union(
+        sa.select(col(Item.id)).where(
+            col(Item.owner_id).in_(theirs),
+            sa.or_(
+                sa.and_(closed >= since, closed < until),
+                sa.and_(col(Item.is_open).is_(True), due >= since, due < until),
+            ),
         ),
+        _missed_between(since, until).where(col(ItemEvent.actor).in_(theirs)),
     )
-    return [ItemRow(*row) for row in session.execute(query).all()]
+    columns = (Item.owner_id, Item.kind, Item.is_open, Item.due_at, Item.outcome, Item.closed_at)
+    query = (
+        sa.select(*(col(c) for c in columns), col(missed.at), col(missed.actor))
+        .select_from(Item)
+        .outerjoin(missed, sa.and_(missed.item_id == Item.id, missed.key == MISSED))
+        .where(col(Item.id).in_(may_count))
+    )
+    return [
+        ItemRow(owner, kind, is_open, due_at, outcome, closed_at, missed_at, missed_by)
+        for owner, kind, is_open, due_at, outcome, closed_at, missed_at, missed_by in (
+            session.execute(query).all()
+        )
+    ]

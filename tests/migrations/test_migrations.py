@@ -199,8 +199,12 @@ def test_upgrading_to_items_keeps_every_lead_its_id_timer_events_and_owed_messag
         assert lead is not None and lead.owner_id == "U0ALICE" and lead.ref == "L-1041"
         timers = session.exec(select(ItemTimer)).all()
         assert [(x.item_id, x.at) for x in timers] == [(41, t + timedelta(hours=3))]
-        (event,) = session.exec(select(ItemEvent)).all()
-        assert (event.item_id, event.action, event.key) == (42, "accept", "accept")
+        events = {(e.item_id, e.action, e.key, e.at) for e in session.exec(select(ItemEvent))}
+        # and 0013's record of the window the recycled lead left untouched
+        assert events == {
+            (42, "accept", "accept", t),
+            (43, "missed", "missed", t + timedelta(hours=4)),
+        }
         (owed,) = session.exec(select(OutboxMessage)).all()
         assert (owed.item_id, owed.key) == (41, "lead:41:U0ALICE:warn:response")
     with unit_of_work(engine) as session:  # a new lead takes an id after the moved ones

@@ -9,8 +9,16 @@ import pytest
 
 from slaengine.agreement.config import Agreement
 from slaengine.scorecard.compute import compute
-from slaengine.scorecard.figures import OpenTime, median, ranks, sparkline, trend, weekly_goal
-from slaengine.scorecard.rows import ClosedRow, LeadRow, Rows
+from slaengine.scorecard.figures import (
+    OpenTime,
+    median,
+    ranks,
+    sparkline,
+    trend,
+    weekly_goal,
+    whole,
+)
+from slaengine.scorecard.rows import CountedRow, LeadRow, Rows
 from slaengine.scorecard.weeks import WeekError, due_week, parse_week, review_period, reviewers
 from tests.conftest import NEW_YORK
 from tests.support.kinds import KINDS
@@ -53,8 +61,8 @@ LEADS = [
 ]
 
 
-def closed(kind: str, team: str, owner: str, outcome: str, day: int = 25) -> ClosedRow:
-    return ClosedRow(kind, team, owner, outcome, ny(day, 12))
+def closed(kind: str, team: str, owner: str, outcome: str, day: int = 25) -> CountedRow:
+    return CountedRow(kind, team, owner, outcome, ny(day, 12))
 
 
 CLOSED = [
@@ -228,3 +236,7 @@ def test_the_agreement_review_comes_every_review_every_from_effective_from(
     december = datetime(2026, 12, 31, 0, 0, tzinfo=NEW_YORK)
     assert review_period(agreement, december) == (2, december)
     assert reviewers(agreement) == ["U0CAROL", "U0DAVE"]  # the contacts, and the admins
+
+
+def test_a_goal_in_leads_is_said_in_whole_leads_halves_going_up() -> None:
+    assert [whole(x) for x in (116.67, 116.5, 113.44, 0.5, 0.49, 0.0)] == [117, 117, 113, 1, 0, 0]

@@ -129,3 +129,17 @@ def test_post_posts_the_week_once_with_its_chart(
     ]
     assert len(posts) == 1
     assert [f["filename"] for f in fake_slack.uploads()] == ["scorecard-2026-W48.png"]
+
+
+def test_the_leads_handed_over_are_set_against_the_weeks_share_of_the_monthly_goal_in_whole_leads(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 500 a month: 7 days of November's 30 are 116.67 leads, said as 117
+    code, out, _ = run(capsys, "scorecard")
+    assert code == 0
+    assert "Leads handed over: 3 of 117 (the week's share of 500 a month)" in out
+    code, out, _ = run(capsys, "scorecard", "--json")
+    assert json.loads(out)["leads"]["weekly_goal"] == 117
+    # W49 (30 November - 6 December): 500/30 + 6 x 500/31 = 113.44, said as 113
+    code, out, _ = run(capsys, "scorecard", "--week", "2026-W49")
+    assert "Leads handed over: 0 of 113 (the week's share of 500 a month)" in out

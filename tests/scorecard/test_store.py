@@ -5,6 +5,7 @@ content logged and used, and an item of a kind this repository does not build.""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -115,9 +116,10 @@ def test_the_scorecard_figures_come_from_the_recorded_rows(
         0,
     )
     assert (people["U0CAROL"]["rank"], people["U0CAROL"]["items"]) == (1, 1)
+    # c, touched late, and d, never touched and past due now: both missed that week
     assert (people["U0BOB"]["rank"], people["U0BOB"]["missed"], people["U0BOB"]["overdue"]) == (
         3,
-        1,
+        2,
         1,
     )
     assert people["U0ALICE"]["median_response_minutes"] == 90
@@ -134,3 +136,57 @@ def test_a_week_before_the_data_has_no_figures_rather_than_zero_shares(
     assert card.leads.within_sla_share is None and card.leads.acceptance_rate is None
     assert card.leads.median_first_response_minutes is None
     assert all(p.rank is None for p in card.people)
+
+
+# -- where an item counts: open past due, and a missed window that the lead moved on from -----
+
+
+def people_of(engine: Engine, agreement: Agreement, week: str, now: datetime) -> dict[str, Any]:
+    with Session(engine) as session:
+        card = repo.scorecard(session, agreement, parse_week(week), now, KINDS.scored())
+    return {p["user"]: p for p in as_json(card)["people"]}
+
+
+def test_a_reps_open_items_past_due_count_as_missed_in_the_week_they_were_due(
+    engine: Engine, agreement: Agreement
+) -> None:
+    handed(engine, agreement, "late-1", "U0ALICE", "high", ny(23, 9))  # due Mon 13:00
+    handed(engine, agreement, "late-2", "U0ALICE", "high", ny(24, 9))  # due Tue 13:00
+    alice = people_of(engine, agreement, "2026-W48", ny(30, 9))["U0ALICE"]
+    assert (alice["items"], alice["met"], alice["missed"], alice["overdue"]) == (2, 0, 2, 2)
+    assert (alice["rank"], alice["within_sla_share"]) == (1, 0.0)
+
+
+def test_an_open_item_due_later_in_the_week_counts_as_due_but_neither_met_nor_missed(
+    engine: Engine, agreement: Agreement
+) -> None:
+    handed(engine, agreement, "soon", "U0ALICE", "high", ny(23, 9))  # due Mon 13:00
+    alice = people_of(engine, agreement, "2026-W48", ny(23, 12))["U0ALICE"]
+    assert (alice["items"], alice["met"], alice["missed"], alice["rank"]) == (1, 0, 0, None)
+
+
+def test_a_lead_that_missed_its_response_window_counts_as_missed_that_week_though_accepted_after(
+    engine: Engine, agreement: Agreement
+) -> None:
+    ref = handed(engine, agreement, "fri", "U0BOB", "high", ny(27, 9))  # due Fri 13:00
+    act(engine, agreement, "touch", ref, "U0BOB", ny(30, 10))  # Monday of 2026-W49: late
+    act(engine, agreement, "accept", ref, "U0BOB", ny(30, 11))  # in its accept window
+    w48 = people_of(engine, agreement, "2026-W48", ny(30, 12))["U0BOB"]
+    assert (w48["items"], w48["met"], w48["missed"]) == (1, 0, 1)
+    w49 = people_of(engine, agreement, "2026-W49", datetime(2026, 12, 7, 9, tzinfo=NEW_YORK))
+    assert (w49["U0BOB"]["items"], w49["U0BOB"]["missed"]) == (0, 0)  # counted once, in W48
+
+
+def test_a_lead_passed_on_after_its_window_lapsed_is_missed_by_the_rep_who_held_it(
+    engine: Engine, agreement: Agreement
+) -> None:
+    ref = handed(engine, agreement, "passed", "U0BOB", "high", ny(23, 9))  # due Mon 13:00
+    with unit_of_work(engine) as session:
+        leadwork.reassign(
+            session, agreement, name=ref, actor="U0DAVE", to="U0ALICE", now=ny(24, 10)
+        )
+    act(engine, agreement, "touch", ref, "U0ALICE", ny(24, 11))
+    act(engine, agreement, "accept", ref, "U0ALICE", ny(25, 10))
+    people = people_of(engine, agreement, "2026-W48", ny(30, 9))
+    assert (people["U0BOB"]["missed"], people["U0BOB"]["rank"]) == (1, 1)
+    assert (people["U0ALICE"]["items"], people["U0ALICE"]["missed"]) == (0, 0)

@@ -545,8 +545,10 @@ class FakeSlack:
         deleted: bool = False,
         *,
         real_name: str | None = None,
+        display_name: str | None = None,
     ) -> dict[str, Any]:
-        """Register (or replace) a user for users.info / users.lookupByEmail."""
+        """Register (or replace) a user for users.info / users.lookupByEmail. Their profile's
+        `display_name` is `display_name` (`""`: never set, as Slack leaves it), else `name`."""
         user = self._make_user(
             user_id,
             email=email,
@@ -555,6 +557,7 @@ class FakeSlack:
             deleted=deleted,
             real_name=real_name,
             is_bot=False,
+            display_name=display_name,
         )
         with self._lock:
             self._users[user_id] = user
@@ -575,15 +578,20 @@ class FakeSlack:
         deleted: bool,
         real_name: str | None,
         is_bot: bool,
+        display_name: str | None = None,
     ) -> dict[str, Any]:
         ZoneInfo(tz)  # fail fast on a bad zone name
         if name is None:
             name = email.split("@", 1)[0] if email else user_id.lower()
         if real_name is None:
             real_name = name.replace(".", " ").replace("_", " ").title()
+        if display_name is None:
+            display_name = name
         profile: dict[str, Any] = {
             "real_name": real_name,
-            "display_name": name,
+            "real_name_normalized": real_name,
+            "display_name": display_name,
+            "display_name_normalized": display_name,
             "team": TEAM_ID,
         }
         if email is not None:

@@ -214,6 +214,20 @@ def test_users_info_answers_from_the_directory(fake: FakeSlack, client: WebClien
     assert err.value.response["error"] == "user_not_found"
 
 
+def test_users_info_answers_the_profile_names_in_slacks_shape(fake: FakeSlack, client: WebClient):
+    fake.add_user("U0ALICE", name="alice", real_name="Alice Liddell", display_name="Alice L.")
+    fake.add_user("U0BOB", name="bob", real_name="Bob Stone", display_name="")
+    alice = client.users_info(user="U0ALICE")["user"]
+    assert (alice["name"], alice["real_name"]) == ("alice", "Alice Liddell")
+    assert alice["profile"]["display_name"] == alice["profile"]["display_name_normalized"]
+    assert (alice["profile"]["display_name"], alice["profile"]["real_name"]) == (
+        "Alice L.",
+        "Alice Liddell",
+    )
+    bob = client.users_info(user="U0BOB")["user"]  # never set a display name
+    assert (bob["profile"]["display_name"], bob["profile"]["real_name"]) == ("", "Bob Stone")
+
+
 def test_chat_update_changes_a_posted_message_and_refuses_one_that_is_gone(
     fake: FakeSlack, client: WebClient
 ):

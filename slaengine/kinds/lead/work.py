@@ -16,6 +16,7 @@ from slaengine.engine.errors import Refusal
 from slaengine.engine.item import URGENCY, State
 from slaengine.engine.kind import KindBase
 from slaengine.engine.owed import Owed
+from slaengine.engine.services import leave_window
 from slaengine.engine.thresholds import Timing
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.intake import find_lead, resolve_person
@@ -139,9 +140,12 @@ def next_action(lead: Lead) -> datetime | None:
 
 def _moved(session: Session, lead: Lead, now: datetime, *, new_stage: bool = True) -> None:
     """The lead changed: its item's window, state and outcome, and, when it entered a new
-    stage, its timers (see `_reschedule`)."""
+    stage, its timers (see `_reschedule`); a window it left after its due instant is
+    recorded as missed."""
     lead_facts = facts(lead)
     item = lead.item
+    if new_stage:
+        leave_window(session, item, now)
     stage = lead_facts.stage
     item.clock = stage.clock
     item.due_at, item.warn_at = LEADS.due_at(lead_facts), LEADS.warn_at(lead_facts)
@@ -282,6 +286,8 @@ def reassign(
 
 
 def _give(session: Session, lead: Lead, to: str, now: datetime) -> None:
+    """The lead passes to `to`; a window its owner let pass is recorded as theirs."""
+    leave_window(session, lead.item, now)
     lead.item.owner_id = to
     lead.item.updated_at = now
     session.add(lead.item)

@@ -11,13 +11,17 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.container import Container
+from bot.jobs import scorecard
 from bot.kinds.content import ui as content
 from slaengine.agreement.config import Agreement, parse_agreement, reference_agreement_path
 from slaengine.clock import FixedClock
 from slaengine.engine import services
+from slaengine.kinds.lead import work as leadwork
 from slaengine.persistence.db import unit_of_work
+from slaengine.scorecard.export import as_json
+from slaengine.scorecard.weeks import parse_week
 from tests.support.app import container as support_container
-from tests.support.app import handoff, serve
+from tests.support.app import handoff, ny, serve
 from tests.support.fakeslack import FakeSlack
 from tests.support.kinds import KINDS
 from tests.support.plan import stored_lead
@@ -235,3 +239,56 @@ def test_a_refused_slash_command_does_not_republish_the_home_tab(
     assert sla_mine.status_code == 200
     fake_slack.wait_for("response:mine")
     assert fake_slack.count("views.publish") == 0
+
+
+def _act(c: Container, verb: str, ref: str, actor: str, **kw: str) -> None:
+    with unit_of_work(c.engine) as session:
+        getattr(leadwork, verb)(
+            session, c.agreement, name=ref, actor=actor, now=c.clock.now(), key=f"{verb}:{ref}",
+            **kw,
+        )  # fmt: skip
+
+
+def test_the_scorecards_headline_its_table_and_app_home_agree_on_a_week(
+    c: Container, served: str, fake_slack: FakeSlack, clock: FixedClock
+) -> None:
+    """2026-W48 (Mon 23 - Sun 29 November), each lead due 4 business hours after its handoff:
+    one met, four missed (untouched, touched late, passed on late, touched the next week)."""
+    clock.set(ny(23, 9))
+    met = handoff(c, "met", owner="U0ALICE").ref
+    handoff(c, "untouched", owner="U0ALICE")  # open, due Mon 13:00
+    clock.set(ny(23, 10))
+    _act(c, "touch", met, "U0ALICE")
+    clock.set(ny(24, 9))
+    late = handoff(c, "late", owner="U0BOB").ref  # due Tue 13:00
+    _act(c, "accept", met, "U0ALICE")
+    clock.set(ny(24, 15))
+    _act(c, "touch", late, "U0BOB")  # late; open in its accept window since
+    clock.set(ny(25, 9))
+    passed = handoff(c, "passed", owner="U0BOB").ref  # due Wed 13:00
+    clock.set(ny(25, 14))
+    with unit_of_work(c.engine) as session:
+        leadwork.reassign(
+            session, c.agreement, name=passed, actor="U0DAVE", to="U0ALICE", now=clock.now()
+        )
+    clock.set(ny(25, 15))
+    _act(c, "touch", passed, "U0ALICE")
+    clock.set(ny(27, 9))
+    friday = handoff(c, "friday", owner="U0ALICE").ref  # due Fri 13:00
+    clock.set(ny(27, 10))
+    _act(c, "reject", passed, "U0ALICE", reason="no budget")
+    clock.set(ny(30, 10))  # Monday of 2026-W49
+    _act(c, "touch", friday, "U0ALICE")
+    _act(c, "accept", friday, "U0ALICE")
+    clock.set(ny(30, 12))
+    card = as_json(scorecard.build(c, parse_week("2026-W48")))
+    leads = card["leads"]
+    assert (leads["due"], leads["within_sla"]) == (5, 1)
+    table = {p["user"]: (p["items"], p["met"], p["missed"]) for p in card["people"]}
+    assert table["U0ALICE"] == (3, 1, 2)  # met; untouched; Friday's, touched on Monday
+    assert table["U0BOB"] == (2, 0, 2)  # touched late; passed on after its window lapsed
+    assert sum(missed for _, _, missed in table.values()) == leads["due"] - leads["within_sla"]
+    for user in ("U0ALICE", "U0BOB"):
+        items, met_, missed = table[user]
+        line = f"`2026-W48` · {items} due · {met_} met · {missed} missed"
+        assert line in text_of(open_home(served, fake_slack, user)), user
