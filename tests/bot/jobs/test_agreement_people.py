@@ -144,7 +144,7 @@ def test_when_slack_cannot_be_reached_the_addresses_stay_as_written_until_a_late
     caplog.set_level(logging.WARNING, logger="bot.container")
     nowhere = make_client(
         Settings(bot_token="xoxb-test", api_url="http://127.0.0.1:9/api/"),  # nothing listens
-        retry_lost_connections=False,
+        delivery=True,  # no retries of a lost connection
     )
     c = container(
         database_url,
