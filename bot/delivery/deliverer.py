@@ -267,12 +267,13 @@ class Deliverer:
         rows, text, blocks = message
         # this message's own id, on exactly its rows and committed before it is posted: a
         # worker that dies after the post leaves rows a successor can match to what Slack holds
+        # (taking the slot commits it; without pacing, the commit after it does)
         message_id = uuid.uuid4().hex
         for row in rows:
             row.batch = message_id
             session.add(row)
-        session.commit()
         yield session, target
+        session.commit()
         channel, thread_ts = thread if thread else (target, None)
         try:
             answer = self.client.chat_postMessage(
