@@ -1,10 +1,10 @@
 """Benchmark delivery's pace: many recipients owed at once, posting paced as in production
 (one message a second per channel), Slack faked in this process (it answers at once).
 
-    .venv/bin/python -m bench.bench_delivery               # the three cases (~20 s)
+    .venv/bin/python -m bench.bench_delivery               # the three cases (~30 s)
     .venv/bin/python -m bench.bench_delivery --reps 20     # 20 reps in cases 1 and 3
     .venv/bin/python -m bench.bench_delivery --cases 1,2   # only those
-    PYTHONPATH=/tmp/old .venv/bin/python -m bench.bench_delivery   # another tree's code
+    cd /tmp/old && PYTHONPATH=. $OLDPWD/.venv/bin/python -m bench.bench_delivery  # another tree
 
 The cases, each on a freshly migrated SQLite database, the reference agreement:
 
@@ -25,13 +25,14 @@ The floor counts the fewest messages a rep can be sent: one in cases 1 and 2 (ca
 two), three in case 3.
 
 To measure another tree (`git archive <commit>` unpacked, this file copied into its
-`bench/`), run it with `PYTHONPATH` set to that tree: the product code is imported from it.
+`bench/`), run it from that tree with `PYTHONPATH` set to it: the product code is imported
+from it (from the directory it is started in first, as `-m` puts that on the path).
 
 Checked after each pass: every outbox row is sent, once (a second pass sends nothing); in
-the pass, each rep got the messages the case expects; the pace is kept (each post took its channel's next
-slot, noted as `outbox.reserve_slot` hands it out, a channel's slots are a second apart, and
-no post reached the fake before its slot); no message breaks Block Kit's limits. It is a
-measurement, not a test: it prints PASS/FAIL per target and always exits 0.
+the pass, each rep got the messages the case expects; the pace is kept (each post took its
+channel's next slot, noted as `outbox.reserve_slot` hands it out, a channel's slots are a
+second apart, and no post reached the fake before its slot); no message breaks Block Kit's
+limits. It is a measurement, not a test: it prints PASS/FAIL per target and always exits 0.
 """
 
 from __future__ import annotations
