@@ -82,6 +82,24 @@ ICON = {
 }
 
 
+#: the `block_id` of a block naming one item in a list of several (the digest): a message
+#: that names the item elsewhere drops the line (`bot.delivery.compose`)
+MENTION = "item:"
+
+
+def mention(item_id: int) -> str:
+    return f"{MENTION}{item_id}"
+
+
+def mentioned(block: Block) -> int | None:
+    """The item a block of a list names (see `mention`), or None."""
+    block_id = block.get("block_id")
+    if isinstance(block_id, str) and block_id.startswith(MENTION):
+        number = block_id.removeprefix(MENTION)
+        return int(number) if number.isdigit() else None
+    return None
+
+
 def submitted_values(state_values: dict[str, Any]) -> dict[str, str]:
     """A modal's state, flattened to block_id -> value."""
     out: dict[str, str] = {}

@@ -10,16 +10,23 @@ those, instead of posting them again.
 Here the posting: claim, check relevance and quiet hours, post or update, record. The pace of
 posts is `bot.delivery.pacer`'s, what one message holds `bot.delivery.compose`'s, and the
 look into Slack after a crash `bot.delivery.recovery`'s.
+
+A pass takes the recipients in turn: each recipient's messages go out in order, one at a
+time as its channel's slot comes, and while one channel waits for its slot the others post
+theirs (`Deliverer.in_turn`). Each recipient's rows are claimed, checked and drawn by one
+worker, in one session, as before; the turns only decide which recipient posts next.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,11 +36,12 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.delivery.compose import TITLES, chunks, compose
+from bot.delivery.compose import TITLES, Message, compose, messages
 from bot.delivery.pacer import Pacer
 from bot.delivery.recovery import METADATA_EVENT, recover
 from slaengine.clock import Clock
 from slaengine.engine import owed as engine_owed
+from slaengine.engine.item import URGENCY, state_of
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Item, OutboxMessage
@@ -63,6 +71,9 @@ PERMANENT = {
 MAX_ATTEMPTS = 8
 #: how long a reply waits before looking again for the message whose thread it goes in
 THREAD_WAIT = timedelta(seconds=5)
+#: the most rows of one recipient one delivery takes: the notices of a bulk handoff up to
+#: this many go out as one message (see `compose.messages`)
+CLAIM = 1000
 
 #: a row is dropped instead of sent when this says it no longer matters (e.g. lead closed)
 Relevance = Callable[[Session, OutboxMessage, datetime], str | None]
@@ -70,6 +81,9 @@ Relevance = Callable[[Session, OutboxMessage, datetime], str | None]
 Draw = Callable[[Session, Sequence[OutboxMessage], datetime], None]
 #: when a recipient's quiet hours end, at `now` or later
 Quiet = Callable[[str, datetime], datetime]
+#: one recipient's delivery, run in turns: it yields (its session, the channel) when its next
+#: post needs the channel's next slot, and carries on when resumed once that slot has come
+Turns = Generator[tuple[Session, str], None, None]
 
 
 def item_relevance(session: Session, row: OutboxMessage, now: datetime) -> str | None:
@@ -140,22 +154,63 @@ class Deliverer:
         report = DeliveryReport()
         with unit_of_work(self.engine) as session:
             targets = outbox.due_targets(session, self.clock.now(), limit)
-        for target in targets:
-            report.add(self.deliver_to(target))
+        self.in_turn(self._deliver(target, report) for target in targets)
         return report
 
     def deliver_to(self, target: str) -> DeliveryReport:
         report = DeliveryReport()
         if self._stopping.is_set():
             return report
+        self.in_turn([self._deliver(target, report)])
+        return report
+
+    def in_turn(self, deliveries: Iterable[Turns]) -> None:
+        """Run deliveries to several recipients in turn, never sleeping while one of them
+        could post: each runs until its next post needs its channel's slot (it yields the
+        session and the channel), the slot is taken, and it carries on once the slot has
+        come. Meanwhile the others post whose slots have come, and the recipients not yet
+        started start (those are taken one at a time, as their turn comes, so that no
+        recipient's rows are claimed long before they are posted). Once a stop is asked for
+        (`stop`), no recipient is started, and the started ones carry on at once, to put their
+        rows back."""
+        waiting = iter(deliveries)
+        slots: list[tuple[float, int, Turns]] = []  # the next slot of each started delivery
+        order = itertools.count()
+
+        def carry_on(delivery: Turns) -> None:
+            wanted = next(delivery, None)
+            if wanted is not None:
+                session, channel = wanted
+                slot = self.pacer.reserve(session, channel)
+                heapq.heappush(slots, (slot, next(order), delivery))
+
+        try:
+            while True:
+                stopping = self._stopping.is_set()
+                if slots and (stopping or self.pacer.ready(slots[0][0])):
+                    carry_on(heapq.heappop(slots)[2])
+                elif not stopping and (delivery := next(waiting, None)) is not None:
+                    carry_on(delivery)
+                elif slots:
+                    self.pacer.sleep_until(slots[0][0])
+                else:
+                    return
+        finally:
+            for _, _, delivery in slots:  # only when one failed: the others stop where they are
+                delivery.close()
+
+    def _deliver(self, target: str, report: DeliveryReport) -> Turns:
+        """Deliver what `target` is owed; yields before each post (see `in_turn`)."""
         batch = uuid.uuid4().hex
         now = self.clock.now()
         with unit_of_work(self.engine) as session:
-            rows, uncertain = outbox.claim_for(session, target, self.worker, batch, now, self.lease)
+            rows, uncertain = outbox.claim_for(
+                session, target, self.worker, batch, now, self.lease, limit=CLAIM
+            )
             ids = [row.id for row in rows if row.id is not None]
             holdable = any(row.topic in engine_owed.HELD_IN_QUIET_HOURS for row in rows)
         if not ids:
-            return report
+            return
         if uncertain:
             report.recovered += recover(self.engine, self.client, self.clock, target, uncertain)
         # may ask Slack for the recipient's zone: before the write transaction, not inside it
@@ -183,11 +238,10 @@ class Deliverer:
                 session.commit()  # ends the message's lock (see outbox.in_message)
             replies = [row for row in posts if row.thread_key]
             posts = sorted((row for row in posts if not row.thread_key), key=lambda r: r.id or 0)
-            for group in chunks(posts):
-                self._post(session, target, group, report)
+            for message in messages(posts, self.titles, _urgency(session, now)):
+                yield from self._post(session, target, message, report)
             for row in sorted(replies, key=lambda r: r.id or 0):
-                self._reply(session, target, row, now, report)
-        return report
+                yield from self._reply(session, target, row, now, report)
 
     def _reply(
         self,
@@ -196,7 +250,7 @@ class Deliverer:
         row: OutboxMessage,
         now: datetime,
         report: DeliveryReport,
-    ) -> None:
+    ) -> Turns:
         """A reply in the thread of the message owed under `row.thread_key`: posted alone in
         that message's thread once it was sent, put back until then (not a failed attempt),
         and posted as a message of its own when there is no thread to reply in."""
@@ -206,10 +260,11 @@ class Deliverer:
             report.deferred += 1
             session.commit()
             return
+        alone: Message = ([row], *compose([row], self.titles))
         if where == "ready" and parent is not None and parent.channel and parent.ts:
-            self._post(session, target, [row], report, thread=(parent.channel, parent.ts))
+            yield from self._post(session, target, alone, report, (parent.channel, parent.ts))
         else:
-            self._post(session, target, [row], report)
+            yield from self._post(session, target, alone, report)
 
     # -- posting -------------------------------------------------------------------------
 
@@ -217,21 +272,22 @@ class Deliverer:
         self,
         session: Session,
         target: str,
-        rows: list[OutboxMessage],
+        message: Message,
         report: DeliveryReport,
         thread: tuple[str, str] | None = None,
-    ) -> None:
-        """Post `rows` as one message to `target`, or with `thread` (channel, ts) as a reply
-        in that message's thread."""
-        text, blocks = compose(rows, self.titles)
+    ) -> Turns:
+        """Post `message` to `target`, or with `thread` (channel, ts) as a reply in that
+        message's thread, once `target`'s slot has come (it yields for it: see `in_turn`)."""
+        rows, text, blocks = message
         # this message's own id, on exactly its rows and committed before it is posted: a
         # worker that dies after the post leaves rows a successor can match to what Slack holds
+        # (taking the slot commits it; without pacing, the commit after it does)
         message_id = uuid.uuid4().hex
         for row in rows:
             row.batch = message_id
             session.add(row)
+        yield session, target
         session.commit()
-        self.pacer.wait(session, target)
         if self._put_back(session, rows, report):
             return
         channel, thread_ts = thread if thread else (target, None)
@@ -347,6 +403,20 @@ class Deliverer:
         report.released += len(rows)
         session.commit()
         return True
+
+
+def _urgency(session: Session, now: datetime) -> Callable[[OutboxMessage], tuple[Any, ...]]:
+    """A sort key of rows: the most urgent item first (overdue, at risk, by due instant),
+    as `/sla mine` lists them; rows about no item last, each in the order owed."""
+    never = datetime.max.replace(tzinfo=now.tzinfo)
+
+    def key(row: OutboxMessage) -> tuple[Any, ...]:
+        item = session.get(Item, row.item_id) if row.item_id is not None else None
+        if item is None:
+            return (len(URGENCY), never, row.id or 0)
+        return (URGENCY[state_of(item, now)], item.due_at or never, row.id or 0)
+
+    return key
 
 
 def _seconds(value: Any) -> int | None:

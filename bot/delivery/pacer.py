@@ -28,18 +28,29 @@ class Pacer:
 
     def wait(self, session: Session, channel: str) -> None:
         """Take `channel`'s next slot in `session` and commit it (so other workers see it at
-        once), then sleep until the slot comes: one interval at most, and again while
-        another worker's slot is still to come."""
+        once), then sleep until the slot comes: one interval at most."""
+        self.sleep_until(self.reserve(session, channel))
+
+    def reserve(self, session: Session, channel: str) -> float:
+        """Take `channel`'s next slot in `session` and commit it; when it comes (seconds since
+        the epoch, on the pacer's clock). The caller posts no sooner (`ready`, `sleep_until`).
+        While the slot another worker took last is still to come, ask again an interval
+        later (it comes within one)."""
         if self.interval <= 0:
-            return
+            return self._now()
         for _ in range(TURNS):
             slot = outbox.reserve_slot(session, channel, self._now(), self.interval)
             session.commit()
             if slot is not None:
-                break
-            time.sleep(self.interval)  # the slot taken last comes within one interval
-        else:
-            return
+                return slot
+            time.sleep(self.interval)
+        return self._now()
+
+    def ready(self, slot: float) -> bool:
+        return slot <= self._now()
+
+    def sleep_until(self, slot: float) -> None:
+        """Sleep until `slot`: one interval at most, whatever the slot says."""
         pause = min(slot - self._now(), self.interval)
         if pause > 0:
             time.sleep(pause)

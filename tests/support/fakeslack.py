@@ -843,7 +843,7 @@ class FakeSlack:
                 payload = handler(args)
             except _Reply as reply:
                 payload = reply.payload
-            stall = self._take_stall(method) if payload.get("ok") else None
+            stall = self._take_stall(method, args) if payload.get("ok") else None
             if stall is not None:
                 # the call took effect; its answer is late (a client killed now never hears it)
                 self._record(Call(method, args, at, ok=True, answer=payload))
@@ -1161,18 +1161,32 @@ class FakeSlack:
             "response_metadata": {"next_cursor": f"next:{start + limit}" if more else ""},
         }
 
-    def stall_after(self, method: str, seconds: float, times: int = 1, *, skip: int = 0) -> None:
+    def stall_after(
+        self,
+        method: str,
+        seconds: float,
+        times: int = 1,
+        *,
+        skip: int = 0,
+        channel: str | None = None,
+    ) -> None:
         """Let the next `times` successful calls of `method` take effect, then answer late;
-        the `skip` successful calls before them are answered at once."""
+        the `skip` successful calls before them are answered at once. With `channel` (a
+        user or a channel), only the calls to it count."""
         with self._lock:
-            queue = self._stalls.setdefault(method, [])
+            queue = self._stalls.setdefault(f"{method} {channel or ''}", [])
             queue.extend([None] * skip)
             queue.extend([seconds] * times)
 
-    def _take_stall(self, method: str) -> float | None:
+    def _take_stall(self, method: str, args: dict[str, Any]) -> float | None:
         with self._lock:
-            queue = self._stalls.get(method)
-            return queue.pop(0) if queue else None
+            for key, queue in self._stalls.items():
+                wanted, _, channel = key.partition(" ")
+                if wanted != method or not queue:
+                    continue
+                if not channel or str(args.get("channel", "")) in self._aliases(channel):
+                    return queue.pop(0)
+            return None
 
     def _m_conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
         with self._lock:

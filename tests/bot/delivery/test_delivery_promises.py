@@ -8,7 +8,10 @@ sleep through a Retry-After in real time): what is tested is the outbox's own sc
 
 from __future__ import annotations
 
+import json
+import re
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -34,6 +37,8 @@ from slaengine.persistence.db import unit_of_work
 from tests.scenarios.conftest import free_port
 from tests.support.app import container, handoff, ny, posts_to, row
 from tests.support.fakeslack import FakeSlack
+
+REF = re.compile(r"\*(L-\d+)\*")  # an item as a message's blocks name it
 
 
 @pytest.fixture
@@ -518,6 +523,20 @@ def test_several_messages_owed_to_one_person_go_out_as_one_listing_each(
         {"type": "section", "text": {"type": "mrkdwn", "text": "about list-a"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": "about list-b"}},
     ]
+    assert fake_slack.violations == []
+
+
+def test_a_dm_carrying_reminders_and_the_days_digest_names_each_item_once(
+    c: Container, clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    overdue = handoff(c, "dd-over", handed_off_at="2026-11-20T09:00:00-05:00")  # due Fri 13:00
+    at_risk = handoff(c, "dd-risk", handed_off_at="2026-11-20T13:30:00-05:00")  # due Mon 09:30
+    clock.set(ny(23, 9, 0))  # Monday's first working hour: the breach, the warning, the digest
+    assert sweep(c).digests == 1
+    (message,) = posts_to(fake_slack, "U0ALICE")  # the warning, the breach and the digest
+    named = Counter(REF.findall(json.dumps(message["blocks"])))
+    assert named == {overdue.ref: 1, at_risk.ref: 1}
+    assert "Good morning: 1 overdue and 1 at-risk SLA items" in json.dumps(message["blocks"])
     assert fake_slack.violations == []
 
 

@@ -1,6 +1,7 @@
 """Many leads given to people at once (a CSV import, `/sla away`, an absence beginning):
-each recipient gets one message listing their leads, split only where Slack's limits
-require; one lead alone still gets its own DM with its buttons."""
+each recipient gets one message naming how many leads they got and listing them, the most
+urgent first, as many as one message holds ("…and N more: `/sla mine`"); one lead alone
+still gets its own DM with its buttons."""
 
 from __future__ import annotations
 
@@ -101,7 +102,7 @@ def test_importing_30_leads_for_one_rep_owes_exactly_one_message_naming_every_re
     assert fake_slack.violations == []
 
 
-def test_importing_1000_rows_for_10_reps_names_every_lead_once_within_slacks_limits(
+def test_importing_1000_rows_for_10_reps_gives_each_one_dm_naming_their_count_within_limits(
     c: Container, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
     reps = [f"U0REP{n:02d}" for n in range(10)]
@@ -111,14 +112,18 @@ def test_importing_1000_rows_for_10_reps_names_every_lead_once_within_slacks_lim
     outcomes = Counter(r.outcome for r in import_leads(c, path))
     assert outcomes == {"imported": 1000}
 
-    c.deliverer.deliver_due()
+    report = c.deliverer.deliver_due()
+    assert (report.sent, report.messages) == (1000, 10)
     posts = fake_slack.calls("chat.postMessage", ok=True)
-    assert {call.args["channel"] for call in posts} == set(reps)
+    assert sorted(call.args["channel"] for call in posts) == reps  # one DM each
     owners = {lead.ref: lead.owner_id for lead in leads_of(c.engine)}
-    named = [(ref, call.args["channel"]) for call in posts for ref in refs_named(call.args)]
-    assert sorted(named) == sorted(owners.items())  # each lead once, to its owner
+    for call in posts:
+        listed = refs_named(call.args)
+        assert len(set(listed)) == len(listed)
+        assert {owners[ref] for ref in listed} == {call.args["channel"]}
+        assert call.args["blocks"][0]["text"]["text"] == "Handed to you · 100"
+        assert more_line(call.args) == f"…and {100 - len(listed)} more: `/sla mine`"
     assert all(len(call.args["blocks"]) <= 50 for call in posts)
-    assert len(posts) == 30  # 100 leads a rep: 49 to a message under the header
     assert fake_slack.violations == []
 
 
@@ -297,4 +302,84 @@ def test_when_an_absence_begins_the_sweep_gives_each_new_owner_one_dm_listing_th
         "U0FRAN": [4],
         "U0GUS": [4],
     }
+    assert fake_slack.violations == []
+
+
+# ------------------------------------------------------------------ one DM a batch
+
+
+def due_of(engine: Engine) -> dict[str, Any]:
+    """Each lead's response due instant, by ref."""
+    return {lead.ref: lead.response_due_at for lead in leads_of(engine)}
+
+
+def more_line(message: dict[str, Any]) -> str:
+    """The text of a message's last block, where a message too long to list says what it
+    left out."""
+    last = message["blocks"][-1]
+    assert last["type"] == "context"
+    return str(last["elements"][0]["text"])
+
+
+def test_500_new_leads_for_one_rep_are_one_dm_naming_the_count_and_the_most_urgent_first(
+    c: Container, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    # the less urgent (24h) first in the file, the urgent (4h) last: not the order shown
+    rows = rows_for(["U0ALICE"], 400, interest="low") + [
+        f"crm-u{i},Urgent {i},Acme,good,high,U0ALICE" for i in range(100)
+    ]
+    list(import_leads(c, write_csv(tmp_path / "500.csv", rows)))
+
+    report = c.deliverer.deliver_due()
+    assert (report.sent, report.messages) == (500, 1)
+    (dm,) = fake_slack.messages_to("U0ALICE")
+    assert dm["blocks"][0]["text"]["text"] == "Handed to you · 500"
+    listed = refs_named(dm)
+    assert 40 <= len(listed) <= 48 and len(set(listed)) == len(listed)
+    assert more_line(dm) == f"…and {500 - len(listed)} more: `/sla mine`"
+    due = due_of(c.engine)
+    unlisted = set(due) - set(listed)
+    assert max(due[ref] for ref in listed) <= min(due[ref] for ref in unlisted)
+    assert all(ref.startswith("L-") for ref in listed)
+    buttons = [b.get("accessory", {}).get("action_id") for b in dm["blocks"][1:-1]]
+    assert buttons == ["lead_touch"] * len(listed)  # each shown lead keeps its button
+    assert len(dm["blocks"]) <= 50 and len(dm["text"]) <= 3500
+    assert fake_slack.violations == []
+    with Session(c.engine) as session:
+        sent = session.exec(select(OutboxMessage)).all()
+    assert len(sent) == 500 and {(r.status, r.ts) for r in sent} == {("sent", sent[0].ts)}
+
+
+def test_sla_away_handing_on_500_leads_gives_the_next_rep_one_dm_naming_the_count(
+    c: Container, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    list(import_leads(c, write_csv(tmp_path / "alice.csv", rows_for(["U0ALICE"], 500))))
+    c.deliverer.deliver_due()
+    fake_slack.reset()
+
+    assert "passed to the next reps" in sla_away(c, "U0ALICE", "today 2026-11-27")
+    (dm,) = fake_slack.messages_to("U0BOB")  # the one other rep of the reference team
+    assert dm["blocks"][0]["text"]["text"] == "Passed to you · 500"
+    listed = refs_named(dm)
+    assert listed and more_line(dm) == f"…and {500 - len(listed)} more: `/sla mine`"
+    assert "<@U0ALICE>" in dm["text"]
+    assert fake_slack.violations == []
+
+
+def test_when_an_absence_begins_each_new_owner_of_many_leads_gets_one_dm_naming_the_count(
+    team: Container, fake_slack: FakeSlack, tmp_path: Path, clock: FixedClock
+) -> None:
+    rows = rows_for(["U0BOB"], 180, interest="low")
+    list(import_leads(team, write_csv(tmp_path / "bob.csv", rows)))
+    tomorrow = (clock.now() + timedelta(days=1)).date()
+    sla_away(team, "U0BOB", f"{tomorrow} {tomorrow}")
+    sweep(team)
+    fake_slack.reset()
+
+    clock.set(clock.now() + timedelta(days=1))
+    assert sweep(team).jobs[HANDED_ON] == 180
+    for rep in ("U0ALICE", "U0FRAN", "U0GUS"):
+        (dm,) = fake_slack.messages_to(rep)
+        assert dm["blocks"][0]["text"]["text"] == "Passed to you · 60"
+        assert more_line(dm) == f"…and {60 - len(refs_named(dm))} more: `/sla mine`"
     assert fake_slack.violations == []
