@@ -18,6 +18,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType
 
@@ -131,9 +132,16 @@ def pause_before_restart(previous: float | None, lived: float) -> float:
 class Supervisor:
     """Starts the worker process, starts it again when it dies, and stops it on the way out."""
 
-    def __init__(self, heartbeat: Heartbeat, *, grace_seconds: float = 25.0) -> None:
+    def __init__(
+        self,
+        heartbeat: Heartbeat,
+        *,
+        grace_seconds: float = 25.0,
+        target: Callable[[Heartbeat, bool], None] = work,
+    ) -> None:
         self.heartbeat = heartbeat
         self.grace_seconds = grace_seconds
+        self.target = target
         self._context = multiprocessing.get_context("spawn")
         self._stopping = threading.Event()
         self._process: multiprocessing.process.BaseProcess | None = None
@@ -150,7 +158,7 @@ class Supervisor:
 
     def _spawn(self, *, restart: bool) -> None:
         process = self._context.Process(
-            target=work, args=(self.heartbeat, restart), name="slabot-scheduler"
+            target=self.target, args=(self.heartbeat, restart), name="slabot-scheduler"
         )
         process.start()
         self._process = process

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import signal
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -195,3 +198,28 @@ def test_a_scheduler_that_keeps_dying_waits_longer_each_time_up_to_a_minute() ->
 def test_a_scheduler_that_ran_a_minute_before_dying_is_started_again_after_a_second() -> None:
     assert worker.pause_before_restart(32.0, lived=60.0) == 1
     assert worker.pause_before_restart(32.0, lived=59.0) == 60
+
+
+def _deaf_to_sigterm(heartbeat: Heartbeat, restart: bool) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    heartbeat.worker_started(os.getpid(), restart=restart)
+    time.sleep(600)
+
+
+def test_a_scheduler_that_does_not_stop_within_its_grace_is_killed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    heartbeat = Heartbeat()
+    supervisor = worker.Supervisor(heartbeat, grace_seconds=1.0, target=_deaf_to_sigterm)
+    supervisor.start()
+    deadline = time.monotonic() + 60
+    while heartbeat.worker_pid is None:
+        assert time.monotonic() < deadline, "the worker never started"
+        time.sleep(0.05)
+    process = supervisor._process
+    assert process is not None
+    with caplog.at_level(logging.WARNING, logger="bot.entrypoints.worker"):
+        supervisor.stop()
+    assert process.exitcode == -signal.SIGKILL
+    assert "did not stop within 1 s; killing it" in caplog.text
+    assert heartbeat.restarts == 0, "a worker stopped on purpose is not started again"

@@ -63,6 +63,18 @@ def test_slabot_run_sweeps_in_a_child_process_that_healthz_names(quick_bot: Runn
     assert "sweep pass failed" not in quick_bot.log()
 
 
+def niceness(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as stat:
+        return int(stat.read().split(")")[-1].split()[16])
+
+
+def test_the_scheduler_process_runs_at_a_lower_cpu_priority_than_the_server(
+    quick_bot: RunningBot,
+) -> None:
+    pid = health(quick_bot)["scheduler_pid"]
+    assert niceness(pid) == niceness(quick_bot.process.pid) + 5
+
+
 def test_a_scheduler_process_that_dies_is_started_again_and_the_passes_go_on(
     quick_bot: RunningBot,
 ) -> None:
