@@ -7,7 +7,8 @@ from __future__ import annotations
 from bot.kinds.content.plugin import PLUGIN as CONTENT
 from bot.kinds.lead.plugin import PLUGIN as LEAD
 from bot.kinds.report.plugin import PLUGIN as REPORT
+from bot.kinds.request.plugin import PLUGIN as REQUEST
 from bot.kinds.training.plugin import PLUGIN as TRAINING
 from bot.plugin import Plugin
 
-PLUGINS: tuple[Plugin, ...] = (LEAD, CONTENT, REPORT, TRAINING)
+PLUGINS: tuple[Plugin, ...] = (LEAD, CONTENT, REQUEST, REPORT, TRAINING)

@@ -48,17 +48,17 @@ def register(app: App, container: Container) -> None:
     def sla(ack: Ack, command: dict[str, Any], respond: Respond, client: Any) -> None:
         ack()
         text = (command.get("text") or "").strip()
-        verb, _, rest = text.partition(" ")
-        handler = known.get(verb.lower())
+        verb, rest = split_verb(text, known)
+        handler = known.get(verb)
         if handler is None:
-            note = f"I don't know `/sla {verb}`." if verb and verb.lower() != "help" else ""
+            note = f"I don't know `/sla {verb}`." if verb and verb != "help" else ""
             respond(
                 response_type="ephemeral", text=help_text(usage), blocks=help_blocks(usage, note)
             )
             return
         try:
             handler(container, command, rest.strip(), respond, client)
-            if verb.lower() in changes_own:
+            if verb in changes_own:
                 publish_home(container, client, command["user_id"])
         except Refusal as refusal:
             respond(response_type="ephemeral", text=f":no_entry: {refusal}")
@@ -68,6 +68,17 @@ def register(app: App, container: Container) -> None:
                 response_type="ephemeral",
                 text=":warning: Something went wrong on our side; nothing was changed.",
             )
+
+
+def split_verb(text: str, known: Mapping[str, Verb]) -> tuple[str, str]:
+    """The verb `text` begins with, lower-cased, and the rest: a verb of two words (`done
+    request`) before a verb of one (`done`), so that a kind may bring a verb under another
+    kind's (or a generic) first word."""
+    words = text.split(maxsplit=2)
+    if len(words) >= 2 and (pair := f"{words[0]} {words[1]}".lower()) in known:
+        return pair, words[2] if len(words) == 3 else ""
+    first, _, rest = text.partition(" ")
+    return first.lower(), rest
 
 
 def help_lines(plugins: Sequence[Plugin]) -> Usage:

@@ -1,5 +1,5 @@
-"""Buttons on marketing's content: *Used it* on a piece announced in the channel or listed in
-`/sla mine`, and *Delivered* on a content request."""
+"""The button on marketing's content: *Used it* on a piece announced in the channel or listed
+in `/sla mine`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.container import Container
 from bot.kinds.content import ui as content
-from bot.kinds.content.blocks import REQUEST_DONE, USED_IT
+from bot.kinds.content.blocks import USED_IT
 from bot.listeners.replies import answered, say_beside
 from slaengine.engine.errors import Refusal
 
@@ -27,18 +27,6 @@ def register(app: App, container: Container) -> None:
             return
         try:
             message = content.use_piece(c, piece_id=piece_id, user=body["user"]["id"])
-        except Refusal as refusal:
-            say_beside(body, respond, client, f":no_entry: {refusal}")
-            return
-        answered(c, body, respond, client, message)
-
-    @app.action(REQUEST_DONE)
-    def delivered(ack: Ack, body: dict[str, Any], respond: Respond, client: Any) -> None:
-        ack()
-        try:
-            message = content.deliver_request(
-                c, ref=body["actions"][0]["value"], link=None, actor=body["user"]["id"]
-            )
         except Refusal as refusal:
             say_beside(body, respond, client, f":no_entry: {refusal}")
             return

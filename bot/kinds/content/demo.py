@@ -1,5 +1,5 @@
-"""Marketing's content in `slabot demo`: a blog post logged and used, a content request asked,
-moved and delivered, a campaign launch and a case study logged, and `/sla mine` for marketing."""
+"""Marketing's content in `slabot demo`: a blog post logged and used, a campaign launch and a
+case study logged, and `/sla mine` for marketing."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ if TYPE_CHECKING:  # the demo plays the scenes on its stage
 
 
 def scenes() -> list[Scene]:
-    refs: dict[str, str] = {}
-
     def blog(demo: Demo) -> None:
         demo.say(
             "Erin logs a blog post: `/sla done blog Answer every lead within the hour "
@@ -33,21 +31,6 @@ def scenes() -> list[Scene]:
         demo.say("Alice clicks *Used it* on the post in the channel")
         demo.answer(lambda: content.use_piece(demo.c, piece_id=piece, user="U0ALICE"))
 
-    def request(demo: Demo) -> None:
-        demo.say("Alice asks marketing for a piece: `/sla request ROI one-pager by 2026-11-26`")
-        demo.answer(
-            lambda: content.request_content(
-                demo.c, text="ROI one-pager by 2026-11-26", actor="U0ALICE", request="d1"
-            )
-        )
-        demo.say("She asks for Monday instead: `/sla request ROI one-pager by 2026-11-30`")
-        asked = content.request_content(
-            demo.c, text="ROI one-pager by 2026-11-30", actor="U0ALICE", request="d2"
-        )
-        refs["request"] = asked.item.ref
-        demo.out.write(f"  bot answers privately: {asked.item.ref} requested, due Mon 30 Nov\n")
-        demo.deliver()
-
     def campaign(demo: Demo) -> None:
         demo.say("Carol logs a campaign launch: `/sla campaign Winter webinar`")
         demo.answer(
@@ -55,15 +38,6 @@ def scenes() -> list[Scene]:
                 content.log_campaign(
                     demo.c, words="Winter webinar", actor="U0CAROL", request="demo-k1"
                 ).message
-            )
-        )
-
-    def deliver_request(demo: Demo) -> None:
-        ref = refs["request"]
-        demo.say(f"Erin delivers the one-pager: `/sla done request {ref} https://acme.example/roi`")
-        demo.answer(
-            lambda: content.deliver_request(
-                demo.c, ref=ref, link="https://acme.example/roi", actor="U0ERIN"
             )
         )
 
@@ -87,9 +61,7 @@ def scenes() -> list[Scene]:
 
     return [
         ((0, 11, 15), blog),
-        ((0, 11, 30), request),
         ((0, 12, 0), campaign),
-        ((3, 10, 0), deliver_request),
         ((3, 11, 0), case_study),
         ((4, 15, 0), mine),
     ]

@@ -11,12 +11,7 @@ def windows(agreement: Agreement, team: str | None) -> list[str]:
     owned = [d for d in agreement.deliverables if team is None or d.owner == team]
     if owned:
         lines.append("*Content*: " + " · ".join(f"{d.title} {d.count} a {d.per}" for d in owned))
-    requests = agreement.content_requests
-    if requests and (team is None or requests.owner == team):
-        lines.append("*Content requests*: delivered by the working day asked")
     campaigns = agreement.campaigns
     if campaigns and campaigns.per_quarter and (team is None or campaigns.owner == team):
         lines.append(f"*Campaigns*: {campaigns.per_quarter} a quarter")
-    if team == "sales" and requests:
-        lines.append("*You may ask marketing*: `/sla request <title> by <date>`")
     return lines

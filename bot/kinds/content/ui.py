@@ -22,8 +22,6 @@ from slaengine.kinds.content import rules as content
 from slaengine.kinds.content import store as content_repo
 from slaengine.kinds.content.rules import CAMPAIGNS, DELIVERABLES, CycleObligations, Logged
 from slaengine.kinds.content.tables import Cycle
-from slaengine.kinds.request import rules as requests
-from slaengine.kinds.request.tables import ContentRequest
 from slaengine.periods import pace, parse_period
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Item, OutboxMessage
@@ -151,51 +149,6 @@ class CampaignUI(CycleUI):
         return "/sla campaign <title> [link]"
 
 
-
-
-def request_view(item: Item, request: ContentRequest, now: datetime) -> blocks.RequestView:
-    return blocks.RequestView(
-        ref=item.ref,
-        title=item.title,
-        owner_id=item.owner_id,
-        requester_id=request.requester_id,
-        state=engine_item.state_of(item, now),
-        due_at=item.due_at,
-        link=request.link,
-    )
-
-
-class RequestUI(KindUIBase):
-    """Content requests: reminders and `/sla mine` with a *Delivered* button."""
-
-    name = "content_request"
-
-    def draw(self, rows: Sequence[OutboxMessage], items: dict[int, Item], at: Context) -> None:
-        session, agreement, now = at
-        found = requests.of_items(session, list(items))
-        for row in rows:
-            item, request = items.get(row.item_id or 0), found.get(row.item_id or 0)
-            if item is None or request is None:
-                row.text = "This content request no longer exists."
-                row.blocks = json.dumps([section(row.text)])
-                continue
-            text, drawn = blocks.request_reminder(
-                request_view(item, request, now), row.topic, agreement.zone
-            )
-            row.text, row.blocks = text, json.dumps(drawn)
-
-    def listed(self, items: Sequence[Item], at: Context) -> dict[int, list[Block]]:
-        session, agreement, now = at
-        found = requests.of_items(session, [item.id for item in items])
-        return {
-            item.id: blocks.request_listed(request_view(item, found[item.id], now), agreement.zone)
-            for item in items
-            if item.id is not None and item.id in found
-        }
-
-
-
-
 # -- use cases -------------------------------------------------------------------------------
 
 
@@ -252,48 +205,6 @@ def use_piece(c: Container, *, piece_id: int, user: str) -> str:
     if new:
         return f"Noted: you used “{escape(title)}”. Thanks!"
     return f"You had already marked “{escape(title)}” as used."
-
-
-def request_content(c: Container, *, text: str, actor: str, request: str) -> requests.Requested:
-    """`/sla request <title> by <date>`: open the request and tell its owner."""
-    now = c.clock.now()
-    with unit_of_work(c.engine) as session:
-        opened = requests.open_request(
-            session, c.agreement, text=text, actor=actor, now=now, key=request
-        )
-        if opened.created:
-            shown = request_view(opened.item, opened.request, now)
-            note, drawn = blocks.request_opened(shown, c.agreement.zone)
-            c.notify(
-                session,
-                key=f"content_request:{opened.item.id}:{opened.item.owner_id}:opened",
-                target=opened.item.owner_id,
-                text=note,
-                blocks=drawn,
-                item_id=opened.item.id,
-            )
-    c.kick()
-    return opened
-
-
-def deliver_request(c: Container, *, ref: str, link: str | None, actor: str) -> str:
-    """`/sla done request <ref> [link]` and the *Delivered* button: close the request and DM
-    the requester with the link."""
-    now = c.clock.now()
-    with unit_of_work(c.engine) as session:
-        done = requests.deliver(session, c.agreement, ref=ref, link=link, actor=actor, now=now)
-        shown = request_view(done.item, done.request, now)
-        note, drawn = blocks.request_delivered(shown, actor, done.item.outcome == "met")
-        c.notify(
-            session,
-            key=f"content_request:{done.item.id}:{done.request.requester_id}:delivered",
-            target=done.request.requester_id,
-            text=note,
-            blocks=drawn,
-            item_id=done.item.id,
-        )
-    c.kick()
-    return done.message
 
 
 def log_campaign(c: Container, *, words: str, actor: str, request: str) -> Logged:

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from bot.container import Container
 from bot.jobs import scorecard
-from bot.kinds.content import ui as content
+from bot.kinds.request import ui as requests
 from slaengine.agreement.config import Agreement, parse_agreement, reference_agreement_path
 from slaengine.clock import FixedClock
 from slaengine.engine import services
@@ -145,7 +145,7 @@ def test_five_hundred_items_of_several_kinds_stay_within_100_blocks_with_see_all
             due = now + timedelta(hours=n - 40)  # 40 overdue, the rest due later
             stored_lead(session, f"many-{n}", now - timedelta(hours=1), owner="U0CAROL", due_at=due)
     for n in range(6):
-        content.request_content(
+        requests.request_content(
             c, text=f"Piece {n} by 2026-12-15", actor="U0ALICE", request=f"req-{n}"
         )
     view = open_home(served, fake_slack, "U0CAROL")  # marketing's contact, and an admin

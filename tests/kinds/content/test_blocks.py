@@ -31,10 +31,6 @@ def cycle(done: int = 1) -> blocks.CycleView:
     )
 
 
-def request() -> blocks.RequestView:
-    return blocks.RequestView("R-1009", TITLE, "U0CAROL", "U0ALICE", State.AT_RISK, DUE, LINK)
-
-
 def test_a_cycles_reminders_show_done_target_and_pace_within_block_kit_limits() -> None:
     text, warning = blocks.cycle_warning(cycle(), ZONE)
     assert "1/4 done · on pace for 2.2" in str(
@@ -50,7 +46,7 @@ def test_a_cycles_reminders_show_done_target_and_pace_within_block_kit_limits() 
     assert "on pace" not in str(blocks.cycle_warning(cycle(done=0), ZONE)[1])
 
 
-def test_content_announcements_and_request_messages_stay_within_block_kit_limits() -> None:
+def test_content_announcements_stay_within_block_kit_limits() -> None:
     piece = blocks.piece_announced(
         piece_id=7, what="Blog post", title=TITLE, link=LINK, by="U0ERIN", ref="C-1002",
         done=1, target=4, period="2026-12",
@@ -61,25 +57,10 @@ def test_content_announcements_and_request_messages_stay_within_block_kit_limits
     shown = [
         piece[1],
         launch[1],
-        blocks.request_opened(request(), ZONE)[1],
-        blocks.request_delivered(request(), "U0ERIN", True)[1],
-        blocks.request_listed(request(), ZONE),
         blocks.unused_pieces(
             [blocks.PieceView(n, TITLE, LINK, "Blog post", DUE) for n in range(5)], 2, ZONE
         ),
     ]
-    shown += [
-        blocks.request_reminder(request(), t, ZONE)[1] for t in ("warn", "breach", "escalate")
-    ]
     for drawn in shown:
         assert block_errors(drawn) == []
-    assert len(shown[-4]) == 4  # at most four blocks below /sla mine's items
-
-
-def test_a_requests_notice_and_warning_delivered_together_keep_their_block_ids_apart() -> None:
-    together = [
-        *blocks.request_opened(request(), ZONE)[1],
-        *blocks.request_reminder(request(), "warn", ZONE)[1],
-        *blocks.request_listed(request(), ZONE),
-    ]
-    assert block_errors(together) == []
+    assert len(shown[-1]) == 4  # at most four blocks below /sla mine's items

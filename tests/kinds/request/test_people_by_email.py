@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from bot.container import Container
 from bot.jobs.sweep import sweep
-from bot.kinds.content import commands
+from bot.kinds.request import commands
 from slaengine.agreement.config import parse_agreement
 from slaengine.clock import FixedClock
 from slaengine.persistence.tables import Item

@@ -1,0 +1,45 @@
+"""`/sla` verbs about content requests: `request` and `done request`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Respond
+
+from bot.container import Container
+from bot.kinds.request import ui as request_cases
+
+
+def _say(respond: Respond, text: str) -> None:
+    respond(response_type="ephemeral", text=text)
+
+
+def _request_key(command: dict[str, Any]) -> str:
+    """One slash command, however often it reaches us, opens once."""
+    return f"cmd:{command.get('trigger_id') or command.get('user_id')}"
+
+
+def request(
+    c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any
+) -> None:
+    """`/sla request <title> by <date>`."""
+    opened = request_cases.request_content(
+        c, text=rest, actor=command["user_id"], request=_request_key(command)
+    )
+    item = opened.item
+    _say(
+        respond,
+        f":memo: {item.ref} requested: {item.title}, due {opened.request.due_on}; "
+        f"<@{item.owner_id}> owes it.",
+    )
+
+
+def deliver(
+    c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any
+) -> None:
+    """`/sla done request <ref> [link]`."""
+    ref, _, link = rest.strip().partition(" ")
+    message = request_cases.deliver_request(
+        c, ref=ref, link=link.strip() or None, actor=command["user_id"]
+    )
+    _say(respond, f":white_check_mark: {message}")
