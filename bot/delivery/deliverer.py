@@ -103,13 +103,22 @@ class DeliveryReport:
     recovered: int = 0
     held: int = 0
     released: int = 0
+    taken_over: int = 0
 
     def line(self) -> str:
         return (
-            f"delivered {self.sent} items in {self.messages} messages, {self.deferred} deferred, "
-            f"{self.held} held for quiet hours, {self.failed} failed, {self.dropped} dropped, "
-            f"{self.recovered} recovered"
-        ) + (f", {self.released} put back unsent on stopping" if self.released else "")
+            (
+                f"delivered {self.sent} items in {self.messages} messages, {self.deferred} deferred, "
+                f"{self.held} held for quiet hours, {self.failed} failed, {self.dropped} dropped, "
+                f"{self.recovered} recovered"
+            )
+            + (f", {self.released} put back unsent on stopping" if self.released else "")
+            + (
+                f", {self.taken_over} left to a worker that took them over"
+                if self.taken_over
+                else ""
+            )
+        )
 
     def busy(self) -> bool:
         return any(vars(self).values())
@@ -290,6 +299,13 @@ class Deliverer:
         session.commit()
         if self._put_back(session, rows, report):
             return
+        if not outbox.renew(session, rows, message_id, self.clock.now(), self.lease):
+            # waiting for its slot outlasted the lease, and another worker took some of the
+            # rows: they are its to post now, and whichever are still ours go back
+            session.rollback()
+            self._give_up_claim(session, rows, message_id, report)
+            return
+        session.commit()
         channel, thread_ts = thread if thread else (target, None)
         try:
             answer = self.client.chat_postMessage(
@@ -391,6 +407,18 @@ class Deliverer:
         )
         report.sent += 1
         return True
+
+    def _give_up_claim(
+        self, session: Session, rows: list[OutboxMessage], batch: str, report: DeliveryReport
+    ) -> None:
+        """Put back, unsent, those of `rows` still claimed for `batch` (not the ones another
+        worker took over)."""
+        for row in rows:
+            session.refresh(row)
+            if row.batch == batch and row.status == outbox.SENDING:
+                outbox.put_back(session, row)
+        report.taken_over += len(rows)
+        session.commit()
 
     def _put_back(
         self, session: Session, rows: list[OutboxMessage], report: DeliveryReport

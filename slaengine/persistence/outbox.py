@@ -288,6 +288,28 @@ def hold(session: Session, row: OutboxMessage, *, until: datetime) -> None:
     session.add(row)
 
 
+def renew(
+    session: Session, rows: Sequence[OutboxMessage], batch: str, now: datetime, lease: timedelta
+) -> bool:
+    """Extend the claim on `rows`, marked with this worker's `batch` (the id of the message
+    about to carry them), for another `lease`, just before they are posted. False when any of
+    them is no longer claimed for it: its lease ran out while it waited its turn, and another
+    worker took it (marking it with a batch of its own), so this one must not post it. One
+    atomic statement: a row is renewed here or taken there, never both."""
+    ids = [row.id for row in rows if row.id is not None]
+    renewed = session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(ids),
+            col(OutboxMessage.batch) == batch,
+            col(OutboxMessage.status) == SENDING,
+        )
+        .values(claimed_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return int(renewed.rowcount) == len(ids)  # type: ignore[attr-defined]
+
+
 def put_back(session: Session, row: OutboxMessage) -> None:
     """Give a claimed row back unsent, for any worker to take at once (its worker is stopping):
     not an attempt."""

@@ -7,8 +7,9 @@ which slot each post went out, not how long the test took (timings are for `benc
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.container import Container
+from bot.delivery.deliverer import DeliveryReport
 from bot.delivery.pacer import Pacer
 from slaengine.agreement.config import Agreement
 from slaengine.clock import FixedClock
@@ -125,3 +127,29 @@ def test_three_messages_to_each_of_many_reps_go_out_in_each_channels_first_three
     with Session(c.engine) as session:
         rows = session.exec(select(OutboxMessage)).all()
     assert {row.status for row in rows} == {"sent"} and len({row.ts for row in rows}) == 60
+
+
+def test_a_message_whose_claim_ran_out_while_it_waited_its_turn_is_not_posted_by_both_workers(
+    c: Container, fake_slack: FakeSlack, clock: FixedClock
+) -> None:
+    """A worker waits its turn holding claimed rows; its lease runs out meanwhile and a
+    second worker takes the rows over and posts them. When the first one's slot comes, it
+    must see that the rows are no longer its own, and leave them."""
+    owe_unmergeable(c, 1)
+    first = DeliveryReport()
+    waiting = c.deliverer._deliver(REPS[0], first)
+    session, channel = next(waiting)  # claimed, drawn, its message id on the rows: its turn
+    session.commit()
+    assert channel == REPS[0]
+
+    clock.advance(c.deliverer.lease + timedelta(seconds=1))
+    other = copy.copy(c.deliverer)
+    other.worker = "another-host:1:ffff"
+    assert other.deliver_to(REPS[0]).sent == 1  # looked in Slack first, found nothing, posted
+
+    assert next(waiting, None) is None  # the first worker's slot comes: it posts nothing
+    assert first.sent == 0 and first.taken_over == 1
+    assert [m["text"] for m in fake_slack.messages_to(REPS[0])] == [f"post 0 to {REPS[0]}"]
+    with Session(c.engine) as session:
+        (row,) = session.exec(select(OutboxMessage).where(OutboxMessage.target == REPS[0])).all()
+    assert row.status == "sent"
