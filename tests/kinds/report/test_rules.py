@@ -119,3 +119,11 @@ def test_a_report_due_on_monday_is_warned_at_mondays_opening(agreement: Agreemen
     week = parse_period("2026-W49")
     due = reports.due_instant(agreement.calendar, week, WeeklyAt(0, time(17)))
     assert reports.report_warning(agreement.calendar, ny(11, 30, 0), due) == ny(11, 30, 9)
+
+
+def test_a_report_due_at_its_days_opening_is_warned_at_the_opening_of_the_day_before(
+    agreement: Agreement,
+) -> None:
+    week = parse_period("2026-W49")
+    due = reports.due_instant(agreement.calendar, week, WeeklyAt(4, time(9)))
+    assert reports.report_warning(agreement.calendar, ny(11, 30, 0), due) == ny(12, 3, 9)
