@@ -13,6 +13,7 @@ from slaengine.durations import Duration
 from slaengine.engine.errors import Refusal
 from slaengine.kinds.training.rules import (
     Announcement,
+    check_in_open,
     check_notice,
     notice_deadline,
     parse_announcement,
@@ -22,6 +23,7 @@ from slaengine.kinds.training.rules import (
     spoken,
     windows,
 )
+from slaengine.kinds.training.tables import Training
 from tests.conftest import NEW_YORK
 
 #: Monday 30 November 2026, 10:00 in New York
@@ -148,3 +150,25 @@ def test_a_recording_command_is_told_apart_from_an_announcement() -> None:
     )
     assert split_recording("T-1051 recording") == ("T-1051", "")
     assert split_recording("Recording tips on 2026-12-08 14:00 for 2026-12-16") is None
+
+
+def test_an_announcement_whose_second_word_is_recording_is_an_announcement() -> None:
+    assert split_recording("Sales recording tips on 2026-12-08 14:00 for 2026-12-16") is None
+
+
+def test_check_in_is_open_from_exactly_15_minutes_before_the_start_until_the_end() -> None:
+    starts = datetime(2026, 12, 8, 19, 0, tzinfo=UTC)
+    session = Training(
+        id=1,
+        title="Deep dive",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        launch_on=date(2026, 12, 16),
+        announced_by="U0ERIN",
+        post_key="training:1:channel:invite",
+    )
+    tick = timedelta(microseconds=1)
+    opens = starts - timedelta(minutes=15)
+    assert [check_in_open(session, at) for at in (opens - tick, opens)] == [False, True]
+    ends = session.ends_at
+    assert [check_in_open(session, at) for at in (ends - tick, ends)] == [True, False]
