@@ -137,6 +137,21 @@ def test_a_session_announced_inside_its_reminder_window_gets_no_reminder(
     assert shape.remind_at is None
 
 
+def test_a_session_announced_exactly_its_reminder_time_before_gets_no_reminder(
+    agreement: Agreement,
+) -> None:
+    starts = NOW + timedelta(days=1)
+    shape = windows(agreement.calendar, starts, starts + timedelta(hours=1), DAY, NOW)
+    assert shape.remind_at is None
+
+
+def test_a_session_of_exactly_twelve_hours_is_taken_and_a_minute_more_refused() -> None:
+    assert session_length("12h") == timedelta(hours=12)
+    assert session_length("720m") == timedelta(hours=12)
+    with pytest.raises(Refusal, match="at most 12 hours"):
+        session_length("721m")
+
+
 def test_spans_are_spoken_in_days_hours_and_minutes_rounded_up() -> None:
     assert spoken(timedelta(days=2, hours=1)) == "2 days 1 hour"
     assert spoken(timedelta(seconds=61)) == "2 minutes"

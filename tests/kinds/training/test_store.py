@@ -101,6 +101,7 @@ def test_a_session_is_owed_by_its_announcer_and_each_sales_rep_has_an_attendance
         assert alice.ref.startswith("A-")
         assert alice.natural_key == f"attendance:{ref}:U0ALICE"
         assert (alice.kind, alice.team, alice.clock) == ("training_attendance", "sales", "rsvp")
+        assert alice.title == "Product X deep dive"
         assert alice.warn_at == STARTS - timedelta(days=1)
         assert (alice.due_at, alice.lapse_at) == (STARTS, ENDS)
         assert item_repo.timers_of(session, alice.id or 0) == [STARTS - timedelta(days=1)]
@@ -109,7 +110,15 @@ def test_a_session_is_owed_by_its_announcer_and_each_sales_rep_has_an_attendance
 def test_the_same_announcement_twice_opens_one_session(
     engine: Engine, agreement: Agreement
 ) -> None:
-    assert announce(engine, agreement) == announce(engine, agreement)
+    ref = announce(engine, agreement)
+    with unit_of_work(engine) as session:
+        again = training.announce(session, agreement, text=TEXT, actor="U0ERIN", now=NOW, key="k1")
+        assert (again.item.ref, again.training.title, again.seats) == (
+            ref,
+            "Product X deep dive",
+            [],
+        )
+        assert again.created is False
     with Session(engine) as session:
         assert len(session.exec(select(Item)).all()) == 3
 
@@ -122,6 +131,7 @@ def test_the_same_announcement_twice_opens_one_session(
         ("U0ERIN", "Deep dive on 2026-12-10 14:00 for 2026-12-16", "1 day 14 hours too late"),
         ("U0ERIN", "Deep dive on 2026-11-30 09:00 for 2026-12-16", "1 hour in the past"),
         ("U0ERIN", "Deep dive on 2026-12-08 14:00 for soon", "not a launch date"),
+        ("U0ERIN", "Deep dive on 2026-12-08 14:00 for 2026-13-45", "not a launch date"),
         ("U0ERIN", "Deep dive on 2026-12-08 14:00 for 2026-12-16 2d", "not a length"),
     ],
 )
