@@ -422,6 +422,11 @@ def test_one_done_half_way_through_projects_two() -> None:
     assert pace(REFERENCE, p("2026-06"), 4, 1, ny(2026, 6, 15, 13)) == pytest.approx(2.0)
 
 
+def test_one_done_four_business_hours_into_june_projects_the_whole_month_at_that_rate() -> None:
+    # June 2026: 22 weekdays less Juneteenth, 8 hours each: 168 business hours
+    assert pace(REFERENCE, p("2026-06"), 4, 1, ny(2026, 6, 1, 13)) == pytest.approx(42.0)
+
+
 def test_before_any_business_time_the_projection_is_what_is_done() -> None:
     june = p("2026-06")
     assert pace(REFERENCE, june, 4, 0, ny(2026, 6, 1, 8)) == 0.0
@@ -444,6 +449,12 @@ def test_pace_refuses_a_naive_now() -> None:
 
 
 # ------------------------------------------------------------------ weekly instants
+
+
+@pytest.mark.parametrize("weekday", [-1, 7, True])
+def test_a_weekly_instant_on_a_day_that_is_not_a_weekday_number_is_refused(weekday: int) -> None:
+    with pytest.raises(ValueError, match="not a weekday number"):
+        weekly_due(REFERENCE, p("2026-W49"), WeeklyAt(weekday, time(17)))
 
 
 def test_the_weekly_report_is_due_friday_at_five_new_york_time() -> None:

@@ -152,7 +152,11 @@ def test_a_report_posted_after_its_due_instant_is_missed_and_says_it_was_late(
     engine: Engine, agreement: Agreement
 ) -> None:
     posted = post(engine, agreement, now=DEC_4_DUE + timedelta(minutes=1))
-    assert not posted.in_time and "late" in posted.message
+    assert not posted.in_time
+    assert posted.message == (
+        f"{posted.report_item.ref} posted late: it was due before; "
+        f"<@U0DAVE> owes feedback ({posted.feedback_item.ref})."
+    )
     with Session(engine) as session:
         (item,) = of_kind(session, "report")
         assert (item.is_open, item.outcome) == (False, "missed")
@@ -224,7 +228,10 @@ def test_feedback_from_a_rep_is_recorded_but_only_the_contacts_closes_the_window
     by_contact = feedback(
         engine, agreement, posted.feedback_item.ref, "More on MQLs", actor="U0DAVE", now=at
     )
-    assert by_contact.closed and "in time" in by_contact.message
+    assert by_contact.closed
+    assert by_contact.message == (
+        f"Feedback on {ref} recorded in time; {posted.feedback_item.ref} is closed."
+    )
     with Session(engine) as session:
         (answer,) = of_kind(session, "report_feedback")
         assert (answer.is_open, answer.outcome, answer.closed_at) == (False, "met", at)
@@ -245,7 +252,10 @@ def test_the_contacts_feedback_after_the_due_instant_closes_the_window_as_missed
     posted = post(engine, agreement)
     late = datetime(2026, 12, 8, 15, 1, tzinfo=UTC)
     given = feedback(engine, agreement, posted.report_item.ref, "Sorry", actor="U0DAVE", now=late)
-    assert given.closed and "late" in given.message
+    assert given.closed
+    assert given.message == (
+        f"Feedback on {posted.report_item.ref} recorded late; {posted.feedback_item.ref} is closed."
+    )
     with Session(engine) as session:
         (answer,) = of_kind(session, "report_feedback")
         assert answer.outcome == "missed"
@@ -257,9 +267,97 @@ def test_the_same_feedback_request_twice_is_recorded_once(
     ref = post(engine, agreement).report_item.ref
     feedback(engine, agreement, ref, "Once", actor="U0BOB", key="same")
     again = feedback(engine, agreement, ref, "Once", actor="U0BOB", key="same")
-    assert again.feedback is None
+    assert again.feedback is None and again.closed is False
+    assert again.message == "That feedback was already given."
+    assert (again.report_item.ref, again.report.link, again.feedback_item.kind) == (
+        ref,
+        LINK,
+        "report_feedback",
+    )
     with Session(engine) as session:
         assert len(session.exec(select(ReportFeedback)).all()) == 1
+
+
+def test_the_same_words_from_two_people_are_each_recorded(
+    engine: Engine, agreement: Agreement
+) -> None:
+    ref = post(engine, agreement).report_item.ref
+    feedback(engine, agreement, ref, "Agreed", actor="U0ALICE", key="alice")
+    second = feedback(engine, agreement, ref, "Agreed", actor="U0BOB", key="bob")
+    assert second.feedback is not None
+    with Session(engine) as session:
+        given = [(f.given_by, f.text) for f in session.exec(select(ReportFeedback))]
+        assert given == [("U0ALICE", "Agreed"), ("U0BOB", "Agreed")]
+
+
+def test_a_report_and_its_feedback_at_their_due_instants_are_in_time(
+    engine: Engine, agreement: Agreement
+) -> None:
+    posted = post(engine, agreement, now=DEC_4_DUE)
+    assert posted.in_time and posted.report_item.outcome == "met"
+    due = posted.feedback_item.due_at
+    assert due is not None
+    given = feedback(engine, agreement, posted.report_item.ref, "Ok", actor="U0DAVE", now=due)
+    assert given.closed and given.feedback_item.outcome == "met"
+
+
+def test_a_summary_and_feedback_of_exactly_2000_characters_are_taken(
+    engine: Engine, agreement: Agreement
+) -> None:
+    posted = post(engine, agreement, f"{LINK} {'s' * 2000}")
+    assert len(posted.report.summary) == 2000
+    given = feedback(engine, agreement, posted.report_item.ref, "f" * 2000, actor="U0DAVE")
+    assert given.feedback is not None and len(given.feedback.text) == 2000
+
+
+def test_the_feedback_given_is_shown_by_whom_what_and_when_and_none_before(
+    engine: Engine, agreement: Agreement
+) -> None:
+    posted = post(engine, agreement)
+    with Session(engine) as session:
+        (answer,) = of_kind(session, "report_feedback")
+        assert reports.FEEDBACK.describe(session, [answer])[answer.id or 0]["feedback"] == []
+    at = DEC_1 + timedelta(hours=1)
+    feedback(engine, agreement, posted.report_item.ref, "Thanks", actor="U0ALICE", now=at)
+    with Session(engine) as session:
+        (answer,) = of_kind(session, "report_feedback")
+        shown = reports.FEEDBACK.describe(session, [answer])[answer.id or 0]
+        assert shown["feedback"] == [{"by": "U0ALICE", "text": "Thanks", "at": at.isoformat()}]
+
+
+def test_feedback_not_given_in_time_is_escalated_to_the_sales_manager_then_the_channel(
+    engine: Engine, agreement: Agreement
+) -> None:
+    post(engine, agreement)
+    with unit_of_work(engine) as session:
+        (answer,) = of_kind(session, "report_feedback")
+        assert answer.due_at is not None
+        after = answer.due_at + timedelta(minutes=1)
+        step = services.advance(session, agreement, answer, answer.due_at, after, kinds=KINDS)
+    assert [(o["topic"], o["target"]) for o in step.owed] == [
+        ("breach", "U0DAVE"),
+        ("escalate", "U0DAVE"),
+        ("escalate", "#sales-marketing"),
+    ]
+
+
+def test_a_missed_report_is_escalated_to_marketings_manager_when_it_has_one(
+    engine: Engine,
+) -> None:
+    text = LEADS_ONLY.replace('contact = "U0CAROL"', 'contact = "U0CAROL"\nmanager = "U0ERIN"', 1)
+    managed = parse_agreement(text + REPORTS)
+    assert managed.teams["marketing"].manager == "U0ERIN"
+    with unit_of_work(engine) as session:
+        services.open_due(session, managed, DEC_1, KINDS)
+    with unit_of_work(engine) as session:
+        (item,) = of_kind(session, "report")
+        after = DEC_4_DUE + timedelta(minutes=1)
+        step = services.advance(session, managed, item, DEC_4_DUE, after, kinds=KINDS)
+    assert [(o["topic"], o["target"]) for o in step.owed] == [
+        ("breach", "U0CAROL"),
+        ("escalate", "U0ERIN"),
+        ("escalate", "#sales-marketing"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -98,3 +98,32 @@ def test_the_answering_team_is_its_members_contact_and_manager(agreement: Agreem
     on_sales = [u for u in ("U0ALICE", "U0BOB", "U0DAVE", "U0CAROL", "U0ERIN")
                 if reports.on_team(agreement, "sales", u)]  # fmt: skip
     assert on_sales == ["U0ALICE", "U0BOB", "U0DAVE"]
+
+
+def test_a_report_due_on_a_sunday_is_due_at_the_closing_of_the_friday_before(
+    agreement: Agreement,
+) -> None:
+    due = reports.due_instant(agreement.calendar, parse_period("2026-W49"), WeeklyAt(6, time(12)))
+    assert due == ny(12, 4, 17)
+
+
+def test_when_monday_is_the_only_business_day_before_it_the_report_is_due_at_its_closing() -> None:
+    mondays_only = BusinessCalendar(
+        zone=NEW_YORK, days=[0], hours=[(time(9), time(17))], holidays_country="US"
+    )
+    due = reports.due_instant(mondays_only, parse_period("2026-W49"), WeeklyAt(2, time(17)))
+    assert due == ny(11, 30, 17)
+
+
+def test_a_report_due_on_monday_is_warned_at_mondays_opening(agreement: Agreement) -> None:
+    week = parse_period("2026-W49")
+    due = reports.due_instant(agreement.calendar, week, WeeklyAt(0, time(17)))
+    assert reports.report_warning(agreement.calendar, ny(11, 30, 0), due) == ny(11, 30, 9)
+
+
+def test_a_report_due_at_its_days_opening_is_warned_at_the_opening_of_the_day_before(
+    agreement: Agreement,
+) -> None:
+    week = parse_period("2026-W49")
+    due = reports.due_instant(agreement.calendar, week, WeeklyAt(4, time(9)))
+    assert reports.report_warning(agreement.calendar, ny(11, 30, 0), due) == ny(12, 3, 9)

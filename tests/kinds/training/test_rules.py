@@ -13,6 +13,7 @@ from slaengine.durations import Duration
 from slaengine.engine.errors import Refusal
 from slaengine.kinds.training.rules import (
     Announcement,
+    check_in_open,
     check_notice,
     notice_deadline,
     parse_announcement,
@@ -22,6 +23,7 @@ from slaengine.kinds.training.rules import (
     spoken,
     windows,
 )
+from slaengine.kinds.training.tables import Training
 from tests.conftest import NEW_YORK
 
 #: Monday 30 November 2026, 10:00 in New York
@@ -135,6 +137,21 @@ def test_a_session_announced_inside_its_reminder_window_gets_no_reminder(
     assert shape.remind_at is None
 
 
+def test_a_session_announced_exactly_its_reminder_time_before_gets_no_reminder(
+    agreement: Agreement,
+) -> None:
+    starts = NOW + timedelta(days=1)
+    shape = windows(agreement.calendar, starts, starts + timedelta(hours=1), DAY, NOW)
+    assert shape.remind_at is None
+
+
+def test_a_session_of_exactly_twelve_hours_is_taken_and_a_minute_more_refused() -> None:
+    assert session_length("12h") == timedelta(hours=12)
+    assert session_length("720m") == timedelta(hours=12)
+    with pytest.raises(Refusal, match="at most 12 hours"):
+        session_length("721m")
+
+
 def test_spans_are_spoken_in_days_hours_and_minutes_rounded_up() -> None:
     assert spoken(timedelta(days=2, hours=1)) == "2 days 1 hour"
     assert spoken(timedelta(seconds=61)) == "2 minutes"
@@ -148,3 +165,25 @@ def test_a_recording_command_is_told_apart_from_an_announcement() -> None:
     )
     assert split_recording("T-1051 recording") == ("T-1051", "")
     assert split_recording("Recording tips on 2026-12-08 14:00 for 2026-12-16") is None
+
+
+def test_an_announcement_whose_second_word_is_recording_is_an_announcement() -> None:
+    assert split_recording("Sales recording tips on 2026-12-08 14:00 for 2026-12-16") is None
+
+
+def test_check_in_is_open_from_exactly_15_minutes_before_the_start_until_the_end() -> None:
+    starts = datetime(2026, 12, 8, 19, 0, tzinfo=UTC)
+    session = Training(
+        id=1,
+        title="Deep dive",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        launch_on=date(2026, 12, 16),
+        announced_by="U0ERIN",
+        post_key="training:1:channel:invite",
+    )
+    tick = timedelta(microseconds=1)
+    opens = starts - timedelta(minutes=15)
+    assert [check_in_open(session, at) for at in (opens - tick, opens)] == [False, True]
+    ends = session.ends_at
+    assert [check_in_open(session, at) for at in (ends - tick, ends)] == [True, False]

@@ -101,6 +101,7 @@ def test_a_session_is_owed_by_its_announcer_and_each_sales_rep_has_an_attendance
         assert alice.ref.startswith("A-")
         assert alice.natural_key == f"attendance:{ref}:U0ALICE"
         assert (alice.kind, alice.team, alice.clock) == ("training_attendance", "sales", "rsvp")
+        assert alice.title == "Product X deep dive"
         assert alice.warn_at == STARTS - timedelta(days=1)
         assert (alice.due_at, alice.lapse_at) == (STARTS, ENDS)
         assert item_repo.timers_of(session, alice.id or 0) == [STARTS - timedelta(days=1)]
@@ -109,7 +110,15 @@ def test_a_session_is_owed_by_its_announcer_and_each_sales_rep_has_an_attendance
 def test_the_same_announcement_twice_opens_one_session(
     engine: Engine, agreement: Agreement
 ) -> None:
-    assert announce(engine, agreement) == announce(engine, agreement)
+    ref = announce(engine, agreement)
+    with unit_of_work(engine) as session:
+        again = training.announce(session, agreement, text=TEXT, actor="U0ERIN", now=NOW, key="k1")
+        assert (again.item.ref, again.training.title, again.seats) == (
+            ref,
+            "Product X deep dive",
+            [],
+        )
+        assert again.created is False
     with Session(engine) as session:
         assert len(session.exec(select(Item)).all()) == 3
 
@@ -122,6 +131,7 @@ def test_the_same_announcement_twice_opens_one_session(
         ("U0ERIN", "Deep dive on 2026-12-10 14:00 for 2026-12-16", "1 day 14 hours too late"),
         ("U0ERIN", "Deep dive on 2026-11-30 09:00 for 2026-12-16", "1 hour in the past"),
         ("U0ERIN", "Deep dive on 2026-12-08 14:00 for soon", "not a launch date"),
+        ("U0ERIN", "Deep dive on 2026-12-08 14:00 for 2026-13-45", "not a launch date"),
         ("U0ERIN", "Deep dive on 2026-12-08 14:00 for 2026-12-16 2d", "not a length"),
     ],
 )
@@ -139,15 +149,19 @@ def test_an_rsvp_can_change_until_the_start_and_not_after(
     engine: Engine, agreement: Agreement
 ) -> None:
     ref = announce(engine, agreement)
-    assert "you are going" in act(engine, agreement, "rsvp", ref, "U0ALICE", NOW, going=True)
-    assert "already down as going" in act(
-        engine, agreement, "rsvp", ref, "U0ALICE", NOW, going=True
+    assert act(engine, agreement, "rsvp", ref, "U0ALICE", NOW, going=True) == (
+        f"Noted: you are going to {ref} Product X deep dive."
+    )
+    assert act(engine, agreement, "rsvp", ref, "U0ALICE", NOW, going=True) == (
+        f"You are already down as going to {ref}."
     )
     before = STARTS - timedelta(seconds=1)
-    assert "not able to make it" in act(
-        engine, agreement, "rsvp", ref, "U0ALICE", before, going=False
+    assert act(engine, agreement, "rsvp", ref, "U0ALICE", before, going=False) == (
+        f"Noted: you are not able to make it to {ref} Product X deep dive."
     )
-    with pytest.raises(Refusal, match=f"RSVPs for {ref} closed when it started"):
+    with pytest.raises(
+        Refusal, match=f"RSVPs for {ref} closed when it started, Tue 08 Dec 2026 14:00 EST"
+    ):
         act(engine, agreement, "rsvp", ref, "U0ALICE", STARTS, going=True)
     with Session(engine) as session:
         alice = seats(session, ref)["U0ALICE"]
@@ -217,17 +231,28 @@ def test_at_the_end_attendance_closes_as_attended_excused_or_absent(
     by_user = {attending[u].id: u for u in attending}
     attendance = {by_user[i]: d["attendance"] for i, d in described.items()}
     assert attendance == {"U0ALICE": "attended", "U0BOB": "excused", "U0FRED": "absent"}
-    alice = described[attending["U0ALICE"].id or 0]
-    assert (alice["session"], alice["rsvp"], alice["starts_at"]) == (
-        ref, None, STARTS.isoformat()
-    )  # fmt: skip
+    assert described[attending["U0ALICE"].id or 0] == {
+        "session": ref,
+        "title": "Product X deep dive",
+        "starts_at": STARTS.isoformat(),
+        "rsvp": None,
+        "checked_in_at": (STARTS + timedelta(minutes=5)).isoformat(),
+        "attendance": "attended",
+    }
+    assert described[attending["U0FRED"].id or 0]["checked_in_at"] is None
     (details,) = shown.values()
-    assert (details["title"], details["launch_on"], details["starts_at"]) == (
-        "Product X deep dive", "2026-12-16", STARTS.isoformat()
-    )  # fmt: skip
-    assert (details["invited"], details["going"], details["declined"], details["attended"]) == (
-        3, 0, 1, 1
-    )  # fmt: skip
+    assert details == {
+        "title": "Product X deep dive",
+        "starts_at": STARTS.isoformat(),
+        "ends_at": ENDS.isoformat(),
+        "launch_on": "2026-12-16",
+        "announced_by": "U0ERIN",
+        "recording": None,
+        "invited": 3,
+        "going": 0,
+        "declined": 1,
+        "attended": 1,
+    }
 
 
 def test_check_in_opens_15_minutes_before_the_start_and_closes_at_the_end(
@@ -280,7 +305,7 @@ def test_the_recording_goes_once_to_each_attendee_who_did_not_attend(
         with unit_of_work(engine) as session:
             return training.send_recording(session, trio, ref=ref, link=link, actor=actor, now=now)
 
-    with pytest.raises(Refusal, match="share its recording after that"):
+    with pytest.raises(Refusal, match="ends Tue 08 Dec 2026 15:30 EST; share its recording after"):
         share("https://acme.example/rec", ENDS - timedelta(seconds=1))
     with pytest.raises(Refusal, match="must start with http:// or https://"):
         share("ftp://acme.example/rec", ENDS)
@@ -290,6 +315,7 @@ def test_the_recording_goes_once_to_each_attendee_who_did_not_attend(
         share("https://acme.example/rec", ENDS, actor="U0ALICE")
     first = share("https://acme.example/rec", ENDS)
     assert first.to == ["U0BOB", "U0FRED"]
+    assert first.message == f"The recording of {ref} goes to <@U0BOB> <@U0FRED>."
     assert share("https://acme.example/rec", ENDS + timedelta(hours=1)).to == []
     with Session(engine) as session:
         item = services.find_item(session, ref)
