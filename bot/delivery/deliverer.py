@@ -106,19 +106,16 @@ class DeliveryReport:
     taken_over: int = 0
 
     def line(self) -> str:
-        return (
-            (
-                f"delivered {self.sent} items in {self.messages} messages, {self.deferred} deferred, "
-                f"{self.held} held for quiet hours, {self.failed} failed, {self.dropped} dropped, "
-                f"{self.recovered} recovered"
-            )
-            + (f", {self.released} put back unsent on stopping" if self.released else "")
-            + (
-                f", {self.taken_over} left to a worker that took them over"
-                if self.taken_over
-                else ""
-            )
+        said = (
+            f"delivered {self.sent} items in {self.messages} messages, {self.deferred} "
+            f"deferred, {self.held} held for quiet hours, {self.failed} failed, "
+            f"{self.dropped} dropped, {self.recovered} recovered"
         )
+        if self.released:
+            said += f", {self.released} put back unsent on stopping"
+        if self.taken_over:
+            said += f", {self.taken_over} left to a worker that took them over"
+        return said
 
     def busy(self) -> bool:
         return any(vars(self).values())
