@@ -163,6 +163,7 @@ def test_each_side_tallies_its_kinds_by_outcome_and_kinds_not_built_count_nothin
     assert (m["report"].met, m["report"].missed) == (1, 0)
     assert m["trainings"].met == 2
     assert (s["report feedback"].met, s["report feedback"].missed) == (0, 0)
+    assert card.excusable == {"training attendance"}  # the only kind whose items may be excused
     attendance = s["training attendance"]
     assert (attendance.met, attendance.missed, attendance.excused, attendance.rate) == (
         0,
@@ -191,6 +192,14 @@ def test_people_are_ranked_fairly_ties_share_a_place_and_those_with_nothing_due_
 
 def test_every_headline_figure_has_its_trend_and_its_8_week_line(card) -> None:  # type: ignore[no-untyped-def]
     assert card.weeks[0] == "2026-W41" and card.weeks[-1] == "2026-W48"
+    assert [(h.label, h.side) for h in card.headlines] == [
+        ("Leads handed over", "marketing"),
+        ("Marketing items met", "marketing"),
+        ("Leads first-touched within their window", "sales"),
+        ("Median first response (business minutes)", "sales"),
+        ("Acceptance rate", "sales"),
+        ("Sales items met", "sales"),
+    ]
     within = card.headline("within_sla_share")
     assert within.values[-2:] == [1.0, 0.5] and within.trend == "down"
     assert within.line == "······█▁"
@@ -240,3 +249,119 @@ def test_the_agreement_review_comes_every_review_every_from_effective_from(
 
 def test_a_goal_in_leads_is_said_in_whole_leads_halves_going_up() -> None:
     assert [whole(x) for x in (116.67, 116.5, 113.44, 0.5, 0.49, 0.0)] == [117, 117, 113, 1, 0, 0]
+
+
+def test_the_trend_runs_from_the_oldest_weeks_first_instant_to_just_before_the_weeks_end(
+    agreement: Agreement,
+) -> None:
+    w41 = datetime(2026, 10, 5, 0, 0, tzinfo=NEW_YORK)  # Monday 5 October, 00:00: 8 weeks back
+    sunday = datetime(2026, 10, 4, 12, tzinfo=NEW_YORK)
+    handed = [
+        lead("U0BOB", BFI, w41, datetime(2026, 10, 5, 13, tzinfo=NEW_YORK)),
+        # handed over the Sunday before, first touched at 00:00 sharp: no business time
+        lead("U0BOB", BFI, sunday, datetime(2026, 10, 5, 13, tzinfo=NEW_YORK), w41),
+        lead("U0BOB", BFI, ny(30, 0), ny(30, 13)),  # Monday 30 November 00:00: the next week
+    ]
+    # the database gives each week's counts at the week's start
+    counted = [
+        CountedRow("lead", "sales", "U0BOB", "met", w41),
+        CountedRow("lead", "sales", "U0BOB", "missed", ny(30, 0)),
+    ]
+    card = compute(agreement, W48, Rows(handed, counted, {}), KINDS.scored())
+    assert card.weeks[0] == "2026-W41"
+    assert card.headline("handed_off").values == [1, 0, 0, 0, 0, 0, 0, 0]
+    assert card.headline("sales_met_share").values == [1.0] + [None] * 7
+    assert card.headline("median_first_response_minutes").values == [0.0] + [None] * 7
+
+
+def september(hour: int) -> datetime:
+    return datetime(2026, 9, 1, hour, tzinfo=NEW_YORK)
+
+
+def test_a_lead_touched_at_its_due_instant_is_within_and_every_decision_counts_once(
+    agreement: Agreement,
+) -> None:
+    rows = [
+        # touched at 13:00 sharp, its due instant: within; accepted
+        lead("U0ALICE", GFI, ny(23, 9), ny(23, 13), ny(23, 13), ny(23, 14), "accepted"),
+        # touched at 14:00, after it; accepted like the first, in the same week
+        lead("U0BOB", GFI, ny(23, 9), ny(23, 13), ny(23, 14), ny(24, 9, 30), "accepted"),
+        # handed over, touched and accepted in September, before the trend's 8 weeks
+        lead("U0BOB", GFI, september(9), september(13), september(10), september(11), "accepted"),
+    ]
+    leads = compute(agreement, W48, Rows(rows, [], {}), KINDS.scored()).leads
+    assert (leads.due, leads.within_sla) == (2, 1)
+    assert (leads.accepted, leads.decided, leads.acceptance_rate) == (2, 2, 1.0)
+
+
+def test_a_lead_handed_over_on_a_sunday_is_timed_from_mondays_opening(
+    agreement: Agreement,
+) -> None:
+    rows = [
+        # Sunday noon, touched Monday 10:00: 60 business minutes
+        lead("U0ALICE", GFI, ny(22, 12), ny(23, 13), ny(23, 10)),
+        # touched the instant it was handed over: no time at all
+        lead("U0ALICE", GFI, ny(23, 11), ny(23, 15), ny(23, 11)),
+    ]
+    card = compute(agreement, W48, Rows(rows, [], {}), KINDS.scored())
+    assert card.leads.median_first_response_minutes == 30
+    (alice,) = [p for p in card.people if p.user == "U0ALICE"]
+    assert alice.median_response_minutes == 30
+
+
+def test_the_table_names_each_team_ranks_equal_shares_by_more_met_and_lists_the_rest_apart(
+    agreement: Agreement,
+) -> None:
+    week = [
+        closed("lead", "sales", "U0ALICE", "met"),
+        closed("lead", "sales", "U0ALICE", "missed"),  # 1 of 2
+        closed("lead", "sales", "U0BOB", "met"),
+        closed("lead", "sales", "U0BOB", "met"),
+        closed("lead", "sales", "U0BOB", "missed"),
+        closed("lead", "sales", "U0BOB", "missed"),  # 2 of 4: the same share, more met
+        closed("report", "marketing", "U0CAROL", "met"),  # 1 of 1
+    ]
+    # U0YAN, in no team, only touched a lead due next week; U0ZED only has an item overdue now
+    touched = [lead("U0YAN", GFI, ny(27, 9), ny(30, 13), ny(27, 10))]
+    card = compute(agreement, W48, Rows(touched, week, {"U0ZED": 1}), KINDS.scored())
+    assert [(p.user, p.team, p.rank, p.met, p.missed, p.overdue) for p in card.people] == [
+        ("U0CAROL", "marketing", 1, 1, 0, 0),
+        ("U0BOB", "sales", 2, 2, 2, 0),
+        ("U0ALICE", "sales", 2, 1, 1, 0),
+        ("U0ERIN", "marketing", None, 0, 0, 0),
+        ("U0YAN", None, None, 0, 0, 0),
+        ("U0ZED", None, None, 0, 0, 1),
+    ]
+
+
+def test_a_figure_exactly_at_its_review_threshold_is_not_flagged(agreement: Agreement) -> None:
+    def handed(touched: int, stage: str, reason: str | None = None) -> LeadRow:
+        return lead(
+            "U0ALICE", GFI, ny(23, 9), ny(23, 13), ny(23, touched), ny(24, 10), stage, reason
+        )
+
+    # 4 of 5 touched by 13:00 (the minimum is 80%), 3 of 5 accepted (the minimum is 60%)
+    rows = [handed(10, "accepted")] * 3 + [handed(10, "rejected"), handed(14, "rejected")]
+    card = compute(agreement, W48, Rows(rows, [], {}), KINDS.scored())
+    assert (card.leads.within_sla_share, card.leads.acceptance_rate) == (0.8, 0.6)
+    assert card.flags == []
+
+
+def test_a_flag_carries_the_weeks_figure_and_the_threshold_it_crossed(card) -> None:  # type: ignore[no-untyped-def]
+    found = {f.figure: (f.value, f.threshold) for f in card.flags}
+    assert found == {"acceptance_rate": (pytest.approx(1 / 3), 0.6), "within_sla_share": (0.5, 0.8)}
+
+
+def test_the_top_rejection_reasons_are_the_most_given_three_ties_in_alphabetical_order(
+    agreement: Agreement,
+) -> None:
+    def rejected(reason: str | None) -> LeadRow:
+        return lead("U0BOB", GFI, ny(23, 9), ny(23, 13), ny(23, 10), ny(24, 10), "rejected", reason)
+
+    reasons = ["Authority", "Timing", "Timing", None, "budget", None, "Budget", None]
+    card = compute(agreement, W48, Rows([rejected(r) for r in reasons], [], {}), KINDS.scored())
+    assert card.leads.top_rejection_reasons == [
+        ("no reason given", 3),
+        ("budget", 2),
+        ("timing", 2),
+    ]
