@@ -70,6 +70,16 @@ def register(app: App, container: Container) -> None:
             )
 
 
+def say_privately(respond: Respond, text: str) -> None:
+    """Answer a `/sla` verb so that only the person who typed it sees the answer."""
+    respond(response_type="ephemeral", text=text)
+
+
+def command_key(command: dict[str, Any]) -> str:
+    """The key of one slash command: however often Slack delivers it, it acts once."""
+    return f"cmd:{command.get('trigger_id') or command.get('user_id')}"
+
+
 def split_verb(text: str, known: Mapping[str, Verb]) -> tuple[str, str]:
     """The verb `text` begins with, lower-cased, and the rest: a verb of two words (`done
     request`) before a verb of one (`done`), so that a kind may bring a verb under another

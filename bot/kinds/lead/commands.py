@@ -10,17 +10,10 @@ from slack_bolt import Respond
 from bot.container import Container
 from bot.kinds.lead.modals import handoff_modal
 from bot.kinds.lead.usecases import go_away, reject_lead
+from bot.listeners.commands import say_privately
 from slaengine.engine.errors import Refusal
 from slaengine.kinds.lead import work as leadwork
 from slaengine.persistence.db import unit_of_work
-
-
-def _say(respond: Respond, text: str) -> None:
-    respond(response_type="ephemeral", text=text)
-
-
-
-
 
 
 def handoff(
@@ -47,7 +40,7 @@ def touch(c: Container, command: dict[str, Any], rest: str, respond: Respond, cl
             now=c.clock.now(),
             key=f"cmd:{command.get('trigger_id')}",
         )
-    _say(respond, f":white_check_mark: {outcome.message}")
+    say_privately(respond, f":white_check_mark: {outcome.message}")
 
 
 def accept(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
@@ -61,13 +54,13 @@ def accept(c: Container, command: dict[str, Any], rest: str, respond: Respond, c
             now=c.clock.now(),
             key="accept",
         )
-    _say(respond, f":white_check_mark: {outcome.message}")
+    say_privately(respond, f":white_check_mark: {outcome.message}")
 
 
 def reject(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
     name, reason = _lead_and_rest(rest, "/sla reject <lead> <reason>")
     outcome = reject_lead(c, name=name, actor=command["user_id"], reason=reason)
-    _say(respond, f":white_check_mark: {outcome.message}")
+    say_privately(respond, f":white_check_mark: {outcome.message}")
 
 
 def parse_day(text: str, today: date, what: str) -> date:
@@ -97,6 +90,6 @@ def away(c: Container, command: dict[str, Any], rest: str, respond: Respond, cli
     if outcome.handed_on:
         refs = ", ".join(m.lead.ref for m in outcome.handed_on)
         passed = f" Your open leads passed to the next reps: {refs}."
-    _say(respond, f":palm_tree: You're away {starts_on} to {ends_on}; new leads skip you.{passed}")
-
-
+    say_privately(
+        respond, f":palm_tree: You're away {starts_on} to {ends_on}; new leads skip you.{passed}"
+    )

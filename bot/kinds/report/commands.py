@@ -8,6 +8,7 @@ from slack_bolt import Respond
 
 from bot.container import Container
 from bot.kinds.report import ui as report_cases
+from bot.listeners.commands import command_key
 
 
 def report(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
@@ -27,6 +28,6 @@ def feedback(
         ref=ref,
         text=text,
         actor=command["user_id"],
-        request=f"cmd:{command.get('trigger_id') or command.get('user_id')}",
+        request=command_key(command),
     )
     respond(response_type="ephemeral", text=f":white_check_mark: {message}")

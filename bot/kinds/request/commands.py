@@ -8,15 +8,7 @@ from slack_bolt import Respond
 
 from bot.container import Container
 from bot.kinds.request import ui as request_cases
-
-
-def _say(respond: Respond, text: str) -> None:
-    respond(response_type="ephemeral", text=text)
-
-
-def _request_key(command: dict[str, Any]) -> str:
-    """One slash command, however often it reaches us, opens once."""
-    return f"cmd:{command.get('trigger_id') or command.get('user_id')}"
+from bot.listeners.commands import command_key, say_privately
 
 
 def request(
@@ -24,10 +16,10 @@ def request(
 ) -> None:
     """`/sla request <title> by <date>`."""
     opened = request_cases.request_content(
-        c, text=rest, actor=command["user_id"], request=_request_key(command)
+        c, text=rest, actor=command["user_id"], request=command_key(command)
     )
     item = opened.item
-    _say(
+    say_privately(
         respond,
         f":memo: {item.ref} requested: {item.title}, due {opened.request.due_on}; "
         f"<@{item.owner_id}> owes it.",
@@ -42,4 +34,4 @@ def deliver(
     message = request_cases.deliver_request(
         c, ref=ref, link=link.strip() or None, actor=command["user_id"]
     )
-    _say(respond, f":white_check_mark: {message}")
+    say_privately(respond, f":white_check_mark: {message}")

@@ -9,12 +9,9 @@ from slack_bolt import Respond
 
 from bot.container import Container
 from bot.kinds.training import ui as training_cases
+from bot.listeners.commands import command_key, say_privately
 from slaengine.kinds.training import rules as training
 from slaengine.kinds.training.rules import local_text
-
-
-def _say(respond: Respond, text: str) -> None:
-    respond(response_type="ephemeral", text=text)
 
 
 def announce(
@@ -26,13 +23,13 @@ def announce(
     if recording is not None:
         ref, link = recording
         message = training_cases.send_recording(c, ref=ref, link=link, actor=command["user_id"])
-        _say(respond, f":clapper: {message}")
+        say_privately(respond, f":clapper: {message}")
         return
-    request = f"cmd:{command.get('trigger_id') or command.get('user_id')}"
+    request = command_key(command)
     done = training_cases.announce(c, text=rest, actor=command["user_id"], request=request)
     t = done.training
     invited = len(done.seats) if done.created else "its"
-    _say(
+    say_privately(
         respond,
         f":mortar_board: {done.item.ref} announced: {t.title}, "
         f"{local_text(t.starts_at, c.agreement.zone)} for the launch on {t.launch_on}; "
@@ -43,4 +40,4 @@ def announce(
 def attend(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
     """`/sla attend <training ref>`."""
     message = training_cases.check_in(c, ref=rest.strip(), user=command["user_id"])
-    _say(respond, f":white_check_mark: {message}")
+    say_privately(respond, f":white_check_mark: {message}")
