@@ -55,6 +55,20 @@ def week(rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
     return found
 
 
+def opened(bot: RunningBot, tmp_path: Path, clock_file: Path, key: str) -> dict[str, Any]:
+    """The week's report once a sweep pass on the clock file's time has opened it."""
+    found: list[dict[str, Any]] = []
+
+    def is_open() -> bool:
+        rows = status(bot, tmp_path, clock_file)
+        found[:] = [r for r in rows if r["kind"] == "report" and r["week"] == key]
+        return bool(found)
+
+    wait_until(f"the report for {key}", is_open)
+    (report,) = found
+    return report
+
+
 def test_a_holiday_weeks_report_is_opened_warned_posted_and_answered_in_its_thread(
     fake_slack: FakeSlack, database_url: str, tmp_path: Path
 ) -> None:
@@ -122,7 +136,7 @@ def test_a_holiday_weeks_report_is_opened_warned_posted_and_answered_in_its_thre
 
         # New Year's week opened by itself; it is due Thursday, warned that morning, and
         # with nothing posted it is breached, escalated to the channel and missed
-        w53 = week(status(bot, tmp_path, clock_file), "2026-W53")
+        w53 = opened(bot, tmp_path, clock_file, "2026-W53")
         assert datetime.fromisoformat(w53["due_at"]) == DEC_31_DUE
         set_clock_file(clock_file, datetime(2026, 12, 31, 14, 0, 30, tzinfo=UTC))
         warned[("U0CAROL", "warn", w53["ref"])] += 1
