@@ -109,6 +109,7 @@ from slaengine.kinds.lead.rules import (
     plan_windows,
 )
 from slaengine.kinds.lead.tables import Lead
+from slaengine.kinds.request.agreement import CONTENT_REQUESTS_TABLE
 from slaengine.kinds.request.rules import CLOCK as REQUEST_CLOCK
 from slaengine.kinds.request.tables import ContentRequest
 from slaengine.persistence import items as item_repo
@@ -479,7 +480,8 @@ def other_templates(
     real rule): (kind, code, item columns, bound timer instant, what the timer is, due date).
     None is due at `now`."""
     calendar = agreement.calendar
-    warn_before = agreement.content_requests.warn_before if agreement.content_requests else None
+    requests = CONTENT_REQUESTS_TABLE.of(agreement)
+    warn_before = requests.warn_before if requests else None
     assert warn_before is not None, "the reference agreement has [content_requests]"
     found = []
     for k in range(600):
@@ -505,13 +507,14 @@ def due_requests(
     """Content requests asked for 3 days ago, due at tomorrow's closing: their warning
     (`warn_before` ahead, in business time) has come, their due instant has not."""
     calendar = agreement.calendar
-    assert agreement.content_requests is not None
+    requests = CONTENT_REQUESTS_TABLE.of(agreement)
+    assert requests is not None
     at = now - timedelta(days=3)
     day = calendar.local_date(now) + timedelta(days=1)
     while not calendar.open_intervals(day):
         day += timedelta(days=1)
     due_at = calendar.open_intervals(day)[-1][1]
-    warn_at = warning_instant(calendar, at, due_at, agreement.content_requests.warn_before)
+    warn_at = warning_instant(calendar, at, due_at, requests.warn_before)
     assert warn_at <= now < due_at, "a due content request is not due"
     return [(request_item(at, due_at, warn_at, bind), bind(warn_at), day)]
 

@@ -27,9 +27,9 @@ from bot.delivery.pacer import Pacer
 from bot.directory import SlackDirectory
 from bot.kindui import KindUI, drawer
 from bot.people import People
-from bot.plugin import Plugin
+from bot.plugin import Plugin, sections_of
 from bot.settings import Settings
-from slaengine.agreement.config import Agreement, load_agreement
+from slaengine.agreement.config import Agreement, bind, load_agreement
 from slaengine.clock import Clock
 from slaengine.engine.directory import Directory, UnknownPerson, know_people
 from slaengine.engine.kind import Kinds
@@ -190,7 +190,10 @@ def build(
     kinds = Kinds(kind for plugin in plugins for kind in plugin.kinds)
     uis = {ui.name: ui for plugin in plugins for ui in plugin.uis}
     titles = {**TITLES, **{t: h for plugin in plugins for t, h in plugin.titles.items()}}
-    agreement = agreement or load_agreement(settings.sla_config)
+    sections = sections_of(plugins)
+    agreement = bind(agreement, sections) if agreement else load_agreement(
+        settings.sla_config, sections
+    )
     engine = engine or make_engine(settings.database_url)
     if clock is None:  # the process's own clock, which the posts are paced by too
         clock = FileClock(settings.clock_file) if settings.clock_file else SystemClock()

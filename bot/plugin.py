@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from bot.blocks import Block
 from bot.kindui import KindUI
-from slaengine.agreement.config import Agreement
+from slaengine.agreement.config import Agreement, Section
 from slaengine.engine.kind import Kind, ResponseRow
 
 if TYPE_CHECKING:
@@ -68,3 +68,10 @@ class Plugin:
     cli: Mapping[str, Callable[[Container, argparse.Namespace], int]] = field(default_factory=dict)
     #: this kind's scenes in `slabot demo` (made afresh for each run: they may share state)
     demo: Callable[[], Sequence[Scene]] = lambda: ()
+    #: the tables of the agreement this kind brings (`slaengine/kinds/<kind>/agreement.py`)
+    sections: tuple[Section[Any], ...] = ()
+
+
+def sections_of(plugins: Sequence[Plugin]) -> tuple[Section[Any], ...]:
+    """Every table of the agreement the plugged-in kinds bring, in the plugin list's order."""
+    return tuple(section for plugin in plugins for section in plugin.sections)

@@ -18,15 +18,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
 from migrations.runner import upgrade
-from slaengine.agreement.config import (
-    Agreement,
-    load_agreement,
-    parse_agreement,
-    reference_agreement_path,
-)
+from slaengine.agreement.config import Agreement, reference_agreement_path
 from slaengine.clock import FixedClock
 from slaengine.persistence.db import make_engine
 from tests.support import kinds as _kinds  # noqa: F401  (the ref letters of the kinds slabot ships)
+from tests.support.agreement import load_agreement, parse_agreement
 from tests.support.fakeslack import FakeSlack
 
 NEW_YORK = ZoneInfo("America/New_York")

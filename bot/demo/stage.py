@@ -18,7 +18,7 @@ from bot.delivery.pacer import Pacer
 from bot.directory import StaticDirectory
 from bot.items import ui as kinds
 from bot.jobs.sweep import sweep
-from bot.plugin import Plugin
+from bot.plugin import Plugin, sections_of
 from bot.settings import Settings
 from migrations.runner import upgrade
 from slaengine.agreement.config import load_agreement, reference_agreement_path
@@ -68,7 +68,7 @@ class Demo:
     Slack that prints."""
 
     def __init__(self, out: TextIO, workdir: Path, plugins: Sequence[Plugin]) -> None:
-        agreement = load_agreement(reference_agreement_path())
+        agreement = load_agreement(reference_agreement_path(), sections_of(plugins))
         self.zone = agreement.zone
         self.clock = FixedClock(datetime(2026, 11, 23, 8, 0, tzinfo=self.zone))
         self.out = out

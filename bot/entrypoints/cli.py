@@ -71,7 +71,7 @@ def cmd_config_init(args: argparse.Namespace) -> int:
 def cmd_config_check(args: argparse.Namespace) -> int:
     path = args.file or _settings().sla_config
     try:
-        agreement = load_agreement(path)
+        agreement = _load(path)
     except AgreementNotFound as error:
         print(f"error: {_not_found(error, from_env=not args.file)}", file=sys.stderr)
         return 1
@@ -144,6 +144,14 @@ def _redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def _load(path: str | Path) -> Agreement:
+    """The agreement at `path`, every table of the plugged-in kinds checked."""
+    from bot.plugin import sections_of
+    from bot.plugins import PLUGINS
+
+    return load_agreement(path, sections_of(PLUGINS))
+
+
 def _container(*, need_slack: bool = False):  # type: ignore[no-untyped-def]
     """Settings checked (and the agreement loaded) first: a missing token or agreement file
     stops the command before the database is created or migrated."""
@@ -153,7 +161,7 @@ def _container(*, need_slack: bool = False):  # type: ignore[no-untyped-def]
     settings = _settings()
     if need_slack:
         settings.require_slack()
-    agreement = load_agreement(settings.sla_config)
+    agreement = _load(settings.sla_config)
     _upgrade(settings.database_url)
     return build(settings, agreement=agreement, plugins=PLUGINS)
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
-from functools import cached_property
+from functools import cache, cached_property
 from itertools import pairwise
 from pathlib import Path
 from types import NoneType, UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Generic, TypeVar, Union, cast, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_pkg
@@ -25,7 +25,10 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PrivateAttr,
+    TypeAdapter,
     ValidationError,
+    create_model,
     field_validator,
 )
 
@@ -139,11 +142,13 @@ Weekly = Annotated[WeeklyAt, BeforeValidator(_weekly), PlainSerializer(str)]
 Rate = Annotated[float, Field(gt=0, le=1)]
 
 
-class _Model(BaseModel):
+class Model(BaseModel):
+    """A table of the agreement: immutable, and strict about unknown keys."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
-class AgreementInfo(_Model):
+class AgreementInfo(Model):
     name: str = Field(min_length=1)
     mission: str = ""
     timezone: Zone
@@ -154,7 +159,7 @@ class AgreementInfo(_Model):
     admins: tuple[Person, ...] = ()
 
 
-class BusinessHoursConfig(_Model):
+class BusinessHoursConfig(Model):
     days: tuple[Weekday, ...] = Field(min_length=1)
     hours: tuple[Hours, ...] = Field(min_length=1)
     holidays: str = ""
@@ -187,27 +192,10 @@ class BusinessHoursConfig(_Model):
         return value
 
 
-class Team(_Model):
+class Team(Model):
     members: tuple[Person, ...] = Field(min_length=1)
     contact: Person
     manager: Person | None = None
-
-
-class ResponseWindows(_Model):
-    good_fit_interested: DurationField
-    good_fit_less_interested: DurationField
-    bad_fit_interested: DurationField
-
-
-class LeadsConfig(_Model):
-    routing: Literal["round_robin", "manager"] = "round_robin"
-    warn_before: LeadField = Share(0.25)
-    escalate: tuple[Literal["manager", "channel", "contact"], ...] = ("manager", "channel")
-    accept_within: DurationField
-    max_attempts: int = Field(default=6, ge=1, le=100)
-    recycle_after: DurationField
-    monthly_goal: int = Field(default=0, ge=0)
-    response: ResponseWindows
 
 
 def _escalation_step(value: Any) -> str:
@@ -231,80 +219,84 @@ EscalationStep = Annotated[str, BeforeValidator(_escalation_step), NAMES_A_PERSO
 CONTENT_ESCALATE: tuple[str, ...] = ("manager", "channel")
 
 
-class Content(_Model):
+class Content(Model):
     """Settings shared by marketing's content obligations (deliverables, requests, campaigns)."""
 
     escalate: tuple[EscalationStep, ...] = CONTENT_ESCALATE
 
 
-class Deliverable(_Model):
-    key: str = Field(pattern=r"^[a-z0-9][a-z0-9\-_]*$", max_length=40)
-    title: str = Field(min_length=1, max_length=150)
-    owner: str
-    count: int = Field(ge=1, le=1000)
-    per: Literal["week", "month", "quarter"]
-    escalate: tuple[EscalationStep, ...] | None = None  # None: `[content].escalate`
-
-    @field_validator("key")
-    @classmethod
-    def _not_a_verb(cls, value: str) -> str:
-        if value == "request":
-            raise ValueError("'request' is taken by `/sla done request <ref>`; choose another key")
-        return value
-
-
-class ContentRequests(_Model):
-    owner: str
-    warn_before: LeadField = Share(0.25)
-
-
-class Campaigns(_Model):
+class Campaigns(Model):
     owner: str
     per_quarter: int = Field(default=0, ge=0)
     follow_up_within: DurationField | None = None
 
 
-class Reports(_Model):
-    title: str = Field(min_length=1)
-    owner: str
-    due: Weekly
-    feedback_by: str
-    feedback_within: DurationField
-
-
-class Training(_Model):
-    owner: str
-    attendees: str
-    notice_before_launch: DurationField
-    remind_before: DurationField
-
-
-class Funnel(_Model):
-    average_deal: float = Field(gt=0)
-    lead_to_opportunity: Rate
-    opportunity_to_close: Rate
-    sales_cycle: DurationField | None = None
-
-
-class Review(_Model):
+class Review(Model):
     min_acceptance_rate: Rate | None = None
     max_median_first_response: DurationField | None = None
     min_within_sla_rate: Rate | None = None
 
 
-class Agreement(_Model):
+T = TypeVar("T")
+
+
+def _no_cross(data: Mapping[str, Any]) -> list[str]:
+    return []
+
+
+@dataclass(frozen=True, eq=False)
+class Section(Generic[T]):
+    """A top-level table (or array of tables) of the agreement that one kind brings, plugged in
+    with the kind (`bot.plugin.Plugin.sections`): its key, the type of its value, its default
+    when the file may leave it out (`...`: required), and the checks across tables that no
+    single key shows, run on the raw TOML (`cross(data)` gives 'dotted.path: message's).
+    A table read by several kinds (`[content]`, `[campaigns]`) is the agreement's own."""
+
+    key: str
+    annotation: Any
+    default: Any = ...
+    cross: Callable[[Mapping[str, Any]], list[str]] = _no_cross
+
+    def of(self, agreement: Agreement) -> T:
+        """This table of `agreement`, as its kind reads it."""
+        return cast(T, agreement.section(self))
+
+
+class Agreement(Model):
+    """The tables every kind shares. Each kind's own tables (`Section`s) are fields of the
+    model `parse_agreement` builds for the kinds plugged in; read them with `Section.of`."""
+
     agreement: AgreementInfo
     business_hours: BusinessHoursConfig
     teams: dict[str, Team]
-    leads: LeadsConfig
-    deliverables: tuple[Deliverable, ...] = ()
-    content_requests: ContentRequests | None = None
     campaigns: Campaigns | None = None
     content: Content = Content()
-    reports: Reports | None = None
-    training: Training | None = None
-    funnel: Funnel | None = None
     review: Review = Review()
+
+    #: the file's TOML as read, and where it came from
+    _data: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _source: str = PrivateAttr(default="<agreement>")
+    #: tables of kinds not bound at parse time, validated when first read
+    _unbound: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        """The agreement's TOML as read from its file."""
+        return self._data
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    def section(self, section: Section[Any]) -> Any:
+        if section.key in type(self).model_fields:
+            return getattr(self, section.key)
+        # parsed without this kind's sections (a library caller, a test): its table is
+        # validated from the file on first use, with the same messages
+        if section.key not in self._unbound:
+            value = _section_value(section, self._data, self._source)
+            self._unbound[section.key] = value
+        return self._unbound[section.key]
 
     # -- derived views -------------------------------------------------------------------------
 
@@ -340,9 +332,6 @@ class Agreement(_Model):
     def may_oversee(self, user_id: str) -> bool:
         return self.is_admin(user_id) or self.is_manager(user_id)
 
-    def deliverable(self, key: str) -> Deliverable | None:
-        return next((d for d in self.deliverables if d.key == key), None)
-
     def content_ladder(self, team: str, escalate: tuple[str, ...] | None = None) -> list[str]:
         """Who hears of a breach of `team`'s content obligation besides its owner, in order:
         `escalate` (else `[content].escalate`) with 'manager' the team's manager, skipped
@@ -375,7 +364,8 @@ def people_by_email(agreement: Agreement) -> list[tuple[str, str]]:
         return value
 
     _people_in(agreement, Agreement, (), note)
-    return found
+    tables = {key: i for i, key in enumerate(agreement.data)}  # the file's order of tables
+    return sorted(found, key=lambda f: tables.get(f[0].split(".")[0], len(tables)))
 
 
 def with_people(agreement: Agreement, user_ids: Mapping[str, str]) -> Agreement:
@@ -454,10 +444,10 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def _problems(error: ValidationError) -> list[str]:
+def _problems(error: ValidationError, under: tuple[str, ...] = ()) -> list[str]:
     problems: list[str] = []
     for item in error.errors(include_url=False):
-        path = _dotted(tuple(item["loc"]))
+        path = _dotted((*under, *item["loc"]))
         message = item["msg"]
         if item["type"] == "extra_forbidden":
             message = "unknown key"
@@ -468,76 +458,115 @@ def _problems(error: ValidationError) -> list[str]:
     return problems
 
 
-def _table(data: Any, key: str) -> dict[str, Any]:
-    value = data.get(key) if isinstance(data, dict) else None
+def table(data: Any, key: str) -> dict[str, Any]:
+    """The raw TOML table `key` of `data`, or an empty one when it is missing or not a table."""
+    value = data.get(key) if isinstance(data, Mapping) else None
     return value if isinstance(value, dict) else {}
 
 
-def cross_problems(data: Any) -> list[str]:
-    """What no single key shows: teams named elsewhere, duplicate keys, a missing manager.
+def unknown_teams(data: Mapping[str, Any], named: list[tuple[str, Any]]) -> list[str]:
+    """A problem for each (dotted key, value) naming a team the agreement does not have."""
+    teams = table(data, "teams")
+    return [
+        f"{path}: {team!r} is not a team (known: {', '.join(teams)})"
+        for path, team in named
+        if isinstance(team, str) and team not in teams
+    ]
+
+
+def cross_problems(data: Any, sections: Sequence[Section[Any]] = ()) -> list[str]:
+    """What no single key shows: a missing team, teams named elsewhere, and each kind's own
+    checks across tables (`Section.cross`).
 
     Works on the raw TOML, so these are reported together with every other problem.
     """
-    teams = _table(data, "teams")
+    teams = table(data, "teams")
     problems = [
         f"teams.{needed}: the agreement needs a {needed} team"
         for needed in ("sales", "marketing")
         if needed not in teams
     ]
-    named: list[tuple[str, Any]] = []
-    deliverables = data.get("deliverables") if isinstance(data, dict) else None
-    if isinstance(deliverables, list):
-        named += [
-            (f"deliverables.{i}.owner", d.get("owner"))
-            for i, d in enumerate(deliverables)
-            if isinstance(d, dict) and "owner" in d
-        ]
-        keys = [d.get("key") for d in deliverables if isinstance(d, dict)]
-        problems += [
-            f"deliverables: the key {key!r} is used twice"
-            for key in sorted({k for k in keys if isinstance(k, str) and keys.count(k) > 1})
-        ]
-    for section, fields in (
-        ("content_requests", ("owner",)),
-        ("campaigns", ("owner",)),
-        ("training", ("owner", "attendees")),
-        ("reports", ("owner", "feedback_by")),
-    ):
-        table = _table(data, section)
-        named += [(f"{section}.{field}", table[field]) for field in fields if field in table]
-    for path, team in named:
-        if isinstance(team, str) and team not in teams:
-            problems.append(f"{path}: {team!r} is not a team (known: {', '.join(teams)})")
-    escalate = _table(data, "leads").get("escalate")
-    sales = teams.get("sales")
-    if (
-        isinstance(escalate, list)
-        and "manager" in escalate
-        and isinstance(sales, dict)
-        and not sales.get("manager")
-    ):
-        problems.append("teams.sales.manager: leads.escalate names 'manager' but none is set")
+    campaigns = table(data, "campaigns")
+    problems += unknown_teams(data, [("campaigns.owner", campaigns.get("owner"))])
+    if isinstance(data, Mapping):
+        for section in sections:
+            problems += section.cross(data)
     return problems
 
 
-def parse_agreement(text: str, source: str = "<agreement>") -> Agreement:
+class _Unbound(Agreement):
+    """An agreement parsed without its kinds' sections: their tables are kept as read and
+    validated when a kind first reads them."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, arbitrary_types_allowed=True)
+
+
+@cache
+def _model_for(sections: tuple[Section[Any], ...]) -> type[Agreement]:
+    keys = [section.key for section in sections]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    clash = [key for key in keys if key in Agreement.model_fields]
+    if twice or clash:
+        raise ValueError(f"agreement tables declared twice: {', '.join(twice + clash)}")
+    fields: dict[str, Any] = {s.key: (s.annotation, s.default) for s in sections}
+    model: type[Agreement] = create_model("Agreement", __base__=Agreement, **fields)
+    return model
+
+
+def _section_value(section: Section[Any], data: Mapping[str, Any], source: str) -> Any:
+    if section.key not in data:
+        if section.default is ...:
+            raise AgreementError(source, [f"{section.key}: Field required"])
+        return section.default
+    try:
+        return TypeAdapter(section.annotation).validate_python(data[section.key])
+    except ValidationError as exc:
+        raise AgreementError(source, _problems(exc, (section.key,))) from None
+
+
+def parse_agreement(
+    text: str, source: str = "<agreement>", sections: Sequence[Section[Any]] | None = None
+) -> Agreement:
+    """The agreement in `text`, with the tables of the kinds that bring `sections` checked
+    too, every problem at once. Without `sections`, each kind's table is checked when first
+    read, and a top-level key no kind knows is not refused: the process that runs the kinds
+    passes theirs (`bot.plugin.sections_of`)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise AgreementError(source, [f"not valid TOML: {exc}"]) from None
+    return _validate(data, source, sections)
+
+
+def _validate(
+    data: dict[str, Any], source: str, sections: Sequence[Section[Any]] | None
+) -> Agreement:
+    model = _Unbound if sections is None else _model_for(tuple(sections))
     problems: list[str] = []
     agreement: Agreement | None = None
     try:
-        agreement = Agreement.model_validate(data)
+        agreement = model.model_validate(data)
     except ValidationError as exc:
         problems += _problems(exc)
-    problems += cross_problems(data)
+    problems += cross_problems(data, sections or ())
     if problems or agreement is None:
         raise AgreementError(source, problems)
+    agreement._data = data
+    agreement._source = source
     return agreement
 
 
-def load_agreement(path: str | Path) -> Agreement:
+def bind(agreement: Agreement, sections: Sequence[Section[Any]]) -> Agreement:
+    """`agreement` with the tables of the kinds that bring `sections` checked, every problem
+    at once: the same agreement when it was parsed with them already."""
+    if type(agreement) is _model_for(tuple(sections)):
+        return agreement
+    return _validate(dict(agreement.data), agreement.source, sections)
+
+
+def load_agreement(
+    path: str | Path, sections: Sequence[Section[Any]] | None = None
+) -> Agreement:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -545,7 +574,7 @@ def load_agreement(path: str | Path) -> Agreement:
         raise AgreementNotFound(str(path)) from None
     except OSError as exc:
         raise AgreementError(str(path), [f"cannot be read: {exc.strerror}"]) from None
-    return parse_agreement(text, str(path))
+    return parse_agreement(text, str(path), sections)
 
 
 def reference_agreement_path() -> Path:

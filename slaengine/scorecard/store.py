@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from slaengine.agreement.config import Agreement
 from slaengine.engine.kind import Scored
 from slaengine.engine.services import MISSED
+from slaengine.kinds.content.agreement import DELIVERABLES_TABLE
 from slaengine.kinds.content.tables import ContentPiece, Cycle, PieceUse
 from slaengine.kinds.lead.tables import Lead
 from slaengine.periods import Period, period_of
@@ -173,7 +174,7 @@ def cycles(session: Session, agreement: Agreement, week: Period, end: datetime) 
     """Each deliverable's cycle, and the campaigns' quarter, holding the week's last day, with
     the pieces logged before the week's end (a period to date)."""
     wanted: list[tuple[str, str, str, int]] = []  # natural key, source, title, target
-    for d in agreement.deliverables:
+    for d in DELIVERABLES_TABLE.of(agreement):
         period = period_of(week.last, d.per).key
         wanted.append((f"deliverable:{d.key}:{period}", d.key, d.title, d.count))
     if agreement.campaigns is not None and agreement.campaigns.per_quarter:

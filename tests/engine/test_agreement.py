@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from slaengine.agreement.config import (
-    AgreementError,
-    load_agreement,
-    parse_agreement,
-    reference_agreement_path,
-)
+from slaengine.agreement import config
+from slaengine.agreement.config import AgreementError, reference_agreement_path
 from slaengine.durations import Duration
+from slaengine.kinds.lead.agreement import LEADS_TABLE
 from tests.conftest import SHARED_SPEC
+from tests.kinds.toy.chore import CHORES_TABLE, ChoreTerms
+from tests.support.agreement import SHIPPED, load_agreement, parse_agreement
 
 REFERENCE = reference_agreement_path().read_text()
 
@@ -139,3 +138,53 @@ def test_the_calendar_follows_the_agreement() -> None:
     assert not agreement.calendar.is_working_day(date(2026, 12, 24))
     assert not agreement.calendar.is_working_day(date(2026, 11, 26))
     assert agreement.calendar.is_working_day(date(2026, 11, 27))
+
+
+# -- each kind's own tables ----------------------------------------------------------------
+
+
+def test_a_kinds_table_is_checked_with_every_other_problem_when_its_kind_is_plugged_in() -> None:
+    text = REFERENCE.replace("max_attempts = 6", "max_attempts = 0", 1).replace(
+        'timezone = "America/New_York"', 'timezone = "Mars/Olympus"', 1
+    )
+    with pytest.raises(AgreementError) as caught:
+        config.parse_agreement(text, "sla.toml", SHIPPED)
+    assert [p.split(":")[0] for p in caught.value.problems] == [
+        "agreement.timezone",
+        "leads.max_attempts",
+    ]
+
+
+def test_parsed_without_its_kinds_a_kinds_table_is_checked_when_the_kind_first_reads_it() -> None:
+    agreement = config.parse_agreement(REFERENCE.replace("max_attempts = 6", "max_attempts = 0"))
+    assert agreement.zone.key == "America/New_York"
+    with pytest.raises(AgreementError) as caught:
+        LEADS_TABLE.of(agreement)
+    assert caught.value.problems == [
+        "leads.max_attempts: Input should be greater than or equal to 1"
+    ]
+    with pytest.raises(AgreementError) as caught:
+        config.bind(agreement, SHIPPED)
+    assert caught.value.problems == [
+        "leads.max_attempts: Input should be greater than or equal to 1"
+    ]
+
+
+def test_a_table_no_plugged_in_kind_brings_is_an_unknown_key() -> None:
+    text = REFERENCE + '\n[chores]\ndue_after = "3h calendar"\n'
+    with pytest.raises(AgreementError) as caught:
+        config.parse_agreement(text, "sla.toml", SHIPPED)
+    assert caught.value.problems == ["chores: unknown key"]
+    with_chores = config.parse_agreement(text, "sla.toml", (*SHIPPED, CHORES_TABLE))
+    assert CHORES_TABLE.of(with_chores).due_after == Duration(3, "h", True)
+    assert CHORES_TABLE.of(parse_agreement(REFERENCE)) == ChoreTerms()
+    with pytest.raises(AgreementError) as caught:
+        config.parse_agreement(
+            text.replace('"3h calendar"', '"soon"'), "sla.toml", (*SHIPPED, CHORES_TABLE)
+        )
+    assert [p.split(":")[0] for p in caught.value.problems] == ["chores.due_after"]
+
+
+def test_two_kinds_may_not_bring_the_same_table() -> None:
+    with pytest.raises(ValueError, match="agreement tables declared twice: leads"):
+        config.parse_agreement(REFERENCE, "sla.toml", (*SHIPPED, LEADS_TABLE))

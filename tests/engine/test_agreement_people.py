@@ -3,13 +3,9 @@ are, each address asked of the directory once, and named by Slack ID where it kn
 
 from __future__ import annotations
 
-from slaengine.agreement.config import (
-    parse_agreement,
-    people_by_email,
-    reference_agreement_path,
-    with_people,
-)
+from slaengine.agreement.config import people_by_email, reference_agreement_path, with_people
 from slaengine.engine.directory import UnknownPerson, know_people
+from tests.support.agreement import parse_agreement
 
 REFERENCE = reference_agreement_path().read_text(encoding="utf-8")
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slaengine.agreement.config import WeeklyAt, load_agreement, reference_agreement_path
+from slaengine.agreement.config import WeeklyAt, reference_agreement_path
 from slaengine.calendar import BusinessCalendar, parse_hours
 from slaengine.periods import (
     Per,
@@ -26,6 +26,7 @@ from slaengine.periods import (
     week_of_instant,
     weekly_due,
 )
+from tests.support.agreement import load_agreement
 
 NEW_YORK = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")

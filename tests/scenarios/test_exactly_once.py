@@ -19,12 +19,13 @@ import pytest
 from bot.clock import set_clock_file
 from bot.directory import StaticDirectory
 from migrations.runner import upgrade
-from slaengine.agreement.config import Agreement, load_agreement, reference_agreement_path
+from slaengine.agreement.config import Agreement, reference_agreement_path
 from slaengine.kinds.lead.intake import hand_off, parse_handoff
 from slaengine.persistence.db import make_engine, unit_of_work
 from tests.conftest import drop_postgres_schema, fresh_postgres
 from tests.scenarios.conftest import SIGNING_SECRET, WEBHOOK_SECRET, free_port
 from tests.scenarios.test_time_driven import T0, minute_agreement
+from tests.support.agreement import load_agreement
 from tests.support.fakeslack import FakeSlack
 from tests.support.tally import arrivals, breached_and_escalated
 

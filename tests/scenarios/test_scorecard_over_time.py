@@ -17,12 +17,12 @@ import pytest
 from bot.clock import set_clock_file
 from bot.directory import StaticDirectory
 from migrations.runner import upgrade
-from slaengine.agreement.config import load_agreement
 from slaengine.kinds.lead.intake import hand_off, parse_handoff
 from slaengine.persistence.db import make_engine, unit_of_work
 from tests.conftest import NEW_YORK, drop_postgres_schema, fresh_postgres, leads_only_path
 from tests.scenarios.conftest import bot_env, launch, stop
 from tests.scenarios.test_time_driven import health, wait_until
+from tests.support.agreement import load_agreement
 from tests.support.fakeslack import FakeSlack
 
 CHANNEL = "#sales-marketing"

@@ -5,9 +5,11 @@ from __future__ import annotations
 from bot.kinds.content import actions, commands, demo, summary
 from bot.kinds.content.ui import CampaignUI, DeliverableUI
 from bot.plugin import Plugin
+from slaengine.kinds.content.agreement import SECTIONS
 from slaengine.kinds.content.rules import CAMPAIGNS, DELIVERABLES
 
 PLUGIN = Plugin(
+    sections=SECTIONS,
     name="content",
     kinds=(DELIVERABLES, CAMPAIGNS),
     uis=(DeliverableUI(), CampaignUI()),

@@ -18,6 +18,7 @@ from bot.kinds.content import blocks
 from bot.kindui import Context, KindUIBase
 from slaengine.agreement.config import Agreement
 from slaengine.engine import item as engine_item
+from slaengine.kinds.content import agreement as content_terms
 from slaengine.kinds.content import rules as content
 from slaengine.kinds.content import store as content_repo
 from slaengine.kinds.content.rules import CAMPAIGNS, DELIVERABLES, CycleObligations, Logged
@@ -133,7 +134,7 @@ class DeliverableUI(CycleUI):
 
 
 def _what(agreement: Agreement, source: str) -> str:
-    deliverable = agreement.deliverable(source)
+    deliverable = content_terms.deliverable(agreement, source)
     return deliverable.title if deliverable else source
 
 

@@ -12,6 +12,7 @@ from bot.container import Container
 from slaengine.engine.errors import Refusal
 from slaengine.kinds.lead import plan as funnel
 from slaengine.kinds.lead import store as lead_repo
+from slaengine.kinds.lead.agreement import FUNNEL_TABLE, LEADS_TABLE
 from slaengine.persistence.db import unit_of_work
 
 
@@ -19,14 +20,15 @@ def make_plan(c: Container, text: str) -> funnel.Plan:
     """The plan for a monthly revenue goal as written (`240000`, `$240k`, `1.2m`), set
     against the leads handed over in the last 90 days; `PlanError` names what is wrong."""
     revenue = funnel.parse_revenue(text)
-    funnel.require_funnel(c.agreement.funnel)  # refused before the database is read
+    funnel.require_funnel(FUNNEL_TABLE.of(c.agreement))  # refused before the database is read
     now = c.clock.now()
     with unit_of_work(c.engine) as session:
         recent = lead_repo.handed_over_between(
             session, now - timedelta(days=funnel.RECENT_DAYS), now
         )
-    goal = c.agreement.leads.monthly_goal
-    return funnel.plan(revenue, c.agreement.funnel, monthly_goal=goal, last_90_days=recent)
+    goal = LEADS_TABLE.of(c.agreement).monthly_goal
+    terms = FUNNEL_TABLE.of(c.agreement)
+    return funnel.plan(revenue, terms, monthly_goal=goal, last_90_days=recent)
 
 
 def plan(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:

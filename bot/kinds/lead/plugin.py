@@ -8,9 +8,11 @@ from bot.kinds.lead.drawing import LeadUI
 from bot.kinds.lead.jobs import HANDED_ON, hand_on_from_absent
 from bot.plugin import Plugin
 from slaengine.kinds.lead import store as lead_repo
+from slaengine.kinds.lead.agreement import SECTIONS
 from slaengine.kinds.lead.work import OBLIGATIONS
 
 PLUGIN = Plugin(
+    sections=SECTIONS,
     name="lead",
     kinds=(OBLIGATIONS,),
     uis=(LeadUI(),),

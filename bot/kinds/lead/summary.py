@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from bot.blocks import Block, section
 from slaengine.agreement.config import Agreement
+from slaengine.kinds.lead.agreement import LEADS_TABLE
 from slaengine.kinds.lead.rules import MarketingStatus
 
 
 def windows(agreement: Agreement, team: str | None) -> list[str]:
     """The lead windows App Home shows `team` (every team's when None): sales works to them."""
     lines: list[str] = []
-    leads = agreement.leads
+    leads = LEADS_TABLE.of(agreement)
     if team in (None, "sales"):
         tiers = " · ".join(
             f"{status.label.lower()} {getattr(leads.response, status.value)}"
@@ -24,7 +25,7 @@ def windows(agreement: Agreement, team: str | None) -> list[str]:
 
 def shown(agreement: Agreement) -> list[Block]:
     """The lead part of `/sla show`: the response windows, then what follows them."""
-    leads = agreement.leads
+    leads = LEADS_TABLE.of(agreement)
     windows = "\n".join(
         f"• {status.label}: *{getattr(leads.response, status.value)}*"
         for status in MarketingStatus

@@ -6,9 +6,11 @@ from __future__ import annotations
 from bot.kinds.report import actions, commands, demo, views
 from bot.kinds.report.ui import FeedbackUI, ReportUI
 from bot.plugin import Plugin
+from slaengine.kinds.report.agreement import SECTIONS
 from slaengine.kinds.report.rules import FEEDBACK, REPORTS
 
 PLUGIN = Plugin(
+    sections=SECTIONS,
     name="report",
     kinds=(REPORTS, FEEDBACK),
     uis=(ReportUI(), FeedbackUI()),

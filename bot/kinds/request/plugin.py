@@ -5,9 +5,11 @@ from __future__ import annotations
 from bot.kinds.request import actions, commands, demo, summary
 from bot.kinds.request.ui import RequestUI
 from bot.plugin import Plugin
+from slaengine.kinds.request.agreement import SECTIONS
 from slaengine.kinds.request.rules import REQUESTS
 
 PLUGIN = Plugin(
+    sections=SECTIONS,
     name="request",
     kinds=(REQUESTS,),
     uis=(RequestUI(),),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from slaengine.agreement.config import Agreement
+from slaengine.kinds.request.agreement import CONTENT_REQUESTS_TABLE
 
 
 def windows(agreement: Agreement, team: str | None) -> list[str]:
     """The request window App Home shows `team` (every team's when None), and to sales how
     to ask."""
-    requests = agreement.content_requests
+    requests = CONTENT_REQUESTS_TABLE.of(agreement)
     if requests is None:
         return []
     lines: list[str] = []

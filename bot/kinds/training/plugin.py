@@ -6,9 +6,11 @@ from __future__ import annotations
 from bot.kinds.training import actions, commands, demo
 from bot.kinds.training.ui import AttendanceUI, SessionUI
 from bot.plugin import Plugin
+from slaengine.kinds.training.agreement import SECTIONS
 from slaengine.kinds.training.rules import ATTENDEES, SESSIONS
 
 PLUGIN = Plugin(
+    sections=SECTIONS,
     name="training",
     kinds=(SESSIONS, ATTENDEES),
     uis=(SessionUI(), AttendanceUI()),

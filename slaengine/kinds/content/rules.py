@@ -28,6 +28,7 @@ from slaengine.engine.kind import KindBase
 from slaengine.engine.owed import Owed
 from slaengine.engine.thresholds import Timing
 from slaengine.kinds.content import store as content_repo
+from slaengine.kinds.content.agreement import DELIVERABLES_TABLE
 from slaengine.kinds.content.tables import ContentPiece, Cycle
 from slaengine.periods import Per, Period, at_risk_from, closes_at, opens_at, parse_period
 from slaengine.periods import period_at as _period_at
@@ -174,7 +175,7 @@ class DeliverableObligations(CycleObligations):
     def specs(self, agreement: Agreement) -> list[CycleSpec]:
         return [
             CycleSpec(d.key, d.title, d.owner, d.count, d.per, d.escalate)
-            for d in agreement.deliverables
+            for d in DELIVERABLES_TABLE.of(agreement)
         ]
 
     def natural_key(self, spec: CycleSpec, period: Period) -> str:
@@ -287,7 +288,7 @@ def log_deliverable(
 ) -> Logged:
     """`/sla done <deliverable> <title> [link]`."""
     usage = "/sla done <deliverable> <title> [link]"
-    known = ", ".join(d.key for d in agreement.deliverables) or "none"
+    known = ", ".join(d.key for d in DELIVERABLES_TABLE.of(agreement)) or "none"
     if not key:
         raise Refusal(f"Which deliverable? Usage: `{usage}` (deliverables: {known}).")
     spec = DELIVERABLES.spec_of(agreement, key)

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from slaengine.agreement.config import EMAIL, SLACK_USER, Agreement
 from slaengine.engine.directory import Directory
 from slaengine.kinds.lead import store as lead_repo
+from slaengine.kinds.lead.agreement import LEADS_TABLE
 from slaengine.kinds.lead.routing import next_in_rotation
 from slaengine.kinds.lead.rules import Fit, Interest, MarketingStatus, Stage, plan_windows
 from slaengine.kinds.lead.tables import Lead
@@ -228,7 +229,7 @@ def route(*, session: Session, agreement: Agreement, directory: Directory, at: d
     day = at.astimezone(agreement.zone).date()
     away = lead_repo.away_on(session, members, day)
     fallback = agreement.sales.manager or agreement.sales.contact
-    if agreement.leads.routing == "manager":
+    if LEADS_TABLE.of(agreement).routing == "manager":
         return resolve_person(fallback, directory, "teams.sales.manager")
     cursor = lead_repo.routing_cursor(session, "sales")
     chosen = next_in_rotation(members, cursor.last_user_id, away)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from slaengine.agreement.config import Funnel
 from slaengine.durations import Duration
+from slaengine.kinds.lead.agreement import Funnel
 
 #: the window the actual handoff rate is measured over, and the month it is scaled to
 RECENT_DAYS = 90

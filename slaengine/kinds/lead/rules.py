@@ -14,6 +14,7 @@ from enum import StrEnum
 from slaengine.agreement.config import Agreement
 from slaengine.engine.item import State, Window
 from slaengine.engine.windows import warning_instant
+from slaengine.kinds.lead.agreement import LEADS_TABLE
 
 
 class Fit(StrEnum):
@@ -92,7 +93,7 @@ def plan_windows(
     if not status.handed_to_sales:
         raise ValueError("a bad-fit, not-interested lead is never handed to sales")
     calendar = agreement.calendar
-    leads = agreement.leads
+    leads = LEADS_TABLE.of(agreement)
     tier = getattr(leads.response, status.value)
     due = calendar.add(handed_off_at, tier)
     via_campaign = False

@@ -19,6 +19,7 @@ from slaengine.engine.owed import Owed
 from slaengine.engine.services import leave_window
 from slaengine.engine.thresholds import Timing
 from slaengine.kinds.lead import store as lead_repo
+from slaengine.kinds.lead.agreement import LEADS_TABLE
 from slaengine.kinds.lead.intake import find_lead, resolve_person
 from slaengine.kinds.lead.routing import next_in_rotation
 from slaengine.kinds.lead.rules import LEADS, LeadFacts, MarketingStatus, Stage
@@ -88,7 +89,7 @@ def view(lead: Lead, agreement: Agreement, now: datetime) -> LeadView:
         due_at=LEADS.due_at(lead_facts),
         handed_off_at=lead.handed_off_at,
         attempts=lead.attempts,
-        max_attempts=agreement.leads.max_attempts,
+        max_attempts=LEADS_TABLE.of(agreement).max_attempts,
     )
 
 
@@ -188,7 +189,7 @@ def touch(
     lead = get(session, name)
     authorize(agreement, actor, lead)
     _must_be_open(lead)
-    limit = agreement.leads.max_attempts
+    limit = LEADS_TABLE.of(agreement).max_attempts
     if lead.attempts >= limit:
         raise Refusal(
             f"{lead.ref} has had {lead.attempts} contact attempts, the most the agreement "
@@ -364,7 +365,7 @@ class LeadObligations(KindBase):
 
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
         targets: list[str] = []
-        for step in agreement.leads.escalate:
+        for step in LEADS_TABLE.of(agreement).escalate:
             if step == "manager" and agreement.sales.manager:
                 targets.append(agreement.sales.manager)
             elif step == "channel":

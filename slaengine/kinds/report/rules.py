@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from slaengine.agreement.config import Agreement, Reports, WeeklyAt
+from slaengine.agreement.config import Agreement, WeeklyAt
 from slaengine.calendar import BusinessCalendar
 from slaengine.durations import Duration
 from slaengine.engine import services
@@ -37,6 +37,7 @@ from slaengine.engine.kind import KindBase, Scored
 from slaengine.engine.owed import Owed
 from slaengine.engine.thresholds import Timing
 from slaengine.engine.windows import warning_instant
+from slaengine.kinds.report.agreement import REPORTS_TABLE, Reports
 from slaengine.kinds.report.tables import Report, ReportFeedback
 from slaengine.periods import Period, opens_at, period_at, weekly_due
 from slaengine.persistence import items as item_repo
@@ -121,9 +122,10 @@ def on_team(agreement: Agreement, team: str, user: str) -> bool:
 
 
 def _settings(agreement: Agreement) -> Reports:
-    if agreement.reports is None:
+    reports = REPORTS_TABLE.of(agreement)
+    if reports is None:
         raise Refusal("The agreement has no weekly report (it has no [reports]).")
-    return agreement.reports
+    return reports
 
 
 class ReportObligations(KindBase):
@@ -152,9 +154,10 @@ class ReportObligations(KindBase):
         )
 
     def openings(self, agreement: Agreement, now: datetime) -> list[Item]:
-        if agreement.reports is None:
+        reports = REPORTS_TABLE.of(agreement)
+        if reports is None:
             return []
-        return [self.week_item(agreement, agreement.reports, now)]
+        return [self.week_item(agreement, reports, now)]
 
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
         return agreement.content_ladder(item.team)

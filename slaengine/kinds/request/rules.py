@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from slaengine.agreement.config import Agreement, ContentRequests
+from slaengine.agreement.config import Agreement
 from slaengine.calendar import BusinessCalendar
 from slaengine.engine import services
 from slaengine.engine import thresholds as engine_thresholds
@@ -23,6 +23,7 @@ from slaengine.engine.errors import Refusal
 from slaengine.engine.kind import KindBase, Scored
 from slaengine.engine.thresholds import Timing
 from slaengine.engine.windows import warning_instant
+from slaengine.kinds.request.agreement import CONTENT_REQUESTS_TABLE, ContentRequests
 from slaengine.kinds.request.tables import ContentRequest
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.tables import Item
@@ -33,9 +34,10 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _settings(agreement: Agreement) -> ContentRequests:
-    if agreement.content_requests is None:
+    settings = CONTENT_REQUESTS_TABLE.of(agreement)
+    if settings is None:
         raise Refusal("The agreement takes no content requests (it has no [content_requests]).")
-    return agreement.content_requests
+    return settings
 
 
 def split_request(text: str) -> tuple[str, str]:

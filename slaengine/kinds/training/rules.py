@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from slaengine.agreement.config import Agreement
-from slaengine.agreement.config import Training as TrainingSettings
 from slaengine.calendar import BusinessCalendar
 from slaengine.durations import Duration
 from slaengine.engine import services
@@ -34,6 +33,7 @@ from slaengine.engine.kind import KindBase, Scored
 from slaengine.engine.owed import Owed
 from slaengine.engine.thresholds import Timing
 from slaengine.kinds.training import store as training_repo
+from slaengine.kinds.training.agreement import TRAINING_TABLE, TrainingSettings
 from slaengine.kinds.training.tables import Training, TrainingAttendance
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.tables import Item, ref_of
@@ -59,9 +59,10 @@ _SESSION_REF = re.compile(r"^[Tt]-\d+$")
 
 
 def settings_of(agreement: Agreement) -> TrainingSettings:
-    if agreement.training is None:
+    settings = TRAINING_TABLE.of(agreement)
+    if settings is None:
         raise Refusal("The agreement tracks no training (it has no [training]).")
-    return agreement.training
+    return settings
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,14 @@ from sqlalchemy.engine import Engine
 from bot.container import Container
 from bot.jobs import scorecard
 from bot.kinds.request import ui as requests
-from slaengine.agreement.config import Agreement, parse_agreement, reference_agreement_path
+from slaengine.agreement.config import Agreement, reference_agreement_path
 from slaengine.clock import FixedClock
 from slaengine.engine import services
 from slaengine.kinds.lead import work as leadwork
 from slaengine.persistence.db import unit_of_work
 from slaengine.scorecard.export import as_json
 from slaengine.scorecard.weeks import parse_week
+from tests.support.agreement import parse_agreement
 from tests.support.app import container as support_container
 from tests.support.app import handoff, ny, serve
 from tests.support.fakeslack import FakeSlack

@@ -15,9 +15,10 @@ from sqlalchemy.engine import Engine
 from bot.container import Container, make_client
 from bot.jobs.sweep import sweep
 from bot.settings import Settings
-from slaengine.agreement.config import Agreement, parse_agreement
+from slaengine.agreement.config import Agreement
 from slaengine.clock import FixedClock
 from tests.conftest import LEADS_ONLY
+from tests.support.agreement import parse_agreement
 from tests.support.app import container
 from tests.support.fakeslack import FakeSlack
 

@@ -17,13 +17,14 @@ from bot.directory import StaticDirectory
 from bot.jobs.sweep import sweep
 from bot.kinds.lead.jobs import HANDED_ON
 from bot.people import People
-from slaengine.agreement.config import Agreement, load_agreement, reference_agreement_path
+from slaengine.agreement.config import Agreement, reference_agreement_path
 from slaengine.clock import FixedClock
 from slaengine.engine.owed import message_key
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead import work as leadwork
 from slaengine.persistence.db import unit_of_work
 from tests.conftest import NEW_YORK, leads_only
+from tests.support.agreement import load_agreement
 from tests.support.app import container, handoff, ny, posts_to, row
 from tests.support.fakeslack import FakeSlack
 

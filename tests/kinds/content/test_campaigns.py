@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.directory import StaticDirectory
-from slaengine.agreement.config import Agreement, parse_agreement
+from slaengine.agreement.config import Agreement
 from slaengine.engine import services
 from slaengine.engine.errors import Refusal
 from slaengine.kinds.content import rules as content
@@ -19,6 +19,7 @@ from slaengine.kinds.lead.work import LeadObligations
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Item
 from tests.conftest import LEADS_ONLY
+from tests.support.agreement import parse_agreement
 from tests.support.kinds import KINDS
 
 #: Tuesday 1 December 2026, 10:00 in New York

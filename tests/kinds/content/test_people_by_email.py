@@ -13,9 +13,10 @@ from sqlmodel import Session, select
 
 from bot.container import Container
 from bot.jobs.sweep import sweep
-from slaengine.agreement.config import parse_agreement, reference_agreement_path
+from slaengine.agreement.config import reference_agreement_path
 from slaengine.clock import FixedClock
 from slaengine.persistence.tables import Item
+from tests.support.agreement import parse_agreement
 from tests.support.app import container
 from tests.support.fakeslack import FakeSlack
 

@@ -8,16 +8,12 @@ from itertools import pairwise
 
 import pytest
 
-from slaengine.agreement.config import (
-    Agreement,
-    AgreementError,
-    parse_agreement,
-    reference_agreement_path,
-)
+from slaengine.agreement.config import Agreement, AgreementError, reference_agreement_path
 from slaengine.engine.checks import MAX_TITLE, check_link, check_title
 from slaengine.engine.errors import Refusal
 from slaengine.kinds.content.rules import split_link, window
 from slaengine.periods import at_risk_from, parse_period
+from tests.support.agreement import parse_agreement
 
 REFERENCE = reference_agreement_path().read_text()
 

@@ -23,7 +23,7 @@ from bot.kinds.lead.commands import away
 from bot.kinds.lead.importer import HOLD, import_leads
 from bot.kinds.lead.jobs import HANDED_ON
 from bot.kinds.lead.usecases import take_handoff
-from slaengine.agreement.config import Agreement, load_agreement, reference_agreement_path
+from slaengine.agreement.config import Agreement, reference_agreement_path
 from slaengine.clock import FixedClock
 from slaengine.kinds.lead import work as leadwork
 from slaengine.kinds.lead.intake import parse_handoff
@@ -31,6 +31,7 @@ from slaengine.kinds.lead.tables import Lead
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import OutboxMessage
 from tests.support import app as support
+from tests.support.agreement import load_agreement
 from tests.support.fakeslack import FakeSlack
 
 HEADER = "external_id,name,company,fit,interest,owner"
@@ -244,8 +245,7 @@ def passed_on(fake: FakeSlack, engine: Engine) -> dict[str, list[list[str]]]:
     """For each new owner: the refs each of their DMs lists."""
     owners = {lead.ref: lead.owner_id for lead in leads_of(engine)}
     return {
-        rep: [refs_named(m) for m in fake.messages_to(rep)]
-        for rep in sorted(set(owners.values()))
+        rep: [refs_named(m) for m in fake.messages_to(rep)] for rep in sorted(set(owners.values()))
     }
 
 

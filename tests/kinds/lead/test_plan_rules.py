@@ -7,9 +7,11 @@ from fractions import Fraction
 
 import pytest
 
-from slaengine.agreement.config import Agreement, AgreementError, Funnel, parse_agreement
+from slaengine.agreement.config import Agreement, AgreementError
+from slaengine.kinds.lead.agreement import Funnel
 from slaengine.kinds.lead.plan import PlanError, parse_revenue, plan, summary
 from tests.conftest import LEADS_ONLY
+from tests.support.agreement import parse_agreement
 
 
 def test_240000_a_month_needs_10_deals_40_opportunities_and_200_leads(

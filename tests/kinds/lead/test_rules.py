@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from slaengine.agreement.config import Agreement, parse_agreement, reference_agreement_path
+from slaengine.agreement.config import Agreement, reference_agreement_path
 from slaengine.durations import Duration, Share
 from slaengine.engine.item import URGENCY, State, Window
 from slaengine.engine.windows import warning_instant
@@ -25,6 +25,7 @@ from slaengine.kinds.lead.rules import (
     Stage,
     plan_windows,
 )
+from tests.support.agreement import parse_agreement
 
 NEW_YORK = ZoneInfo("America/New_York")
 

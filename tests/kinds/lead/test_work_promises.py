@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.directory import StaticDirectory
-from slaengine.agreement.config import Agreement, load_agreement, reference_agreement_path
+from slaengine.agreement.config import Agreement, reference_agreement_path
 from slaengine.clock import FixedClock
 from slaengine.engine.errors import Refusal
 from slaengine.engine.item import State
@@ -19,6 +19,7 @@ from slaengine.kinds.lead.rules import LEADS, MarketingStatus, plan_windows
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import ItemEvent
 from tests.kinds.lead.test_store import act, go_away, ny, reload, take
+from tests.support.agreement import load_agreement
 
 TEAM = StaticDirectory(
     {

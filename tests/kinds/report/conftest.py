@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from slaengine.agreement.config import Agreement, parse_agreement
+from slaengine.agreement.config import Agreement
 from tests.conftest import LEADS_ONLY
+from tests.support.agreement import parse_agreement
 
 REPORTS = """
 [reports]

@@ -15,11 +15,11 @@ from sqlmodel import Session, col, select
 from bot.container import Container
 from bot.jobs.sweep import sweep
 from bot.kinds.report import commands
-from slaengine.agreement.config import parse_agreement
 from slaengine.clock import FixedClock
 from slaengine.persistence.tables import Item
 from tests.conftest import LEADS_ONLY
 from tests.kinds.report.conftest import REPORTS
+from tests.support.agreement import parse_agreement
 from tests.support.app import container
 from tests.support.fakeslack import FakeSlack
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from slaengine.agreement.config import Agreement, parse_agreement
+from slaengine.agreement.config import Agreement
 from slaengine.engine import services
 from slaengine.engine.errors import Refusal
 from slaengine.kinds.report import rules as reports
@@ -21,6 +21,7 @@ from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Item
 from tests.conftest import LEADS_ONLY
 from tests.kinds.report.conftest import REPORTS
+from tests.support.agreement import parse_agreement
 from tests.support.kinds import KINDS
 
 #: Tuesday 1 December 2026, 10:00 in New York (ISO week 2026-W49)

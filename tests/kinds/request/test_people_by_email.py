@@ -15,10 +15,10 @@ from sqlmodel import Session, select
 from bot.container import Container
 from bot.jobs.sweep import sweep
 from bot.kinds.request import commands
-from slaengine.agreement.config import parse_agreement
 from slaengine.clock import FixedClock
 from slaengine.persistence.tables import Item
 from tests.conftest import LEADS_ONLY
+from tests.support.agreement import parse_agreement
 from tests.support.app import container
 from tests.support.fakeslack import FakeSlack
 

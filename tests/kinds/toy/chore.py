@@ -1,5 +1,6 @@
 """A kind slabot does not ship, made up for the tests: a chore someone takes on with
-`/sla chore <title>`, due two hours later, warned an hour before, escalated to the channel
+`/sla chore <title>`, due two hours later (its own table of the agreement, `[chores]`, may
+say otherwise), warned an hour before, escalated to the channel
 and closed as missed at its breach. It is plugged in exactly as a real kind is, through a
 `Plugin`, and touches no generic module."""
 
@@ -17,7 +18,8 @@ from bot.blocks import Block, section
 from bot.container import Container
 from bot.kindui import Context
 from bot.plugin import Plugin
-from slaengine.agreement.config import Agreement
+from slaengine.agreement.config import Agreement, DurationField, Model, Section
+from slaengine.durations import Duration
 from slaengine.engine.kind import Scored
 from slaengine.engine.owed import Owed
 from slaengine.engine.thresholds import Timing, next_action
@@ -25,8 +27,16 @@ from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Item, OutboxMessage
 
-DUE_AFTER = timedelta(hours=2)
 WARN_BEFORE = timedelta(hours=1)
+
+
+class ChoreTerms(Model):
+    """`[chores]`: how long a chore may take, in calendar time."""
+
+    due_after: DurationField = Duration(2, "h", True)
+
+
+CHORES_TABLE: Section[ChoreTerms] = Section("chores", ChoreTerms, ChoreTerms())
 
 
 class ChoreKind:
@@ -61,8 +71,9 @@ class ChoreKind:
         return {item.id: {"chore": True} for item in items if item.id is not None}
 
 
-def take_on(session: Session, user: str, title: str, now: datetime) -> Item:
+def take_on(session: Session, agreement: Agreement, user: str, title: str, now: datetime) -> Item:
     """`user` takes on a chore at `now`: stored, with its first timer."""
+    due_at = agreement.calendar.add(now, CHORES_TABLE.of(agreement).due_after)
     item = Item(
         kind=ChoreKind.name,
         natural_key=f"chore:{user}:{now.isoformat()}",
@@ -71,8 +82,8 @@ def take_on(session: Session, user: str, title: str, now: datetime) -> Item:
         title=title,
         clock="chore",
         start_at=now,
-        warn_at=now + DUE_AFTER - WARN_BEFORE,
-        due_at=now + DUE_AFTER,
+        warn_at=due_at - WARN_BEFORE,
+        due_at=due_at,
         created_at=now,
         updated_at=now,
     )
@@ -103,7 +114,7 @@ class ChoreUI:
 
 def chore(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
     with unit_of_work(c.engine) as session:
-        item = take_on(session, command["user_id"], rest or "a chore", c.clock.now())
+        item = take_on(session, c.agreement, command["user_id"], rest or "a chore", c.clock.now())
         ref = item.ref
     respond(response_type="ephemeral", text=f"{ref} is yours, due in two hours.")
 
@@ -116,4 +127,5 @@ PLUGIN = Plugin(
     changes_own=frozenset({"chore"}),
     usage=(("chore <title>", "take on a chore, due in two hours"),),
     naming="a chore by its ref (`Z-1042`)",
+    sections=(CHORES_TABLE,),
 )

@@ -14,8 +14,9 @@ from sqlalchemy.engine import Engine
 from bot.container import Container
 from bot.items.status import status_rows
 from bot.jobs.sweep import sweep
-from slaengine.agreement.config import Agreement, parse_agreement, reference_agreement_path
+from slaengine.agreement.config import Agreement, reference_agreement_path
 from slaengine.clock import FixedClock
+from tests.support.agreement import parse_agreement
 from tests.support.app import container as support_container
 from tests.support.app import serve
 from tests.support.fakeslack import FakeSlack

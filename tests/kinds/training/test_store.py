@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from slaengine.agreement.config import Agreement, parse_agreement, reference_agreement_path
+from slaengine.agreement.config import Agreement, reference_agreement_path
 from slaengine.engine import item as engine_item
 from slaengine.engine import owed as engine_owed
 from slaengine.engine import services
@@ -22,6 +22,7 @@ from slaengine.persistence import items as item_repo
 from slaengine.persistence import outbox
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Item, OutboxMessage, ref_of
+from tests.support.agreement import parse_agreement
 from tests.support.kinds import KINDS
 
 #: Monday 30 November 2026, 10:00 in New York
