@@ -67,6 +67,7 @@ from slaengine.persistence.db import make_engine
 from slaengine.persistence.tables import Item, ItemEvent
 from slaengine.scorecard import store as repo
 from slaengine.scorecard.figures import TREND_WEEKS
+from slaengine.scorecard.sources import Sources
 from slaengine.scorecard.weeks import bounds, parse_week
 
 NY = load_agreement(reference_agreement_path()).zone
@@ -79,6 +80,7 @@ REASONS = ("no budget", "wrong size", "not the buyer", "competitor", "duplicate"
 
 #: the kinds the scorecard tallies, as the composition root builds them
 SCORED = Kinds(kind for plugin in PLUGINS for kind in plugin.kinds).scored()
+SOURCES = Sources.combine(plugin.figures for plugin in PLUGINS)
 
 
 def working_instant(rng: random.Random) -> datetime:
@@ -372,7 +374,7 @@ def main() -> None:
         print(f"seeding took {time.perf_counter() - began:.1f} s")
         engine = make_engine(url)
         with Session(engine) as session:
-            card = repo.scorecard(session, agreement, WEEK, NOW, SCORED)  # warm-up
+            card = repo.scorecard(session, agreement, WEEK, NOW, SCORED, SOURCES)  # warm-up
             print(
                 f"{WEEK.key}: {card.leads.handed_off} handed over, {len(card.people)} people, "
                 f"median first response {card.leads.median_first_response_minutes} business min"
@@ -380,7 +382,9 @@ def main() -> None:
             full: list[float] = []
             plain: list[float] = []
             for _ in range(args.rounds):  # taken in turns, so both see the same load
-                full += timed(lambda: repo.scorecard(session, agreement, WEEK, NOW, SCORED), 1)
+                full += timed(
+                    lambda: repo.scorecard(session, agreement, WEEK, NOW, SCORED, SOURCES), 1
+                )
                 plain += timed(lambda: aggregates(session, agreement), 1)
             if args.profile:
                 profile = cProfile.Profile()

@@ -35,6 +35,7 @@ from slaengine.engine.directory import Directory, UnknownPerson, know_people
 from slaengine.engine.kind import Kinds
 from slaengine.persistence import outbox
 from slaengine.persistence.db import make_engine
+from slaengine.scorecard.sources import Sources
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ class Container:
     plugins: tuple[Plugin, ...]
     kinds: Kinds
     uis: dict[str, KindUI]
+    #: what the kinds bring to the scorecard beyond their items' tallies
+    figures: Sources
     background_delivery: bool = True
     _pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver")
@@ -227,6 +230,7 @@ def build(
         plugins=tuple(plugins),
         kinds=kinds,
         uis=uis,
+        figures=Sources.combine(plugin.figures for plugin in plugins),
     )
     container.know_people()
     return container

@@ -20,6 +20,7 @@ from bot.blocks import Block
 from bot.kindui import KindUI
 from slaengine.agreement.config import Agreement, Section
 from slaengine.engine.kind import Kind, ResponseRow
+from slaengine.scorecard.sources import Sources
 
 if TYPE_CHECKING:
     from bot.container import Container
@@ -70,6 +71,8 @@ class Plugin:
     demo: Callable[[], Sequence[Scene]] = lambda: ()
     #: the tables of the agreement this kind brings (`slaengine/kinds/<kind>/agreement.py`)
     sections: tuple[Section[Any], ...] = ()
+    #: what this kind brings to the weekly scorecard beyond its items' tallies
+    figures: Sources = field(default_factory=Sources)
 
 
 def sections_of(plugins: Sequence[Plugin]) -> tuple[Section[Any], ...]:

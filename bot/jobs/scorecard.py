@@ -56,7 +56,9 @@ def files_key(week: Period, channel: str) -> str:
 
 def build(c: Container, week: Period, now: datetime | None = None) -> Scorecard:
     with Session(c.engine) as session:
-        return repo.scorecard(session, c.agreement, week, now or c.clock.now(), c.kinds.scored())
+        return repo.scorecard(
+            session, c.agreement, week, now or c.clock.now(), c.kinds.scored(), c.figures
+        )
 
 
 # -- drawing -----------------------------------------------------------------------------------
@@ -440,7 +442,7 @@ def review_message(c: Container, began: datetime, now: datetime) -> tuple[str, l
     (its items counted as the scorecard counts them, as they stand at `now`)."""
     start = began - QUARTER
     with Session(c.engine) as session:
-        (counts,), touches = repo.leads(session, [start, began])
+        (counts,), touches = c.figures.lead_counts(session, [start, began])
         counted = repo.counted(session, [start, began], now)
     figures = lead_figures(counts, touches, OpenTime(c.agreement.calendar).between)
     sides = {

@@ -15,7 +15,6 @@ from typing import Any
 
 from slaengine.agreement.config import Agreement
 from slaengine.engine.kind import Scored
-from slaengine.kinds.lead.agreement import LEADS_TABLE
 from slaengine.periods import Period
 from slaengine.scorecard.figures import (
     TOP_REASONS,
@@ -366,8 +365,8 @@ def compute(
         start=start,
         end=end,
         leads=figures[-1],
-        goal=weekly_goal(LEADS_TABLE.of(agreement).monthly_goal, week),
-        monthly_goal=LEADS_TABLE.of(agreement).monthly_goal,
+        goal=weekly_goal(rows.monthly_goal, week),
+        monthly_goal=rows.monthly_goal,
         content=list(rows.cycles),
         marketing={
             s.label: tally(r for r in counted if r.kind == kind)

@@ -78,3 +78,4 @@ class Rows:
     users: int = 0  # people who recorded them
     counts: Sequence[LeadCounts] | None = None
     touches: Sequence[Touch] = ()
+    monthly_goal: int = 0  # in leads (0: none)

@@ -14,78 +14,16 @@ from sqlmodel import Session, col, select
 from slaengine.agreement.config import Agreement
 from slaengine.engine.kind import Scored
 from slaengine.engine.services import MISSED
-from slaengine.kinds.content.agreement import DELIVERABLES_TABLE
-from slaengine.kinds.content.tables import ContentPiece, Cycle, PieceUse
-from slaengine.kinds.lead.tables import Lead
-from slaengine.periods import Period, period_of
+from slaengine.periods import Period
 from slaengine.persistence.tables import Item, ItemEvent
 from slaengine.scorecard import counting
-from slaengine.scorecard.compute import ACCEPTED, REJECTED, Scorecard, compute
+from slaengine.scorecard.compute import Scorecard, compute
 from slaengine.scorecard.figures import TREND_WEEKS
-from slaengine.scorecard.rows import CountedRow, CycleRow, LeadCounts, Rows, Touch
+from slaengine.scorecard.rows import CountedRow, Rows
+from slaengine.scorecard.sources import Sources
+from slaengine.scorecard.sql import within
 from slaengine.scorecard.standing import ItemRow
 from slaengine.scorecard.weeks import bounds
-
-
-def _week(column: Any, edges: Sequence[datetime]) -> Any:
-    """Which week of `edges` (each week's start, then the last week's end) `column` is in,
-    as the database computes it."""
-    return sa.case(
-        *[(column < edge, i) for i, edge in enumerate(edges[1:])], else_=len(edges) - 2
-    ).label("week")
-
-
-def _within(column: Any, edges: Sequence[datetime]) -> Any:
-    return sa.and_(column >= edges[0], column < edges[-1])
-
-
-def leads(session: Session, edges: Sequence[datetime]) -> tuple[list[LeadCounts], list[Touch]]:
-    """The leads of each week of `edges`, counted in the database (handed over by Marketing
-    Status, due and due-and-touched-in-time, decided by stage and reason), and the first
-    touches made in them, one row each (their medians are taken here)."""
-    counts = [LeadCounts() for _ in edges[:-1]]
-    handed = col(Lead.handed_off_at)
-    week = _week(handed, edges)
-    status = col(Lead.marketing_status)
-    query = sa.select(week, status, func.count()).where(_within(handed, edges))
-    for i, name, n in session.execute(query.group_by(week, status)):
-        counts[i].handed[name] += n
-    due = col(Lead.response_due_at)
-    touched = func.coalesce(col(Lead.first_touch_at), col(Lead.decided_at))
-    week = _week(due, edges)
-    in_time = func.sum(sa.case((touched <= due, 1), else_=0))
-    query = sa.select(week, func.count(), in_time).where(_within(due, edges))
-    for i, n, k in session.execute(query.group_by(week)):
-        counts[i].due += n
-        counts[i].within += int(k or 0)
-    decided = col(Lead.decided_at)
-    week = _week(decided, edges)
-    stage, reason = col(Lead.stage), col(Lead.reject_reason)
-    query = sa.select(week, stage, reason, func.count()).where(
-        _within(decided, edges), stage.in_([ACCEPTED, REJECTED])
-    )
-    for i, name, why, n in session.execute(query.group_by(week, stage, reason)):
-        counts[i].decided[(name, why)] += n
-    epoch = _epoch(session)
-    query = (
-        sa.select(col(Item.owner_id), epoch(handed), epoch(touched))
-        .join(Item, col(Item.id) == col(Lead.id))
-        .where(_within(touched, edges))
-    )
-    touches = [  # to the millisecond: SQLite's Julian days carry ~50 µs of rounding
-        Touch(owner, round(float(at), 3), round(float(first), 3))
-        for owner, at, first in session.execute(query)
-    ]
-    return counts, touches
-
-
-def _epoch(session: Session) -> Any:
-    """An instant as seconds since the epoch, computed by the database: thousands of first
-    touches come back as numbers, not as instants to decode one by one."""
-    if session.get_bind().dialect.name == "sqlite":
-        # stored as naive UTC text; Julian day 2440587.5 is 1970-01-01 00:00 UTC
-        return lambda column: (func.julianday(column) - 2440587.5) * 86400.0
-    return lambda column: func.extract("epoch", column)
 
 
 def _week_or_none(column: Any, edges: Sequence[datetime]) -> Any:
@@ -121,8 +59,8 @@ def counted(session: Session, edges: Sequence[datetime], now: datetime) -> list[
     missed = _missed()
     closed_at, due_at, is_open = col(Item.closed_at), col(Item.due_at), col(Item.is_open)
     may_count = sa.union(
-        sa.select(col(Item.id)).where(_within(closed_at, edges)),
-        sa.select(col(Item.id)).where(is_open, _within(due_at, edges)),
+        sa.select(col(Item.id)).where(within(closed_at, edges)),
+        sa.select(col(Item.id)).where(is_open, within(due_at, edges)),
         _missed_between(edges[0], edges[-1]),
     )
     facts = [
@@ -170,91 +108,30 @@ def overdue(session: Session, now: datetime) -> dict[str, int]:
     return {owner: int(n) for owner, n in session.exec(query).all()}
 
 
-def cycles(session: Session, agreement: Agreement, week: Period, end: datetime) -> list[CycleRow]:
-    """Each deliverable's cycle, and the campaigns' quarter, holding the week's last day, with
-    the pieces logged before the week's end (a period to date)."""
-    wanted: list[tuple[str, str, str, int]] = []  # natural key, source, title, target
-    for d in DELIVERABLES_TABLE.of(agreement):
-        period = period_of(week.last, d.per).key
-        wanted.append((f"deliverable:{d.key}:{period}", d.key, d.title, d.count))
-    if agreement.campaigns is not None and agreement.campaigns.per_quarter:
-        period = period_of(week.last, "quarter").key
-        wanted.append(
-            (
-                f"campaigns:{period}",
-                "campaigns",
-                "Campaign launches",
-                agreement.campaigns.per_quarter,
-            )
-        )
-    if not wanted:
-        return []
-    keys = [w[0] for w in wanted]
-    found = dict(
-        session.exec(select(Item.natural_key, Item.id).where(col(Item.natural_key).in_(keys))).all()
-    )
-    ids = [i for i in found.values() if i is not None]
-    done: dict[int, int] = {}
-    targets: dict[int, int] = {}
-    if ids:
-        counted = (
-            select(ContentPiece.cycle_id, func.count())
-            .where(col(ContentPiece.cycle_id).in_(ids), col(ContentPiece.logged_at) < end)
-            .group_by(col(ContentPiece.cycle_id))
-        )
-        done = {cycle: int(n) for cycle, n in session.exec(counted).all()}
-        targets = {
-            i: t
-            for i, t in session.exec(select(Cycle.id, Cycle.target).where(col(Cycle.id).in_(ids)))
-            if i is not None
-        }
-    rows = []
-    for key, source, title, target in wanted:
-        item_id = found.get(key)
-        rows.append(
-            CycleRow(
-                source,
-                title,
-                key.rsplit(":", 1)[1],
-                done.get(item_id, 0) if item_id else 0,
-                targets.get(item_id, target) if item_id else target,
-            )
-        )
-    return rows
-
-
-def uses(session: Session, start: datetime, end: datetime) -> tuple[int, int]:
-    """Content "used it" records in [start, end), and how many people made them."""
-    query = select(func.count(), func.count(func.distinct(PieceUse.user_id))).where(
-        col(PieceUse.used_at) >= start, col(PieceUse.used_at) < end
-    )
-    total, people = session.exec(query).one()
-    return int(total), int(people)
-
-
 def rows(
     session: Session,
     agreement: Agreement,
     week: Period,
     edges: Sequence[datetime],
     now: datetime,
+    sources: Sources,
 ) -> Rows:
     """Everything the scorecard of `week` reads: leads and the items that count over the trend's
     weeks (`edges`: each week's start, then the last week's end), the rest for the week
-    itself."""
-    bounds = (edges[-2], edges[-1])
-    start, end = bounds
-    used, users = uses(session, start, end)
-    counts, touches = leads(session, edges)
+    itself (`sources`: what the kinds bring beyond their items)."""
+    start, end = edges[-2], edges[-1]
+    used, users = sources.used(session, start, end)
+    counts, touches = sources.lead_counts(session, edges)
     return Rows(
         leads=(),
         counts=counts,
         touches=touches,
         counted=counted(session, edges, now),
         overdue=overdue(session, now),
-        cycles=cycles(session, agreement, week, end),
+        cycles=sources.content(session, agreement, week, end),
         uses=used,
         users=users,
+        monthly_goal=sources.monthly_goal(agreement),
     )
 
 
@@ -264,14 +141,16 @@ def scorecard(
     week: Period,
     now: datetime,
     scored: Mapping[str, Scored],
+    sources: Sources,
 ) -> Scorecard:
     """The scorecard of `week`, from the database as it is at `now` (`scored`: the kinds
-    each side's tallies count, `Kinds.scored`)."""
+    each side's tallies count, `Kinds.scored`; `sources`: what the kinds bring beyond their
+    items, `Sources.combine` of the plugins')."""
     weeks = [week]
     for _ in range(TREND_WEEKS - 1):
         weeks.insert(0, weeks[0].previous())
     edges = [bounds(agreement, w)[0] for w in weeks] + [bounds(agreement, week)[1]]
-    return compute(agreement, week, rows(session, agreement, week, edges, now), scored)
+    return compute(agreement, week, rows(session, agreement, week, edges, now, sources), scored)
 
 
 def figure_rows(

@@ -84,7 +84,9 @@ CLOSED = [
 
 @pytest.fixture
 def card(agreement: Agreement):  # type: ignore[no-untyped-def]
-    return compute(agreement, W48, Rows(LEADS, CLOSED, {"U0BOB": 2}), KINDS.scored())
+    return compute(
+        agreement, W48, Rows(LEADS, CLOSED, {"U0BOB": 2}, monthly_goal=500), KINDS.scored()
+    )
 
 
 def test_a_week_is_written_yyyy_www_and_anything_else_is_refused_naming_the_format() -> None:

@@ -23,7 +23,7 @@ from slaengine.scorecard import store as repo
 from slaengine.scorecard.export import as_json
 from slaengine.scorecard.weeks import parse_week
 from tests.conftest import NEW_YORK
-from tests.support.kinds import KINDS
+from tests.support.kinds import KINDS, SOURCES
 
 W48 = parse_week("2026-W48")
 
@@ -96,7 +96,7 @@ def test_the_scorecard_figures_come_from_the_recorded_rows(
     week: Engine, agreement: Agreement
 ) -> None:
     with Session(week) as session:
-        card = repo.scorecard(session, agreement, W48, ny(30, 9), KINDS.scored())
+        card = repo.scorecard(session, agreement, W48, ny(30, 9), KINDS.scored(), SOURCES)
     data = as_json(card)
     leads = data["leads"]
     assert leads["handed_off"] == 4
@@ -131,7 +131,9 @@ def test_a_week_before_the_data_has_no_figures_rather_than_zero_shares(
     week: Engine, agreement: Agreement
 ) -> None:
     with Session(week) as session:
-        card = repo.scorecard(session, agreement, parse_week("2026-W40"), ny(30, 9), KINDS.scored())
+        card = repo.scorecard(
+            session, agreement, parse_week("2026-W40"), ny(30, 9), KINDS.scored(), SOURCES
+        )
     assert card.leads.handed_off == 0
     assert card.leads.within_sla_share is None and card.leads.acceptance_rate is None
     assert card.leads.median_first_response_minutes is None
@@ -143,7 +145,7 @@ def test_a_week_before_the_data_has_no_figures_rather_than_zero_shares(
 
 def people_of(engine: Engine, agreement: Agreement, week: str, now: datetime) -> dict[str, Any]:
     with Session(engine) as session:
-        card = repo.scorecard(session, agreement, parse_week(week), now, KINDS.scored())
+        card = repo.scorecard(session, agreement, parse_week(week), now, KINDS.scored(), SOURCES)
     return {p["user"]: p for p in as_json(card)["people"]}
 
 

@@ -6,10 +6,12 @@ from bot.kinds.content import actions, commands, demo, summary
 from bot.kinds.content.ui import CampaignUI, DeliverableUI
 from bot.plugin import Plugin
 from slaengine.kinds.content.agreement import SECTIONS
+from slaengine.kinds.content.figures import SOURCES
 from slaengine.kinds.content.rules import CAMPAIGNS, DELIVERABLES
 
 PLUGIN = Plugin(
     sections=SECTIONS,
+    figures=SOURCES,
     name="content",
     kinds=(DELIVERABLES, CAMPAIGNS),
     uis=(DeliverableUI(), CampaignUI()),

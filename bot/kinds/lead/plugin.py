@@ -9,10 +9,12 @@ from bot.kinds.lead.jobs import HANDED_ON, hand_on_from_absent
 from bot.plugin import Plugin
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.agreement import SECTIONS
+from slaengine.kinds.lead.figures import SOURCES
 from slaengine.kinds.lead.work import OBLIGATIONS
 
 PLUGIN = Plugin(
     sections=SECTIONS,
+    figures=SOURCES,
     name="lead",
     kinds=(OBLIGATIONS,),
     uis=(LeadUI(),),
