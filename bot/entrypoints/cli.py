@@ -203,6 +203,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forget(args: argparse.Namespace) -> int:
+    return _plugin_command("forget", args)
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     return _plugin_command("plan", args)
 
@@ -309,6 +313,11 @@ def parser() -> argparse.ArgumentParser:
     plan.add_argument("revenue", help="a monthly revenue goal: 240000, 240,000, '$240k', 1.2m")
     plan.add_argument("--json", action="store_true", help="print a JSON object")
     plan.set_defaults(func=cmd_plan)
+    forget = sub.add_parser(
+        "forget", help="erase a lead's contact: name, company, e-mail and free text about them"
+    )
+    forget.add_argument("who", help="the lead's external ID or e-mail address")
+    forget.set_defaults(func=cmd_forget)
     card = sub.add_parser("scorecard", help="the weekly scorecard: printed, JSON, CSV or posted")
     card.add_argument("--week", help="an ISO week such as 2026-W47 (default: the week just ended)")
     card.add_argument("--post", action="store_true", help="post it to the scorecard channel (once)")

@@ -1,4 +1,5 @@
-"""The lead kind's `slabot` commands: `import leads FILE.csv` and `plan <revenue>`."""
+"""The lead kind's `slabot` commands: `import leads FILE.csv`, `plan <revenue>` and
+`forget <external_id|email>`."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ import json
 import sys
 from pathlib import Path
 
+from bot.blocks import escape
 from bot.container import Container
 from bot.kinds.lead.importer import ImportFileError, import_leads
 from bot.kinds.lead.plan import make_plan
+from slaengine.engine.errors import Refusal
+from slaengine.kinds.lead import erasure
 from slaengine.kinds.lead.plan import PlanError, summary
+from slaengine.persistence.db import unit_of_work
 
 
 def import_file(c: Container, args: argparse.Namespace) -> int:
@@ -48,4 +53,22 @@ def plan(c: Container, args: argparse.Namespace) -> int:
         print(json.dumps(made.as_json(), indent=2))
     else:
         print("\n".join(summary(made)))
+    return 0
+
+
+def forget(c: Container, args: argparse.Namespace) -> int:
+    try:
+        with unit_of_work(c.engine) as session:
+            done = erasure.forget(
+                session, args.who, "slabot", c.clock.now(), forms=lambda s: (s, escape(s))
+            )
+    except Refusal as refusal:
+        print(f"error: {refusal}", file=sys.stderr)
+        return 1
+    s = done.scrubbed
+    print(
+        f"forgot {args.who.strip()}: {', '.join(done.refs)} kept anonymous; their name, "
+        f"company, e-mail and free text erased ({s.titles} title(s), {s.events} event(s), "
+        f"{s.messages} message(s))"
+    )
     return 0

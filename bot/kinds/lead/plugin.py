@@ -47,6 +47,6 @@ PLUGIN = Plugin(
     shown=summary.shown,
     responses=lead_repo.first_responses,
     routes=(webhook.route,),
-    cli={"import leads": cli.import_file, "plan": cli.plan},
+    cli={"import leads": cli.import_file, "plan": cli.plan, "forget": cli.forget},
     demo=demo.scenes,
 )
