@@ -9,6 +9,9 @@ from bot.blocks import ICON, Block, actions, button, context, escape, section, s
 from slaengine.engine.item import State
 from slaengine.kinds.lead.work import LeadView
 
+#: how the places a touch comes from are named
+SOURCES = {"slack": "Slack", "hubspot": "HubSpot", "salesforce": "Salesforce"}
+
 
 def lead_line(lead: LeadView, zone: ZoneInfo) -> str:
     campaign = f" · campaign _{escape(lead.campaign)}_" if lead.campaign else ""
@@ -19,6 +22,8 @@ def lead_line(lead: LeadView, zone: ZoneInfo) -> str:
         what = "first touch" if lead.stage.value == "new" else "accept or reject"
         when = f"{what} {verb} {slack_date(lead.due_at, zone)}"
     attempts = f" · {lead.attempts}/{lead.max_attempts} attempts" if lead.attempts else ""
+    if lead.touched_via:
+        attempts += f" · first touch from {SOURCES.get(lead.touched_via, lead.touched_via)}"
     return (
         f"{ICON[lead.state]} *{lead.ref}* {escape(lead.title)}\n"
         f"{lead.status.label}{campaign} · {lead.state.label}{attempts}\n{when}"

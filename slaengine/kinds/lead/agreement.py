@@ -33,6 +33,9 @@ class LeadsConfig(Model):
     max_attempts: int = Field(default=6, ge=1, le=100)
     recycle_after: DurationField
     monthly_goal: int = Field(default=0, ge=0)
+    #: which touches stop a lead's clock: logged in Slack (`/sla touch`, the button), found
+    #: in the CRM's activity, or either
+    touch_from: Literal["slack", "crm", "either"] = "either"
     response: ResponseWindows
 
 

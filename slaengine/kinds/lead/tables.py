@@ -35,6 +35,8 @@ class Lead(SQLModel, table=True):
     accept_warn_at: datetime = instant(nullable=False)
     stage: str = Field(default="new", max_length=16)
     first_touch_at: datetime | None = instant()
+    #: where the first touch was logged: 'slack', or the CRM it came from ('hubspot', ...)
+    first_touch_via: str | None = Field(default=None, max_length=16)
     attempts: int = 0
     decided_at: datetime | None = instant()
     reject_reason: str | None = Field(default=None, max_length=2000)

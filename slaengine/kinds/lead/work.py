@@ -65,6 +65,8 @@ class LeadView:
     handed_off_at: datetime
     attempts: int
     max_attempts: int
+    #: where the first touch came from: 'slack', a CRM, or None (not touched)
+    touched_via: str | None = None
 
     @property
     def title(self) -> str:
@@ -90,6 +92,7 @@ def view(lead: Lead, agreement: Agreement, now: datetime) -> LeadView:
         handed_off_at=lead.handed_off_at,
         attempts=lead.attempts,
         max_attempts=LEADS_TABLE.of(agreement).max_attempts,
+        touched_via=lead.first_touch_via,
     )
 
 
@@ -182,12 +185,40 @@ class Outcome:
     message: str
 
 
+#: where a touch may come from besides Slack: the CRMs whose activity counts as contact
+CRMS = ("hubspot", "salesforce")
+
+
 def touch(
-    session: Session, agreement: Agreement, *, name: str, actor: str, now: datetime, key: str
+    session: Session,
+    agreement: Agreement,
+    *,
+    name: str,
+    actor: str,
+    now: datetime,
+    key: str,
+    via: str = "slack",
 ) -> Outcome:
-    """Log a contact attempt; the first one meets (or misses) the response window."""
+    """Log a contact attempt, from Slack (by `actor`) or found in a CRM's activity (`via`:
+    the CRM; `actor`: who it says made it); the first one meets (or misses) the response
+    window. `[leads] touch_from` says which count."""
     lead = get(session, name)
-    authorize(agreement, actor, lead)
+    allowed = LEADS_TABLE.of(agreement).touch_from
+    if via == "slack":
+        if allowed == "crm":
+            raise Refusal(
+                f"The agreement counts only contact logged in the CRM (`touch_from = \"crm\"`): "
+                f"log the call or e-mail to {lead.ref} there, and its clock stops when the CRM "
+                "says so."
+            )
+        authorize(agreement, actor, lead)
+    elif via not in CRMS:
+        raise ValueError(f"a touch comes from Slack or a CRM ({', '.join(CRMS)}), not {via!r}")
+    elif allowed == "slack":
+        raise Refusal(
+            f"The agreement counts only touches logged in Slack (`touch_from = \"slack\"`): "
+            f"activity from {via} on {lead.ref} is not counted."
+        )
     _must_be_open(lead)
     limit = LEADS_TABLE.of(agreement).max_attempts
     if lead.attempts >= limit:
@@ -195,12 +226,13 @@ def touch(
             f"{lead.ref} has had {lead.attempts} contact attempts, the most the agreement "
             f"counts: accept it or reject it as unresponsive."
         )
-    if not _record(session, lead, "touch", actor, now, key):
+    if not _record(session, lead, "touch", actor, now, key, via):
         return Outcome(lead, False, f"That touch on {lead.ref} was already logged.")
     lead.attempts += 1
     first = lead.first_touch_at is None
     if first:
         lead.first_touch_at = now
+        lead.first_touch_via = via
         lead.stage = Stage.WORKING.value
     _moved(session, lead, now, new_stage=first)
     session.add(lead)
@@ -225,7 +257,7 @@ def accept(
     if not _record(session, lead, "accept", actor, now, key):
         return Outcome(lead, False, f"{lead.ref} is already accepted.")
     if lead.first_touch_at is None:
-        lead.first_touch_at = now
+        lead.first_touch_at, lead.first_touch_via = now, "slack"
     lead.stage = Stage.ACCEPTED.value
     lead.decided_at = now
     _moved(session, lead, now)
@@ -401,6 +433,8 @@ class LeadObligations(KindBase):
                 "marketing_status": lead.marketing_status,
                 "campaign": lead.campaign,
                 "handed_off_at": lead.handed_off_at.isoformat(),
+                "first_touch_at": lead.first_touch_at.isoformat() if lead.first_touch_at else None,
+                "first_touch_via": lead.first_touch_via,
             }
             for lead in leads
             if lead.id is not None

@@ -103,3 +103,37 @@ def test_0013_records_the_windows_leads_left_late_before_it_as_slabot_records_th
     assert _missed(database_url) == as_it_went
     upgrade(database_url)  # nothing twice
     assert len(_missed(database_url)) == len(as_it_went)
+
+
+def _via(database_url: str) -> dict[str, str | None] | None:
+    """Each lead's `first_touch_via` by external ID; None when the column is not there."""
+    raw = sa.create_engine(database_url)
+    try:
+        with raw.connect() as connection:
+            if "first_touch_via" not in {
+                c["name"] for c in sa.inspect(connection).get_columns("leads")
+            }:
+                return None
+            rows = connection.execute(sa.text("SELECT external_id, first_touch_via FROM leads"))
+            return dict(rows.tuples().all())
+    finally:
+        raw.dispose()
+
+
+def test_0018_marks_every_lead_touched_before_it_as_touched_in_slack_and_goes_down_without_it(
+    database_url: str, agreement: Agreement
+) -> None:
+    engine = make_engine(database_url)
+    refs = {
+        ext: _handed(engine, agreement, ext, "U0ALICE") for ext in ("touched", "accepted", "new")
+    }
+    _do(engine, agreement, "touch", refs["touched"], ny(23, 10))
+    _do(engine, agreement, "accept", refs["accepted"], ny(23, 10))
+    engine.dispose()
+    as_it_went = {"touched": "slack", "accepted": "slack", "new": None}
+    assert _via(database_url) == as_it_went
+
+    downgrade(database_url, "0013")
+    assert _via(database_url) is None
+    upgrade(database_url)
+    assert _via(database_url) == as_it_went
