@@ -29,6 +29,7 @@ from bot.kindui import KindUI, drawer
 from bot.people import People
 from bot.plugin import Plugin
 from bot.settings import Settings
+from slaengine.agreement import versions
 from slaengine.agreement.config import Agreement, load_agreement
 from slaengine.clock import Clock
 from slaengine.engine.directory import Directory, UnknownPerson, know_people
@@ -98,6 +99,7 @@ class Container:
                 _reason(exc),
             )
             return ()
+        versions.carry(self.agreement, known.agreement)
         self.agreement = known.agreement
         for unknown in known.unknown:
             if unknown not in self._told:

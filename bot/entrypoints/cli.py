@@ -144,18 +144,27 @@ def _redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _container(*, need_slack: bool = False):  # type: ignore[no-untyped-def]
+def _container(  # type: ignore[no-untyped-def]
+    *, need_slack: bool = False, in_force: bool = False
+):
     """Settings checked (and the agreement loaded) first: a missing token or agreement file
-    stops the command before the database is created or migrated."""
+    stops the command before the database is created or migrated. `in_force`: the commands
+    that run the agreement (`run`, `sweep`, `import`) bring its version into force
+    (`bot.jobs.agreement`), the others only read."""
     from bot.container import build
+    from bot.jobs.agreement import come_into_force
     from bot.plugins import PLUGINS
+    from slaengine.agreement.versions import read_agreement
 
     settings = _settings()
     if need_slack:
         settings.require_slack()
-    agreement = load_agreement(settings.sla_config)
+    read = read_agreement(settings.sla_config)
     _upgrade(settings.database_url)
-    return build(settings, agreement=agreement, plugins=PLUGINS)
+    c = build(settings, agreement=read.agreement, plugins=PLUGINS)
+    if in_force:
+        come_into_force(c, read)
+    return c
 
 
 def cmd_import_leads(args: argparse.Namespace) -> int:
@@ -164,7 +173,7 @@ def cmd_import_leads(args: argparse.Namespace) -> int:
 
 def _plugin_command(name: str, args: argparse.Namespace) -> int:
     """A command a kind brings (`Plugin.cli`), run on the container."""
-    c = _container()
+    c = _container(in_force=name.startswith("import"))
     try:
         for plugin in c.plugins:
             if name in plugin.cli:
@@ -202,7 +211,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from bot.jobs.sweep import sweep
 
-    c = _container()
+    c = _container(in_force=True)
     try:
         report = sweep(c)
     finally:
@@ -218,7 +227,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from bot.entrypoints.server import serve
 
-    c = _container(need_slack=True)
+    c = _container(need_slack=True, in_force=True)
     try:
         return serve(c)
     except URLError as exc:

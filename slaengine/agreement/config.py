@@ -152,6 +152,9 @@ class AgreementInfo(_Model):
     scorecard_channel: Channel
     scorecard_at: Weekly = WeeklyAt(0, time(9, 0))
     admins: tuple[Person, ...] = ()
+    #: what a new version does to items open when it comes into force: "recompute" their
+    #: instants not yet crossed under its windows, or "keep" them as they are
+    on_change: Literal["recompute", "keep"] = "recompute"
 
 
 class BusinessHoursConfig(_Model):
