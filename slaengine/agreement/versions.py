@@ -6,7 +6,7 @@ does. What changed between two versions is said key by key, in words
 
 The process marks the agreement it runs under with the id its version was recorded under
 (`mark`), so that what opens an item, or sets its window, can stamp it with that id
-(`stamp`, `version_of`) from the agreement it is handed, whatever kind it is.
+(`version_of`) from the agreement it is handed, whatever kind it is.
 """
 
 from __future__ import annotations
@@ -190,9 +190,3 @@ def version_of(agreement: Agreement) -> int | None:
         return None
     return found[1]
 
-
-def stamp(agreement: Agreement) -> dict[str, int | None]:
-    """The columns of a new item opened under `agreement`: the version it opened under, and
-    the version that set its window (the same, until a change of agreement recomputes it)."""
-    version = version_of(agreement)
-    return {"opened_under": version, "window_from": version}

@@ -3,6 +3,7 @@ recorded at the instant of its clock; `slabot agreement history` and `diff`."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -79,3 +80,21 @@ def test_a_command_that_only_reads_records_no_version(
 ) -> None:
     assert run(capsys, "status", "--json")[0] == 0
     assert versions_in(workdir) == []
+
+
+def test_imported_leads_carry_the_version_they_opened_under_and_status_json_shows_it(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = workdir / "leads.csv"
+    csv.write_text(
+        "external_id,name,company,email,fit,interest,campaign,owner\n"
+        "crm-1,Dana Scully,Acme Corp,dana@acme.example,good,high,,\n"
+    )
+    assert run(capsys, "import", "leads", str(csv))[0] == 0
+    (version,) = versions_in(workdir)
+    (item,) = items_in(workdir)
+    assert (item.opened_under, item.window_from) == (version.id, version.id)
+    code, out, _ = run(capsys, "status", "--json")
+    assert code == 0
+    (row,) = json.loads(out)
+    assert (row["opened_under"], row["window_from"]) == (version.hash, version.hash)

@@ -16,7 +16,6 @@ from slaengine.agreement.versions import (
     fingerprint,
     mark,
     read_agreement,
-    stamp,
     version_of,
 )
 from tests.conftest import LEADS_ONLY
@@ -132,13 +131,11 @@ def test_reading_a_missing_or_invalid_file_fails_as_loading_it_does(tmp_path: Pa
     assert any(p.startswith("leads.accept_within") for p in caught.value.problems)
 
 
-def test_an_agreement_marked_with_a_version_stamps_what_it_opens_and_passes_it_on() -> None:
+def test_an_agreement_marked_with_a_version_names_it_and_passes_it_on() -> None:
     agreement = parse_agreement(LEADS_ONLY)
     assert version_of(agreement) is None
-    assert stamp(agreement) == {"opened_under": None, "window_from": None}
     mark(agreement, 7)
     assert version_of(agreement) == 7
-    assert stamp(agreement) == {"opened_under": 7, "window_from": 7}
     copy = agreement.model_copy()
     assert version_of(copy) is None
     carry(agreement, copy)

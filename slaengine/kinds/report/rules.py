@@ -27,6 +27,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from slaengine.agreement.config import Agreement, Reports, WeeklyAt
+from slaengine.agreement.versions import version_of
 from slaengine.calendar import BusinessCalendar
 from slaengine.durations import Duration
 from slaengine.engine import services
@@ -149,6 +150,8 @@ class ReportObligations(KindBase):
             due_at=clock.due_at,
             created_at=now,
             updated_at=now,
+            opened_under=version_of(agreement),
+            window_from=version_of(agreement),
         )
 
     def openings(self, agreement: Agreement, now: datetime) -> list[Item]:
@@ -356,6 +359,8 @@ def open_feedback(
         due_at=window.due_at,
         created_at=now,
         updated_at=now,
+        opened_under=version_of(agreement),
+        window_from=version_of(agreement),
     )
     if item_repo.insert_new(session, item):
         at = engine_thresholds.next_action(Timing.of(item))

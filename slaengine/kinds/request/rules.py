@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from slaengine.agreement.config import Agreement, ContentRequests
+from slaengine.agreement.versions import version_of
 from slaengine.calendar import BusinessCalendar
 from slaengine.engine import services
 from slaengine.engine import thresholds as engine_thresholds
@@ -139,6 +140,8 @@ def open_request(
         due_at=due,
         created_at=now,
         updated_at=now,
+        opened_under=version_of(agreement),
+        window_from=version_of(agreement),
     )
     if not item_repo.insert_new(session, item):  # the same command twice
         existing = session.exec(select(Item).where(Item.natural_key == item.natural_key)).one()
