@@ -98,3 +98,129 @@ def test_imported_leads_carry_the_version_they_opened_under_and_status_json_show
     assert code == 0
     (row,) = json.loads(out)
     assert (row["opened_under"], row["window_from"]) == (version.hash, version.hash)
+
+
+def change(workdir: Path, old: str, new: str) -> None:
+    """Edit the agreement file: `old` (which must be in it) becomes `new`."""
+    path = workdir / "sla.toml"
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+
+
+GOOD_FIT = 'good_fit_interested = "4h"'
+
+
+def two_versions(workdir: Path, capsys: pytest.CaptureFixture[str]) -> list[AgreementVersion]:
+    """A sweep under the agreement, then another a day later under a shorter window."""
+    assert run(capsys, "sweep")[0] == 0
+    change(workdir, GOOD_FIT, 'good_fit_interested = "2h"')
+    set_clock_file(workdir / "clock", T.replace(day=24))
+    assert run(capsys, "sweep")[0] == 0
+    return versions_in(workdir)
+
+
+def test_history_lists_each_version_oldest_first_with_its_hash_instant_and_file(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = two_versions(workdir, capsys)
+    code, out, _ = run(capsys, "agreement", "history")
+    assert code == 0
+    lines = out.splitlines()
+    assert [line.split("  ")[0] for line in lines] == [first.hash, second.hash]
+    assert lines[0].split("  ")[1:] == [first.in_force_at.isoformat(), str(workdir / "sla.toml")]
+    code, out, _ = run(capsys, "agreement", "history", "--json")
+    assert code == 0
+    assert [(r["hash"], r["in_force_at"], r["file"]) for r in json.loads(out)] == [
+        (v.hash, v.in_force_at.isoformat(), v.source) for v in (first, second)
+    ]
+
+
+def test_history_of_a_database_with_no_version_says_so(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "agreement", "history")
+    assert code == 0 and "no agreement version recorded yet" in out
+    assert json.loads(run(capsys, "agreement", "history", "--json")[1]) == []
+
+
+def test_diff_with_no_version_named_compares_the_two_latest_in_words(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    two_versions(workdir, capsys)
+    code, out, _ = run(capsys, "agreement", "diff")
+    assert code == 0
+    assert out.splitlines() == ["leads.response.good_fit_interested: 4h -> 2h"]
+
+
+def test_diff_of_two_named_versions_goes_from_the_first_to_the_second(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = two_versions(workdir, capsys)
+    code, out, _ = run(capsys, "agreement", "diff", second.hash[:8], first.hash[:8])
+    assert code == 0
+    assert out.splitlines() == ["leads.response.good_fit_interested: 2h -> 4h"]
+
+
+def test_diff_of_one_version_compares_it_with_the_agreement_file(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, _ = two_versions(workdir, capsys)
+    change(workdir, "max_attempts = 6", "max_attempts = 3")
+    code, out, _ = run(capsys, "agreement", "diff", first.hash[:10])
+    assert code == 0
+    assert out.splitlines() == [
+        "leads.max_attempts: 6 -> 3",
+        "leads.response.good_fit_interested: 4h -> 2h",
+    ]
+
+
+def test_diff_of_a_version_against_a_file_with_only_comments_changed_has_no_differences(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "sweep")[0] == 0
+    (version,) = versions_in(workdir)
+    change(workdir, GOOD_FIT, GOOD_FIT + "  # a new comment")
+    code, out, _ = run(capsys, "agreement", "diff", version.hash[:6])
+    assert (code, out) == (0, "no differences\n")
+
+
+def test_diff_of_an_unknown_or_ambiguous_prefix_exits_2_saying_which(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = two_versions(workdir, capsys)
+    unknown = next(c for c in "0123456789abcdef" if c not in (first.hash[0], second.hash[0]))
+    code, out, err = run(capsys, "agreement", "diff", unknown)
+    assert (code, out) == (2, "")
+    assert f"no agreement version's hash starts with '{unknown}'" in err
+    code, _, err = run(capsys, "agreement", "diff", "", first.hash[:4])
+    assert code == 2 and "is not a hash prefix" in err
+    code, _, err = run(capsys, "agreement", "diff", "zz")
+    assert code == 2 and "'zz' is not a hash prefix" in err
+
+
+def test_diff_names_a_prefix_two_versions_share_as_ambiguous(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Versions are recorded until two hashes share a first digit (at most 17 tries)."""
+    assert run(capsys, "sweep")[0] == 0
+    for attempts in range(1, 17):
+        change(workdir, f"max_attempts = {attempts + 5}", f"max_attempts = {attempts + 6}")
+        assert run(capsys, "sweep")[0] == 0
+        firsts = [v.hash[0] for v in versions_in(workdir)]
+        shared = next((c for c in firsts if firsts.count(c) > 1), None)
+        if shared:
+            break
+    assert shared is not None
+    code, out, err = run(capsys, "agreement", "diff", shared)
+    assert (code, out) == (2, "")
+    assert f"'{shared}' names 2 versions" in err and "give more of the hash" in err
+
+
+def test_diff_with_fewer_than_two_versions_and_none_named_says_there_is_nothing_to_compare(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "sweep")[0] == 0
+    code, out, err = run(capsys, "agreement", "diff")
+    assert (code, out) == (2, "")
+    assert "1 agreement version(s) recorded: nothing to compare" in err
