@@ -4,7 +4,7 @@ recorded at the instant of its clock; `slabot agreement history` and `diff`."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -224,3 +224,65 @@ def test_diff_with_fewer_than_two_versions_and_none_named_says_there_is_nothing_
     code, out, err = run(capsys, "agreement", "diff")
     assert (code, out) == (2, "")
     assert "1 agreement version(s) recorded: nothing to compare" in err
+
+
+def import_one_lead(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A good fit, interested lead handed over at `T` (Monday 10:00 in New York): due at
+    14:00 under the reference agreement's 4h."""
+    csv = workdir / "leads.csv"
+    csv.write_text(
+        "external_id,name,company,email,fit,interest,campaign,owner\n"
+        "crm-1,Dana Scully,Acme Corp,,good,high,,U0ALICE\n"
+    )
+    assert run(capsys, "import", "leads", str(csv))[0] == 0
+
+
+def announcements(fake_slack: FakeSlack) -> list[str]:
+    return [
+        str(m["text"])
+        for m in fake_slack.messages_to("#sales-marketing")
+        if "The agreement changed" in str(m.get("text", ""))
+    ]
+
+
+def test_a_new_version_moves_open_items_and_is_announced_once_in_the_scorecard_channel(
+    workdir: Path, capsys: pytest.CaptureFixture[str], fake_slack: FakeSlack
+) -> None:
+    import_one_lead(workdir, capsys)
+    (before,) = items_in(workdir)
+    assert before.due_at is not None and before.due_at - before.start_at == timedelta(hours=4)
+    change(workdir, GOOD_FIT, 'good_fit_interested = "2h"')
+    set_clock_file(workdir / "clock", T.replace(minute=30))
+    assert run(capsys, "sweep")[0] == 0
+    assert run(capsys, "sweep")[0] == 0  # a second process under the same version
+    first, second = versions_in(workdir)
+    (after,) = items_in(workdir)
+    assert after.due_at is not None and after.due_at - after.start_at == timedelta(hours=2)
+    assert (after.opened_under, after.window_from) == (first.id, second.id)
+    (text,) = announcements(fake_slack)
+    assert f"version `{second.hash[:12]}` (was `{first.hash[:12]}`)" in text
+    assert "`leads.response.good_fit_interested: 4h -&gt; 2h`" in text
+    assert "1 due earlier, 0 later, 0 unchanged" in text
+
+
+def test_on_change_keep_leaves_open_items_as_they_were_and_says_so(
+    workdir: Path, capsys: pytest.CaptureFixture[str], fake_slack: FakeSlack
+) -> None:
+    import_one_lead(workdir, capsys)
+    (before,) = items_in(workdir)
+    change(workdir, GOOD_FIT, 'good_fit_interested = "2h"')
+    change(workdir, "[agreement]\n", '[agreement]\non_change = "keep"\n')
+    assert run(capsys, "sweep")[0] == 0
+    first, _ = versions_in(workdir)
+    (after,) = items_in(workdir)
+    assert (after.due_at, after.warn_at) == (before.due_at, before.warn_at)
+    assert after.window_from == first.id
+    (text,) = announcements(fake_slack)
+    assert 'Open items keep the windows they had (`on_change = "keep"`)' in text
+
+
+def test_the_first_version_recorded_is_no_change_and_is_not_announced(
+    workdir: Path, capsys: pytest.CaptureFixture[str], fake_slack: FakeSlack
+) -> None:
+    assert run(capsys, "sweep")[0] == 0
+    assert announcements(fake_slack) == []
