@@ -36,7 +36,7 @@ from slaengine.engine.checks import check_link
 from slaengine.engine.errors import Refusal
 from slaengine.engine.kind import KindBase, Scored
 from slaengine.engine.owed import Owed
-from slaengine.engine.thresholds import Timing
+from slaengine.engine.thresholds import Instants, Timing, settle
 from slaengine.engine.windows import warning_instant
 from slaengine.kinds.report.tables import Report, ReportFeedback
 from slaengine.periods import Period, opens_at, period_at, weekly_due
@@ -195,6 +195,18 @@ class FeedbackObligations(KindBase):
 
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
         return agreement.content_ladder(item.team)
+
+    def rewindow(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> Instants | None:
+        """Due `feedback_within` after the report was posted (the item's start), under the
+        new calendar and window."""
+        if agreement.reports is None:
+            return None
+        window = feedback_window(agreement.calendar, agreement.reports, item.start_at)
+        return settle(
+            Instants.of(item), Instants(window.warn_at, window.due_at, item.lapse_at), now
+        )
 
     def describe(self, session: Session, items: Sequence[Item]) -> dict[int, dict[str, Any]]:
         parents = {item.parent_id for item in items if item.parent_id is not None}

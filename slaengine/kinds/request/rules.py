@@ -22,7 +22,7 @@ from slaengine.engine import thresholds as engine_thresholds
 from slaengine.engine.checks import check_link, check_title, member_of
 from slaengine.engine.errors import Refusal
 from slaengine.engine.kind import KindBase, Scored
-from slaengine.engine.thresholds import Timing
+from slaengine.engine.thresholds import Instants, Timing, settle
 from slaengine.engine.windows import warning_instant
 from slaengine.kinds.request.tables import ContentRequest
 from slaengine.persistence import items as item_repo
@@ -85,6 +85,18 @@ class RequestObligations(KindBase):
 
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
         return agreement.content_ladder(item.team)
+
+    def rewindow(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> Instants | None:
+        """The warning follows the new `warn_before`; the due instant is the requested
+        date's, as agreed with the requester, and stays."""
+        if agreement.content_requests is None or item.due_at is None:
+            return None
+        warn = warning_instant(
+            agreement.calendar, item.start_at, item.due_at, agreement.content_requests.warn_before
+        )
+        return settle(Instants.of(item), Instants(warn, item.due_at, item.lapse_at), now)
 
     def describe(self, session: Session, items: Sequence[Item]) -> dict[int, dict[str, Any]]:
         return {
