@@ -9,6 +9,7 @@ import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.entrypoints.root import configure_logging
 from bot.settings import Settings, SettingsError
@@ -19,6 +20,9 @@ from slaengine.agreement.config import (
     load_agreement,
     reference_agreement_path,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 log = logging.getLogger("slabot")
 
@@ -152,18 +156,28 @@ def _load(path: str | Path) -> Agreement:
     return load_agreement(path, sections_of(PLUGINS))
 
 
-def _container(*, need_slack: bool = False):  # type: ignore[no-untyped-def]
+def _container(  # type: ignore[no-untyped-def]
+    *, need_slack: bool = False, in_force: bool = False
+):
     """Settings checked (and the agreement loaded) first: a missing token or agreement file
-    stops the command before the database is created or migrated."""
+    stops the command before the database is created or migrated. `in_force`: the commands
+    that run the agreement (`run`, `sweep`, `import`) bring its version into force
+    (`bot.jobs.agreement`), the others only read."""
     from bot.container import build
+    from bot.jobs.agreement import come_into_force
+    from bot.plugin import sections_of
     from bot.plugins import PLUGINS
+    from slaengine.agreement.versions import read_agreement
 
     settings = _settings()
     if need_slack:
         settings.require_slack()
-    agreement = _load(settings.sla_config)
+    read = read_agreement(settings.sla_config, sections_of(PLUGINS))
     _upgrade(settings.database_url)
-    return build(settings, agreement=agreement, plugins=PLUGINS)
+    c = build(settings, agreement=read.agreement, plugins=PLUGINS)
+    if in_force:
+        come_into_force(c, read)
+    return c
 
 
 def cmd_import_leads(args: argparse.Namespace) -> int:
@@ -172,7 +186,7 @@ def cmd_import_leads(args: argparse.Namespace) -> int:
 
 def _plugin_command(name: str, args: argparse.Namespace) -> int:
     """A command a kind brings (`Plugin.cli`), run on the container."""
-    c = _container()
+    c = _container(in_force=name.startswith("import"))
     try:
         for plugin in c.plugins:
             if name in plugin.cli:
@@ -214,7 +228,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from bot.jobs.sweep import sweep
 
-    c = _container()
+    c = _container(in_force=True)
     try:
         report = sweep(c)
     finally:
@@ -230,7 +244,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from bot.entrypoints.server import serve
 
-    c = _container(need_slack=True)
+    c = _container(need_slack=True, in_force=True)
     try:
         return serve(c)
     except URLError as exc:
@@ -277,6 +291,80 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
             )
     finally:
         c.close()
+    return 0
+
+
+def _versions_engine() -> Engine:
+    """The database, migrated, for the commands that read the agreement's versions."""
+    from slaengine.persistence.db import make_engine
+
+    url = _settings().database_url
+    _upgrade(url)
+    return make_engine(url)
+
+
+def cmd_agreement_history(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from slaengine.persistence import versions as version_repo
+
+    engine = _versions_engine()
+    try:
+        with Session(engine) as session:
+            rows = [
+                {"hash": v.hash, "in_force_at": v.in_force_at.isoformat(), "file": v.source}
+                for v in version_repo.history(session)
+            ]
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    elif not rows:
+        print("no agreement version recorded yet: `slabot run` or `slabot sweep` records one")
+    for row in [] if args.json else rows:
+        print(f"{row['hash']}  {row['in_force_at']}  {row['file']}")
+    return 0
+
+
+def cmd_agreement_diff(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from slaengine.agreement.versions import SHORT, diff, read_agreement
+    from slaengine.persistence import versions as version_repo
+
+    engine = _versions_engine()
+    try:
+        with Session(engine) as session:
+            try:
+                if args.a is None:
+                    recorded = list(version_repo.history(session))
+                    if len(recorded) < 2:
+                        print(
+                            f"error: {len(recorded)} agreement version(s) recorded: nothing to "
+                            "compare (name one to compare it with the agreement file)",
+                            file=sys.stderr,
+                        )
+                        return 2
+                    old, new = recorded[-2], recorded[-1]
+                    before, after = old.content, new.content
+                    names = (old.hash[:SHORT], new.hash[:SHORT])
+                else:
+                    old = version_repo.by_prefix(session, args.a)
+                    before, names = old.content, (old.hash[:SHORT], "")
+                    if args.b is None:
+                        read = read_agreement(_settings().sla_config)
+                        after, names = read.content, (names[0], read.source)
+                    else:
+                        new = version_repo.by_prefix(session, args.b)
+                        after, names = new.content, (names[0], new.hash[:SHORT])
+            except version_repo.UnknownVersion as error:
+                print(f"error: {error} (see `slabot agreement history`)", file=sys.stderr)
+                return 2
+    finally:
+        engine.dispose()
+    print(f"from {names[0]} to {names[1]}:", file=sys.stderr)
+    lines = diff(before, after)
+    print("\n".join(lines) if lines else "no differences")
     return 0
 
 
@@ -341,6 +429,22 @@ def parser() -> argparse.ArgumentParser:
         help="also look up in Slack each person named by e-mail (needs SLACK_BOT_TOKEN)",
     )
     check.set_defaults(func=cmd_config_check)
+    agreement = sub.add_parser("agreement", help="the agreement's versions").add_subparsers(
+        dest="agreement_command", required=True
+    )
+    history = agreement.add_parser(
+        "history", help="every version recorded, oldest first: hash, in force from, file"
+    )
+    history.add_argument("--json", action="store_true", help="print a JSON array")
+    history.set_defaults(func=cmd_agreement_history)
+    compare = agreement.add_parser(
+        "diff",
+        help="what changed key by key: the two latest versions, version A against the "
+        "agreement file, or A against B",
+    )
+    compare.add_argument("a", nargs="?", metavar="A", help="a version's hash prefix")
+    compare.add_argument("b", nargs="?", metavar="B", help="another version's hash prefix")
+    compare.set_defaults(func=cmd_agreement_diff)
     return p
 
 

@@ -24,10 +24,15 @@ def worker_container() -> Container:
     """The scheduler process's container: built as `slabot run` built the server's, from
     the same environment, once the server has checked it and migrated the database."""
     from bot.container import build  # here, not above: `slabot --help` stays quick
+    from bot.jobs.agreement import come_into_force
+    from bot.plugin import sections_of
     from bot.plugins import PLUGINS
     from bot.settings import Settings
-    from slaengine.agreement.config import load_agreement
+    from slaengine.agreement.versions import read_agreement
 
     settings = Settings.from_env()
     settings.require_slack()
-    return build(settings, agreement=load_agreement(settings.sla_config), plugins=PLUGINS)
+    read = read_agreement(settings.sla_config, sections_of(PLUGINS))
+    c = build(settings, agreement=read.agreement, plugins=PLUGINS)
+    come_into_force(c, read)  # recorded by the server already: this marks the agreement
+    return c

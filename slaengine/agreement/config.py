@@ -15,7 +15,7 @@ from functools import cache, cached_property
 from itertools import pairwise
 from pathlib import Path
 from types import NoneType, UnionType
-from typing import Annotated, Any, Generic, TypeVar, Union, cast, get_args, get_origin
+from typing import Annotated, Any, Generic, Literal, TypeVar, Union, cast, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_pkg
@@ -157,6 +157,9 @@ class AgreementInfo(Model):
     scorecard_channel: Channel
     scorecard_at: Weekly = WeeklyAt(0, time(9, 0))
     admins: tuple[Person, ...] = ()
+    #: what a new version does to items open when it comes into force: "recompute" their
+    #: instants not yet crossed under its windows, or "keep" them as they are
+    on_change: Literal["recompute", "keep"] = "recompute"
 
 
 class BusinessHoursConfig(Model):
@@ -278,6 +281,8 @@ class Agreement(Model):
     _source: str = PrivateAttr(default="<agreement>")
     #: tables of kinds not bound at parse time, validated when first read
     _unbound: dict[str, Any] = PrivateAttr(default_factory=dict)
+    #: the id the agreement's version was recorded under (`slaengine.agreement.versions`)
+    _version: int | None = PrivateAttr(default=None)
 
     @property
     def data(self) -> Mapping[str, Any]:
@@ -287,6 +292,13 @@ class Agreement(Model):
     @property
     def source(self) -> str:
         return self._source
+
+    @property
+    def version_id(self) -> int | None:
+        return self._version
+
+    def mark_version(self, version_id: int) -> None:
+        self._version = version_id
 
     def section(self, section: Section[Any]) -> Any:
         if section.key in type(self).model_fields:

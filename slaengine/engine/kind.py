@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from slaengine.agreement.config import Agreement
 from slaengine.engine.owed import Owed
+from slaengine.engine.thresholds import Instants
 from slaengine.persistence.tables import PREFIXES, Item
 
 
@@ -51,6 +52,15 @@ class Kind(Protocol):
         """What `slabot status` shows of these items beyond what every item has, by id:
         plain JSON values."""
 
+    def rewindow(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> Instants | None:
+        """A new agreement came into force while `item` is open: its current window's
+        instants (warn, due, lapse) under `agreement`, recomputed from the item's own start,
+        those crossed by `now` as they were (`thresholds.settle`); the kind's own details
+        brought in line (a lead's windows ahead of it too). None: the kind leaves its items'
+        windows as they are. The engine sets the item's instants and timers."""
+
 
 @dataclass(frozen=True)
 class Scored:
@@ -75,7 +85,8 @@ class ResponseRow:
 class KindBase:
     """A kind's defaults, for what it does not say: it opens nothing by itself, adds no
     details, escalates to nobody but the owner, owes nothing more at a breach or a lapse, and
-    shows nothing more in `slabot status`."""
+    shows nothing more in `slabot status`, and leaves its items' windows as they are when the
+    agreement changes."""
 
     name: str
     prefix: str
@@ -102,6 +113,11 @@ class KindBase:
 
     def describe(self, session: Session, items: Sequence[Item]) -> dict[int, dict[str, Any]]:
         return {}
+
+    def rewindow(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> Instants | None:
+        return None
 
 
 class Kinds:

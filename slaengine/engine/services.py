@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from slaengine.agreement.config import Agreement
+from slaengine.agreement.versions import version_of
 from slaengine.engine.item import ItemsPage, State
 from slaengine.engine.kind import Kinds
 from slaengine.engine.owed import Owed, breach_key, escalation_key, message_key, warn_key
@@ -48,9 +49,12 @@ def open_due(session: Session, agreement: Agreement, now: datetime, kinds: Kinds
         return 0
     # on most passes every one exists already: one look-up instead of an insert each
     have = item_repo.existing_keys(session, [item.natural_key for _, item in wanted])
+    version = version_of(agreement)
     for kind, item in wanted:
         if item.natural_key in have:
             continue
+        if item.opened_under is None:  # a kind that does not stamp what it opens
+            item.opened_under = item.window_from = version
         if item_repo.insert_new(session, item):
             kind.opened(session, agreement, item)
             at = next_action(Timing.of(item))

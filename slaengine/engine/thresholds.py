@@ -122,3 +122,36 @@ def next_action(c: Timing) -> datetime | None:
     ahead = thresholds(c)
     return ahead[0].at if ahead else None
 
+
+# -- a change of agreement -------------------------------------------------------------------
+
+
+class Instants(NamedTuple):
+    """An item's current window as a change of agreement sees it."""
+
+    warn_at: datetime | None
+    due_at: datetime | None
+    lapse_at: datetime | None
+
+    @classmethod
+    def of(cls, item: Item) -> Instants:
+        return cls(item.warn_at, item.due_at, item.lapse_at)
+
+
+def crossed_warning(at: datetime | None, now: datetime) -> bool:
+    """A warning (or a lapse) is crossed at its instant."""
+    return at is not None and at <= now
+
+
+def crossed_due(at: datetime | None, now: datetime) -> bool:
+    """A window is breached only once its due instant is behind us."""
+    return at is not None and at < now
+
+
+def settle(old: Instants, new: Instants, now: datetime) -> Instants:
+    """`new` for each instant `old` had not crossed by `now`; `old`'s where it had."""
+    return Instants(
+        old.warn_at if crossed_warning(old.warn_at, now) else new.warn_at,
+        old.due_at if crossed_due(old.due_at, now) else new.due_at,
+        old.lapse_at if crossed_warning(old.lapse_at, now) else new.lapse_at,
+    )

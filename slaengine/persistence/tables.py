@@ -95,10 +95,28 @@ class Item(SQLModel, table=True):
     closed_at: datetime | None = instant(index=True)
     created_at: datetime = instant(nullable=False)
     updated_at: datetime = instant(nullable=False)
+    #: the agreement version (`AgreementVersion.id`) the item opened under, and the one that
+    #: set its current window; None for items older than the record of versions
+    opened_under: int | None = None
+    window_from: int | None = None
 
     @property
     def ref(self) -> str:
         return ref_of(self.id, self.kind)
+
+
+class AgreementVersion(SQLModel, table=True):
+    """One distinct agreement, recorded once, by the first process to run under it: its
+    hash (`slaengine.agreement.versions`), its canonical content, the file it came from and
+    the instant it came into force."""
+
+    __tablename__ = "agreement_versions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    hash: str = Field(max_length=64, unique=True)
+    content: str = Field(sa_type=sa.Text)
+    source: str = Field(max_length=1000)
+    in_force_at: datetime = instant(nullable=False)
 
 
 class ItemTimer(SQLModel, table=True):

@@ -18,6 +18,7 @@ from slaengine.kinds.lead.intake import find_lead, hand_off, parse_handoff
 from slaengine.persistence.db import make_engine, unit_of_work
 from slaengine.persistence.metadata import load_all_tables
 from slaengine.persistence.tables import (
+    AgreementVersion,
     Item,
     ItemEvent,
     ItemTimer,
@@ -239,4 +240,48 @@ def test_upgrading_to_items_keeps_every_lead_its_id_timer_events_and_owed_messag
     assert sorted(x for (x,) in timers)[0] == 41
     assert [x for (x,) in owed] == [41]
     assert events == [(42, "accept")]
+    upgrade(database_url)  # and up again
+
+
+def test_agreement_versions_come_with_items_left_unstamped_and_go_on_downgrade(
+    database_url: str,
+) -> None:
+    downgrade(database_url, "0013")
+    engine = sa.create_engine(database_url)
+    at = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+    stored = at.replace(tzinfo=None) if engine.dialect.name == "sqlite" else at
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO items (id, kind, natural_key, team, owner_id, title, clock, "
+                "is_open, start_at, due_at, created_at, updated_at) VALUES (7, 'lead', "
+                "'lead:x', 'sales', 'U0ALICE', 'x', 'response', true, :t, :t, :t, :t)"
+            ),
+            {"t": stored},
+        )
+    engine.dispose()
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    with unit_of_work(engine) as session:
+        item = session.get(Item, 7)
+        assert item is not None and item.due_at == at
+        assert (item.opened_under, item.window_from) == (None, None)
+        session.add(
+            AgreementVersion(hash="a" * 64, content="{}", source="sla.toml", in_force_at=at)
+        )
+        session.flush()
+        item.opened_under = item.window_from = 1
+    engine.dispose()
+    downgrade(database_url, "0013")
+    engine = sa.create_engine(database_url)
+    inspector = sa.inspect(engine)
+    assert "agreement_versions" not in inspector.get_table_names()
+    assert {"opened_under", "window_from"}.isdisjoint(
+        c["name"] for c in inspector.get_columns("items")
+    )
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT id, owner_id FROM items")).all() == [
+            (7, "U0ALICE")
+        ]
+    engine.dispose()
     upgrade(database_url)  # and up again

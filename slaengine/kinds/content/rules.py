@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import Session
 
 from slaengine.agreement.config import Agreement
+from slaengine.agreement.versions import version_of
 from slaengine.calendar import BusinessCalendar
 from slaengine.engine import thresholds as engine_thresholds
 from slaengine.engine.checks import check_link, check_title, member_of
@@ -121,6 +122,8 @@ class CycleObligations(KindBase):
             due_at=clock.due_at,
             created_at=now,
             updated_at=now,
+            opened_under=version_of(agreement),
+            window_from=version_of(agreement),
         )
 
     # -- Kind --------------------------------------------------------------------------------
@@ -269,6 +272,7 @@ def log_piece(
     else:
         period = parse_period(cycle.period)
         item.warn_at = window(agreement.calendar, period, cycle.target, cycle.done).warn_at
+        item.window_from = version_of(agreement)
         message = f"Logged: {tally}."
     item.updated_at = now
     session.add(item)

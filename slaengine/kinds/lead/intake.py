@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from slaengine.agreement.config import EMAIL, SLACK_USER, Agreement
+from slaengine.agreement.versions import version_of
 from slaengine.engine.directory import Directory
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.agreement import LEADS_TABLE
@@ -181,6 +182,8 @@ def hand_off(
         lapse_at=windows.recycle_at,
         created_at=now,
         updated_at=now,
+        opened_under=version_of(agreement),
+        window_from=version_of(agreement),
     )
     lead = Lead(
         item=item,

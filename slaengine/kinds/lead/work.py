@@ -17,12 +17,12 @@ from slaengine.engine.item import URGENCY, State
 from slaengine.engine.kind import KindBase
 from slaengine.engine.owed import Owed
 from slaengine.engine.services import leave_window
-from slaengine.engine.thresholds import Timing
+from slaengine.engine.thresholds import Instants, Timing, settle
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.agreement import LEADS_TABLE
 from slaengine.kinds.lead.intake import find_lead, resolve_person
 from slaengine.kinds.lead.routing import next_in_rotation
-from slaengine.kinds.lead.rules import LEADS, LeadFacts, MarketingStatus, Stage
+from slaengine.kinds.lead.rules import LEADS, LeadFacts, MarketingStatus, Stage, plan_windows
 from slaengine.kinds.lead.tables import Absence, Lead
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.tables import Item
@@ -439,6 +439,44 @@ class LeadObligations(KindBase):
             for lead in leads
             if lead.id is not None
         }
+
+    def rewindow(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> Instants | None:
+        """The response window (while untouched) and the accept window, planned again from
+        the handoff; a window already left stays as it was (its outcome stands), and so does
+        each instant of the current window already crossed. The recycle instant likewise."""
+        lead = session.get(Lead, item.id)
+        if lead is None:
+            return None
+        status = MarketingStatus(lead.marketing_status)
+        plan = plan_windows(agreement, status, lead.campaign, lead.handed_off_at)
+        stage = Stage(lead.stage)
+        if stage is Stage.NEW:
+            was = Instants(lead.response_warn_at, lead.response_due_at, None)
+            warn, due, _ = settle(
+                was, Instants(plan.response_warn_at, plan.response_due_at, None), now
+            )
+            assert warn is not None and due is not None
+            if due != lead.response_due_at:
+                lead.via_campaign = plan.via_campaign
+            lead.response_warn_at, lead.response_due_at = warn, due
+            # the accept window is ahead: nothing of it has been crossed yet
+            lead.accept_warn_at, lead.accept_due_at = plan.accept_warn_at, plan.accept_due_at
+        elif stage is Stage.WORKING:
+            was = Instants(lead.accept_warn_at, lead.accept_due_at, None)
+            warn, due, _ = settle(was, Instants(plan.accept_warn_at, plan.accept_due_at, None), now)
+            assert warn is not None and due is not None
+            lead.accept_warn_at, lead.accept_due_at = warn, due
+        else:
+            return None
+        session.add(lead)
+        lead_facts = facts(lead)
+        return settle(
+            Instants.of(item),
+            Instants(LEADS.warn_at(lead_facts), LEADS.due_at(lead_facts), plan.recycle_at),
+            now,
+        )
 
 
 OBLIGATIONS = LeadObligations()

@@ -27,6 +27,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from slaengine.agreement.config import Agreement, WeeklyAt
+from slaengine.agreement.versions import version_of
 from slaengine.calendar import BusinessCalendar
 from slaengine.durations import Duration
 from slaengine.engine import services
@@ -35,7 +36,7 @@ from slaengine.engine.checks import check_link
 from slaengine.engine.errors import Refusal
 from slaengine.engine.kind import KindBase, Scored
 from slaengine.engine.owed import Owed
-from slaengine.engine.thresholds import Timing
+from slaengine.engine.thresholds import Instants, Timing, settle
 from slaengine.engine.windows import warning_instant
 from slaengine.kinds.report.agreement import REPORTS_TABLE, Reports
 from slaengine.kinds.report.tables import Report, ReportFeedback
@@ -151,6 +152,8 @@ class ReportObligations(KindBase):
             due_at=clock.due_at,
             created_at=now,
             updated_at=now,
+            opened_under=version_of(agreement),
+            window_from=version_of(agreement),
         )
 
     def openings(self, agreement: Agreement, now: datetime) -> list[Item]:
@@ -195,6 +198,19 @@ class FeedbackObligations(KindBase):
 
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
         return agreement.content_ladder(item.team)
+
+    def rewindow(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> Instants | None:
+        """Due `feedback_within` after the report was posted (the item's start), under the
+        new calendar and window."""
+        reports = REPORTS_TABLE.of(agreement)
+        if reports is None:
+            return None
+        window = feedback_window(agreement.calendar, reports, item.start_at)
+        return settle(
+            Instants.of(item), Instants(window.warn_at, window.due_at, item.lapse_at), now
+        )
 
     def describe(self, session: Session, items: Sequence[Item]) -> dict[int, dict[str, Any]]:
         parents = {item.parent_id for item in items if item.parent_id is not None}
@@ -359,6 +375,8 @@ def open_feedback(
         due_at=window.due_at,
         created_at=now,
         updated_at=now,
+        opened_under=version_of(agreement),
+        window_from=version_of(agreement),
     )
     if item_repo.insert_new(session, item):
         at = engine_thresholds.next_action(Timing.of(item))

@@ -15,13 +15,14 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from slaengine.agreement.config import Agreement
+from slaengine.agreement.versions import version_of
 from slaengine.calendar import BusinessCalendar
 from slaengine.engine import services
 from slaengine.engine import thresholds as engine_thresholds
 from slaengine.engine.checks import check_link, check_title, member_of
 from slaengine.engine.errors import Refusal
 from slaengine.engine.kind import KindBase, Scored
-from slaengine.engine.thresholds import Timing
+from slaengine.engine.thresholds import Instants, Timing, settle
 from slaengine.engine.windows import warning_instant
 from slaengine.kinds.request.agreement import CONTENT_REQUESTS_TABLE, ContentRequests
 from slaengine.kinds.request.tables import ContentRequest
@@ -87,6 +88,17 @@ class RequestObligations(KindBase):
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
         return agreement.content_ladder(item.team)
 
+    def rewindow(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> Instants | None:
+        """The warning follows the new `warn_before`; the due instant is the requested
+        date's, as agreed with the requester, and stays."""
+        requests = CONTENT_REQUESTS_TABLE.of(agreement)
+        if requests is None or item.due_at is None:
+            return None
+        warn = warning_instant(agreement.calendar, item.start_at, item.due_at, requests.warn_before)
+        return settle(Instants.of(item), Instants(warn, item.due_at, item.lapse_at), now)
+
     def describe(self, session: Session, items: Sequence[Item]) -> dict[int, dict[str, Any]]:
         return {
             request.id: {
@@ -141,6 +153,8 @@ def open_request(
         due_at=due,
         created_at=now,
         updated_at=now,
+        opened_under=version_of(agreement),
+        window_from=version_of(agreement),
     )
     if not item_repo.insert_new(session, item):  # the same command twice
         existing = session.exec(select(Item).where(Item.natural_key == item.natural_key)).one()

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from slaengine.agreement.config import Agreement
+from slaengine.agreement.versions import version_of
 from slaengine.calendar import BusinessCalendar
 from slaengine.durations import Duration
 from slaengine.engine import services
@@ -342,6 +343,8 @@ def announce(
         lapse_at=ends_at,
         created_at=now,
         updated_at=now,
+        opened_under=version_of(agreement),
+        window_from=version_of(agreement),
     )
     if not item_repo.insert_new(session, item):  # the same command twice
         existing = training_repo.item_by_key(session, item.natural_key)
@@ -378,6 +381,8 @@ def announce(
             lapse_at=ends_at,
             created_at=now,
             updated_at=now,
+            opened_under=version_of(agreement),
+            window_from=version_of(agreement),
         )
         if not item_repo.insert_new(session, seat_item):
             continue

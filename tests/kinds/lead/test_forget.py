@@ -24,7 +24,13 @@ from tests.support.fakeslack import FakeSlack
 HEADER = "external_id,name,company,email,fit,interest,campaign,owner"
 #: what must go: the contact's name and company (with characters Slack and JSON escape), their
 #: e-mail, and a rejection reason naming them
-ERASED = ["Zoë", "O'Brien", "Initech & Sons", "zoe.obrien@initech.example", "their CFO froze the budget"]
+ERASED = [
+    "Zoë",
+    "O'Brien",
+    "Initech & Sons",
+    "zoe.obrien@initech.example",
+    "their CFO froze the budget",
+]
 
 
 def every_row(url: str) -> list[str]:
