@@ -66,5 +66,7 @@ class Plugin:
     routes: tuple[Callable[[Container], Route], ...] = ()
     #: `slabot` commands this kind carries out, by name (the CLI parses their arguments)
     cli: Mapping[str, Callable[[Container, argparse.Namespace], int]] = field(default_factory=dict)
+    #: lines `slabot status` prints after the items (a CRM's events waiting or refused)
+    status: Callable[[Container], list[str]] = lambda c: []
     #: this kind's scenes in `slabot demo` (made afresh for each run: they may share state)
     demo: Callable[[], Sequence[Scene]] = lambda: ()

@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from slaengine.calendar import BusinessCalendar, parse_hours, parse_weekday
+from slaengine.crm.config import CrmConfig
 from slaengine.durations import Duration, Share, parse_lead
 
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -305,6 +306,7 @@ class Agreement(_Model):
     training: Training | None = None
     funnel: Funnel | None = None
     review: Review = Review()
+    crm: CrmConfig | None = None
 
     # -- derived views -------------------------------------------------------------------------
 
