@@ -3,15 +3,18 @@ and nothing stored for a request that is not HubSpot's or not a batch of events.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from typing import Any
 
+import httpx
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bot.container import Container
 from bot.crm.routes import handle_hubspot
+from bot.entrypoints.web import build_web
 from slaengine.crm.tables import PENDING, CrmEvent
 from tests.crm.conftest import HUBSPOT_SECRET
 from tests.support.hubspot_signing import event, v1_headers, v3_headers
@@ -115,3 +118,27 @@ def test_two_instances_storing_the_same_batch_store_it_once(crm: Container) -> N
     assert call(crm, batch)[1]["stored"] == 0
     with Session(crm.engine) as session:
         assert session.exec(select(func.count()).select_from(CrmEvent)).one() == 10
+
+
+def test_a_single_event_object_is_a_batch_of_one(crm: Container) -> None:
+    assert call(crm, event(101)) == (200, {"events": 1, "stored": 1})
+
+
+def test_over_http_a_request_signed_for_the_https_uri_in_front_of_a_proxy_is_taken(
+    crm: Container,
+) -> None:
+    web = build_web(crm, None)  # it sees http://test
+    raw = json.dumps([event(101)]).encode()
+    now_ms = int(crm.clock.now().timestamp() * 1000)
+
+    async def post(signed_for: str) -> int:
+        headers = v3_headers(HUBSPOT_SECRET, "POST", signed_for, raw, now_ms)
+        transport = httpx.ASGITransport(app=web)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            answer = await client.post("/webhooks/hubspot", content=raw, headers=headers)
+            return answer.status_code
+
+    assert asyncio.run(post("https://test/webhooks/hubspot")) == 200
+    assert asyncio.run(post("http://test/webhooks/hubspot")) == 200
+    assert asyncio.run(post("https://evil.example/webhooks/hubspot")) == 401
+    assert len(stored(crm)) == 1

@@ -167,3 +167,14 @@ def test_without_an_access_token_the_events_wait(crm: Container, fake_hubspot: F
     assert work(crm) == 0
     assert fake_hubspot.calls == []
     assert [e.status for e in events(crm)] == [PENDING]
+
+
+def test_a_refused_token_leaves_the_events_waiting(
+    crm: Container, fake_hubspot: FakeHubSpot
+) -> None:
+    contact(fake_hubspot, "701")
+    receive(crm, [event(701)])
+    fake_hubspot.token = "pat-rotated"
+    assert work(crm) == 0
+    [waiting] = events(crm)
+    assert waiting.status == PENDING and "401" in str(waiting.reason)
