@@ -68,5 +68,7 @@ class Plugin:
     cli: Mapping[str, Callable[[Container, argparse.Namespace], int]] = field(default_factory=dict)
     #: lines `slabot status` prints after the items (a CRM's events waiting or refused)
     status: Callable[[Container], list[str]] = lambda c: []
+    #: what `/healthz` adds to its answer (a CRM's backlog): plain JSON values by key
+    health: Callable[[Container], dict[str, Any]] = lambda c: {}
     #: this kind's scenes in `slabot demo` (made afresh for each run: they may share state)
     demo: Callable[[], Sequence[Scene]] = lambda: ()

@@ -4,6 +4,8 @@ of its own: the leads are the lead kind's."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session
 
 from bot.container import Container
@@ -24,10 +26,22 @@ def status_lines(c: Container) -> list[str]:
     return lines
 
 
+def backlog(c: Container) -> dict[str, Any]:
+    """`/healthz`'s `crm_backlog`: per CRM that sent anything, its events waiting to be
+    worked off (they grow while the CRM's API is down or refuses the token)."""
+    with Session(c.engine) as session:
+        counts = crm_store.counts(session)
+    sources = sorted({source for source, _ in counts})
+    if not sources:
+        return {}
+    return {"crm_backlog": {source: counts.get((source, PENDING), 0) for source in sources}}
+
+
 PLUGIN = Plugin(
     name="crm",
     kinds=(),
     jobs=((work.HANDED, work.work_off),),
     routes=(routes.hubspot_route, routes.salesforce_route),
     status=status_lines,
+    health=backlog,
 )

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam
 from sqlmodel import Session
 
 from bot.container import Container
@@ -29,7 +28,7 @@ from slaengine.crm import hubspot, salesforce
 from slaengine.crm import store as crm_store
 from slaengine.crm.config import Fields, HubSpotConfig, SalesforceConfig
 from slaengine.crm.mapping import Refused, handoff_fields
-from slaengine.crm.tables import DONE, IGNORED, PENDING, REFUSED, CrmEvent
+from slaengine.crm.tables import DONE, IGNORED, REFUSED, CrmEvent
 from slaengine.kinds.lead.intake import Handoff, HandoffRequest, IntakeError, parse_handoff
 from slaengine.persistence.db import unit_of_work
 
@@ -42,35 +41,23 @@ HANDED = "CRM leads handed over"
 
 @dataclass
 class Outcomes:
-    """What became of a page's events: (status, reason, item id) by event id."""
+    """What became of a page's events, by event id."""
 
-    by_event: dict[int, tuple[str, str | None, int | None]] = field(default_factory=dict)
+    by_event: dict[int, crm_store.Outcome] = field(default_factory=dict)
 
-    def mark(self, events: Sequence[CrmEvent], status: str, reason: str | None = None,
-             item_id: int | None = None) -> None:  # fmt: skip
+    def mark(
+        self,
+        events: Sequence[CrmEvent],
+        status: str,
+        reason: str | None = None,
+        item_id: int | None = None,
+    ) -> None:
         for event in events:
             assert event.id is not None
             self.by_event[event.id] = (status, reason, item_id)
 
     def write(self, session: Session, now: datetime) -> None:
-        if not self.by_event:
-            return
-        table = CrmEvent.__table__  # type: ignore[attr-defined]
-        statement = (
-            table.update()
-            .where(table.c.id == bindparam("event_id"), table.c.status == PENDING)
-            .values(
-                status=bindparam("new_status"),
-                reason=bindparam("new_reason"),
-                item_id=bindparam("new_item_id"),
-                worked_at=now,
-            )
-        )
-        rows = [
-            {"event_id": i, "new_status": s, "new_reason": r and r[:500], "new_item_id": item}
-            for i, (s, r, item) in self.by_event.items()
-        ]
-        session.connection().execute(statement, rows)
+        crm_store.settle(session, self.by_event, now)
 
 
 @dataclass

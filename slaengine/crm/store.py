@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session, col, select
 
@@ -87,23 +87,33 @@ def pending(session: Session, source: str, limit: int) -> list[CrmEvent]:
     return list(session.exec(query).all())
 
 
-def settle(
-    session: Session,
-    ids: Sequence[int],
-    status: str,
-    now: datetime,
-    *,
-    reason: str | None = None,
-    item_id: int | None = None,
-) -> None:
-    """Mark events worked off: what became of them, and why (a refusal's reason)."""
-    if not ids:
+#: what became of an event: (status, reason, the item it became)
+Outcome = tuple[str, str | None, int | None]
+
+
+def settle(session: Session, outcomes: Mapping[int, Outcome], now: datetime) -> None:
+    """Mark events worked off, by id: what became of them, why (a refusal's reason), and
+    the lead they became; in one statement run for every row. An event settled already
+    (by another instance) is left as it is."""
+    if not outcomes:
         return
-    session.execute(
-        update(CrmEvent)
-        .where(col(CrmEvent.id).in_(ids), col(CrmEvent.status) == PENDING)
-        .values(status=status, reason=reason, item_id=item_id, worked_at=now)
+    table = CrmEvent.__table__  # type: ignore[attr-defined]
+    statement = (
+        table.update()
+        .where(table.c.id == bindparam("event_id"), table.c.status == PENDING)
+        .values(
+            status=bindparam("new_status"),
+            reason=bindparam("new_reason"),
+            item_id=bindparam("new_item_id"),
+            worked_at=now,
+        )
     )
+    rows = [
+        {"event_id": i, "new_status": status, "new_reason": reason and reason[:500],
+         "new_item_id": item_id}
+        for i, (status, reason, item_id) in outcomes.items()
+    ]  # fmt: skip
+    session.connection().execute(statement, rows)
 
 
 def retry_later(session: Session, ids: Sequence[int], reason: str) -> None:

@@ -178,3 +178,30 @@ def test_a_refused_token_leaves_the_events_waiting(
     assert work(crm) == 0
     [waiting] = events(crm)
     assert waiting.status == PENDING and "401" in str(waiting.reason)
+
+
+def test_healthz_shows_the_events_waiting_while_hubspot_is_down(
+    crm: Container, fake_hubspot: FakeHubSpot
+) -> None:
+    import asyncio
+
+    import httpx
+
+    from bot.entrypoints.web import build_web
+
+    async def healthz() -> dict[str, object]:
+        transport = httpx.ASGITransport(app=build_web(crm, None))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            answer = (await client.get("/healthz")).json()
+            assert isinstance(answer, dict)
+            return answer
+
+    assert "crm_backlog" not in asyncio.run(healthz())
+    contact(fake_hubspot, "801")
+    receive(crm, [event(801), event(802, name="email", value="x@acme.example")])
+    fake_hubspot.down = True
+    work(crm)
+    assert asyncio.run(healthz())["crm_backlog"] == {"hubspot": 2}
+    fake_hubspot.down = False
+    work(crm)
+    assert asyncio.run(healthz())["crm_backlog"] == {"hubspot": 0}

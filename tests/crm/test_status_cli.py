@@ -39,7 +39,7 @@ def test_status_counts_crm_events_waiting_and_refused(
     with unit_of_work(engine) as session:
         assert store.store(session, "hubspot", incoming, now) == 3
         first = store.pending(session, "hubspot", 1)
-        store.settle(session, [e.id for e in first if e.id], REFUSED, now, reason="company: …")
+        store.settle(session, {e.id: (REFUSED, "company: …", None) for e in first if e.id}, now)
     engine.dispose()
 
     assert main(["status"]) == 0
