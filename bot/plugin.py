@@ -67,6 +67,10 @@ class Plugin:
     routes: tuple[Callable[[Container], Route], ...] = ()
     #: `slabot` commands this kind carries out, by name (the CLI parses their arguments)
     cli: Mapping[str, Callable[[Container, argparse.Namespace], int]] = field(default_factory=dict)
+    #: lines `slabot status` prints after the items (a CRM's events waiting or refused)
+    status: Callable[[Container], list[str]] = lambda c: []
+    #: what `/healthz` adds to its answer (a CRM's backlog): plain JSON values by key
+    health: Callable[[Container], dict[str, Any]] = lambda c: {}
     #: this kind's scenes in `slabot demo` (made afresh for each run: they may share state)
     demo: Callable[[], Sequence[Scene]] = lambda: ()
     #: the tables of the agreement this kind brings (`slaengine/kinds/<kind>/agreement.py`)

@@ -10,6 +10,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_HUBSPOT_API_URL = "https://api.hubapi.com"
 PLACEHOLDERS = {"", "changeme", "change-me", "xoxb-your-token", "your-signing-secret"}
 
 
@@ -31,6 +32,16 @@ class Settings:
     sweep_seconds: int = 30
     deliver_seconds: int = 10
     clock_file: str = ""
+    #: verifies HubSpot's webhook requests; unset: `POST /webhooks/hubspot` answers 404
+    hubspot_client_secret: str = ""
+    #: a HubSpot private app's token, for reading contacts and owners
+    hubspot_access_token: str = ""
+    hubspot_api_url: str = DEFAULT_HUBSPOT_API_URL
+    #: the path token of `POST /webhooks/salesforce/<token>`; unset: it answers 404
+    salesforce_outbound_token: str = ""
+    salesforce_instance_url: str = ""
+    salesforce_client_id: str = ""
+    salesforce_client_secret: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -61,6 +72,13 @@ class Settings:
             sweep_seconds=_seconds(values, "SLABOT_SWEEP_SECONDS", 30),
             deliver_seconds=_seconds(values, "SLABOT_DELIVER_SECONDS", 10),
             clock_file=values.get("SLABOT_CLOCK_FILE", ""),
+            hubspot_client_secret=values.get("HUBSPOT_CLIENT_SECRET", ""),
+            hubspot_access_token=values.get("HUBSPOT_ACCESS_TOKEN", ""),
+            hubspot_api_url=(values.get("HUBSPOT_API_URL") or DEFAULT_HUBSPOT_API_URL).rstrip("/"),
+            salesforce_outbound_token=values.get("SALESFORCE_OUTBOUND_TOKEN", ""),
+            salesforce_instance_url=values.get("SALESFORCE_INSTANCE_URL", ""),
+            salesforce_client_id=values.get("SALESFORCE_CLIENT_ID", ""),
+            salesforce_client_secret=values.get("SALESFORCE_CLIENT_SECRET", ""),
         )
 
     def require_slack(self) -> None:

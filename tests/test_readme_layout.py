@@ -52,7 +52,9 @@ def test_every_kind_in_the_plugin_list_has_its_two_folders_named_in_the_layout()
     from bot.plugins import PLUGINS
 
     text = "\n".join(layout())
-    for plugin in PLUGINS:
+    kinds = [plugin for plugin in PLUGINS if plugin.kinds]  # the CRM intake tracks no items
+    assert len(kinds) >= 5
+    for plugin in kinds:
         assert (ROOT / "slaengine" / "kinds" / plugin.name).is_dir()
         assert (ROOT / "bot" / "kinds" / plugin.name).is_dir()
         assert f"{plugin.name}/" in text

@@ -203,17 +203,22 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     c = _container()
     rows = status_rows(c, user=args.user)
+    # what the plugins add (a CRM's events waiting or refused): on stderr beside the JSON
+    added = [line for plugin in c.plugins for line in plugin.status(c)]
     if args.json:
         print(json.dumps(rows, indent=2))
+        for line in added:
+            print(line, file=sys.stderr)
         return 0
     if not rows:
         print("nothing open or closed in the last 30 days")
-        return 0
     for row in rows:
         print(
             f"{row['ref']:<8} {row['kind']:<5} {row['owner']:<12} {row['due_at'] or '-':<26} "
             f"{row['state']:<9} {row['name']} ({row['company']})"
         )
+    for line in added:
+        print(line)
     return 0
 
 

@@ -35,7 +35,10 @@ def build_web(
         def probe() -> dict[str, Any]:
             with container.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
-            return {"ok": True, "agreement": container.agreement.agreement.name}
+            answer = {"ok": True, "agreement": container.agreement.agreement.name}
+            for plugin in container.plugins:
+                answer.update(plugin.health(container))
+            return answer
 
         try:
             answer = await run_in_threadpool(probe)

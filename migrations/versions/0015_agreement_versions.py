@@ -4,7 +4,7 @@ with the version it opened under (`items.opened_under`) and the one that set its
 window (`items.window_from`).
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 
 Items stored before this revision keep both null: which agreement they opened under was
 never recorded, and the first version is recorded only when a process next starts, so
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
