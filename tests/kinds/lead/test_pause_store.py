@@ -23,7 +23,6 @@ from slaengine.clock import FixedClock
 from slaengine.engine.errors import Refusal
 from slaengine.engine.item import State
 from slaengine.kinds.lead import work as leadwork
-from slaengine.kinds.lead.tables import Lead
 from slaengine.persistence.db import unit_of_work
 from slaengine.persistence.tables import Item, ItemEvent, OutboxMessage
 from tests.conftest import LEADS_ONLY, NEW_YORK
@@ -126,7 +125,7 @@ def test_resuming_moves_the_window_later_by_exactly_the_paused_business_time_acr
     assert (after.paused_at, after.pause_reason, after.pause_ends_at) == (None, None, None)
 
 
-def test_a_pause_across_the_end_of_daylight_saving_time_moves_the_due_instant_by_exactly_the_paused_business_time(
+def test_a_pause_across_the_end_of_daylight_saving_moves_the_due_by_exactly_the_paused_time(
     engine: Engine, pausing: Agreement
 ) -> None:
     # handed over Friday 30 October 15:00 EDT: due Monday 2 November 11:00 EST
@@ -271,7 +270,9 @@ def test_pausing_a_closed_lead_is_refused_and_changes_nothing(
 ) -> None:
     lead = take(engine, pausing, ny(11, 23, 9), external_id="p-cl", owner="U0ALICE").lead
     with unit_of_work(engine) as session:
-        leadwork.accept(session, pausing, name=lead.ref, actor="U0ALICE", now=ny(11, 23, 9), key="a")
+        leadwork.accept(
+            session, pausing, name=lead.ref, actor="U0ALICE", now=ny(11, 23, 9), key="a"
+        )
     before = snapshot(engine, lead.id)
     with pytest.raises(Refusal, match="already accepted: there is no clock to pause"):
         pause(engine, pausing, lead.ref, now=ny(11, 23, 10))
