@@ -137,8 +137,21 @@ def person_line(p: Any, mention: bool) -> str:
     return (
         f"{place} {who}: {p.items} item(s), {p.met} met, {p.missed} missed "
         f"({pct(p.within_sla_share)}), median response {minutes(p.median_response_minutes)}, "
-        f"{p.overdue} overdue now"
+        f"{p.overdue} overdue now{paused_text(p)}"
     )
+
+
+def _aside(p: Any) -> str:
+    """Someone with no items due: their pauses that week in brackets, if any."""
+    said = paused_text(p).removeprefix(", ")
+    return f" ({said})" if said else ""
+
+
+def paused_text(p: Any) -> str:
+    """A person's pauses that week, beside their figures (nothing when they made none)."""
+    if not p.pauses and not p.paused_minutes:
+        return ""
+    return f", {p.pauses} pause(s), {minutes(p.paused_minutes)} paused"
 
 
 def text(card: Scorecard) -> str:
@@ -157,7 +170,7 @@ def text(card: Scorecard) -> str:
     out += ["", "People (ranked by the share of their items met)"]
     out += [f"  {person_line(p, False)}" for p in ranked] or ["  nobody had items due"]
     if apart:
-        out += ["  No items due this week: " + ", ".join(p.user for p in apart)]
+        out += ["  No items due this week: " + ", ".join(p.user + _aside(p) for p in apart)]
     return "\n".join(out) + "\n"
 
 
@@ -206,7 +219,7 @@ def blocks(card: Scorecard) -> tuple[str, list[Block]]:
         )
     )
     if apart:
-        names = ", ".join(f"<@{p.user}>" for p in apart)
+        names = ", ".join(f"<@{p.user}>{_aside(p)}" for p in apart)
         out.append(context(mrkdwn(f"No items due this week ({len(apart)}): {names}")["text"]))
     summary = (
         f"Scorecard {card.week.key}: {card.leads.handed_off} leads handed over, "
@@ -222,7 +235,7 @@ def csv_text(card: Scorecard) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(
         ["week", "rank", "user", "team", "items", "met", "missed", "within_sla_share",
-         "median_response_minutes", "overdue"]
+         "median_response_minutes", "overdue", "pauses", "paused_minutes"]
     )  # fmt: skip
     for p in card.people:
         writer.writerow(
@@ -237,6 +250,8 @@ def csv_text(card: Scorecard) -> str:
                 "" if p.within_sla_share is None else f"{p.within_sla_share:.4f}",
                 "" if p.median_response_minutes is None else f"{p.median_response_minutes:.1f}",
                 p.overdue,
+                p.pauses,
+                f"{p.paused_minutes:.1f}",
             ]
         )
     return buffer.getvalue()

@@ -3,7 +3,7 @@ the CRM that logged it: 'hubspot', 'salesforce'); leads touched before this revi
 touched in Slack, the only way there was.
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 
 Downgrading drops the column: the code before this revision neither writes nor reads it.
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0015"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,6 +7,7 @@ storage, no Slack."""
 from __future__ import annotations
 
 import bisect
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,15 @@ from slaengine.scorecard.figures import (
     weekly_goal,
     whole,
 )
-from slaengine.scorecard.rows import CountedRow, CycleRow, LeadCounts, LeadRow, Rows, Touch
+from slaengine.scorecard.rows import (
+    CountedRow,
+    CycleRow,
+    LeadCounts,
+    LeadRow,
+    PauseSpan,
+    Rows,
+    Touch,
+)
 from slaengine.scorecard.weeks import bounds
 
 ACCEPTED, REJECTED = "accepted", "rejected"
@@ -83,6 +92,8 @@ class Person:
     median_response_minutes: float | None
     overdue: int
     rank: int | None = None  # None: no items due that week, listed apart
+    pauses: int = 0  # clocks of theirs stopped that week (`/sla pause`)
+    paused_minutes: float = 0.0  # business minutes their items' clocks stood still that week
 
     @property
     def within_sla_share(self) -> float | None:
@@ -202,17 +213,70 @@ def tally(rows: Iterable[CountedRow]) -> Tally:
     return Tally(counts["met"], counts["missed"], counts["excused"])
 
 
+#: the actions of the item events that stop and restart an item's clock (any kind's)
+PAUSE, RESUME = "pause", "resume"
+
+
+def pause_spans(
+    events: Iterable[tuple[int, str, datetime, str, str]], now: datetime
+) -> list[PauseSpan]:
+    """The spans items' clocks stood still, from their pause and resume events (`item_id,
+    action, at, actor, detail`, in any order): each pause until the item's next resume, or
+    until `now` while it lasts. Counted for the owner a pause's detail names (JSON
+    `{"owner": ...}`), else for whoever paused it."""
+    spans: list[PauseSpan] = []
+    begun: dict[int, tuple[str, datetime]] = {}
+    for item_id, action, at, actor, detail in sorted(events, key=lambda e: (e[2], e[0])):
+        if action == PAUSE:
+            begun[item_id] = (_owner_in(detail) or actor, at)
+        elif action == RESUME and item_id in begun:
+            owner, since = begun.pop(item_id)
+            spans.append(PauseSpan(owner, since, at))
+    spans += [PauseSpan(owner, since, max(since, now)) for owner, since in begun.values()]
+    return spans
+
+
+def _owner_in(detail: str) -> str | None:
+    try:
+        owner = json.loads(detail).get("owner")
+    except (ValueError, AttributeError):
+        return None
+    return owner if isinstance(owner, str) else None
+
+
+def paused(
+    spans: Sequence[PauseSpan],
+    start: datetime,
+    end: datetime,
+    minutes: Callable[[float, float], float],
+) -> dict[str, tuple[int, float]]:
+    """Per owner: the pauses begun in [start, end), and the business minutes their items'
+    clocks stood still in it (every pause overlapping it, whenever it began)."""
+    found: dict[str, tuple[int, float]] = {}
+    for span in spans:
+        begun = start <= span.start < end
+        since, until = max(span.start, start), min(span.end, end)
+        stood = minutes(since.timestamp(), until.timestamp()) if since < until else 0.0
+        if begun or stood:
+            count, total = found.get(span.owner, (0, 0.0))
+            found[span.owner] = (count + begun, total + stood)
+    return found
+
+
 def people(
     agreement: Agreement,
     week: Sequence[CountedRow],
     touches: Sequence[Touch],
     overdue: dict[str, int],
     minutes: Callable[[float, float], float],
+    pauses: Mapping[str, tuple[int, float]] | None = None,
 ) -> list[Person]:
     """Everyone in a team or owning an item, ranked by the share met of their items counted
     that week (`slaengine.scorecard.counting`: an open item past due is missed already, a
     missed window is its owner's then); those with nothing met or missed that week come
-    after, unranked."""
+    after, unranked. `pauses`: each one's pauses that week and the minutes paused (`paused`),
+    shown beside their figures so that a pause cannot quietly hide a miss."""
+    pauses = pauses or {}
     team_of: dict[str, str] = {}
     for name, team in agreement.teams.items():
         for member in team.members:
@@ -223,7 +287,7 @@ def people(
     by_owner: dict[str, list[CountedRow]] = {}
     for row in week:
         by_owner.setdefault(row.owner, []).append(row)
-    users = set(team_of) | set(by_owner) | set(response) | set(overdue)
+    users = set(team_of) | set(by_owner) | set(response) | set(overdue) | set(pauses)
     found: list[Person] = []
     for user in users:
         mine = by_owner.get(user, [])
@@ -237,6 +301,8 @@ def people(
                 t.missed,
                 median(response.get(user, [])),
                 overdue.get(user, 0),
+                pauses=pauses.get(user, (0, 0.0))[0],
+                paused_minutes=pauses.get(user, (0, 0.0))[1],
             )
         )
     scored = sorted(
@@ -381,7 +447,14 @@ def compute(
         excusable=frozenset(s.label for s in scored.values() if s.excusable),
         uses=rows.uses,
         users=rows.users,
-        people=people(agreement, counted, weekly_touches[-1], rows.overdue, clock.between),
+        people=people(
+            agreement,
+            counted,
+            weekly_touches[-1],
+            rows.overdue,
+            clock.between,
+            paused(rows.pauses, start, end, clock.between),
+        ),
         headlines=[Headline(name, label, side, series[name]) for name, label, side in HEADLINES],
         weeks=[w.key for w in weeks],
     )

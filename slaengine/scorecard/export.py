@@ -58,6 +58,8 @@ def as_json(card: Scorecard) -> dict[str, Any]:
                 "within_sla_share": p.within_sla_share,
                 "median_response_minutes": p.median_response_minutes,
                 "overdue": p.overdue,
+                "pauses": p.pauses,
+                "paused_minutes": p.paused_minutes,
             }
             for p in card.people
         ],

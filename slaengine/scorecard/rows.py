@@ -65,6 +65,17 @@ class Touch:
 
 
 @dataclass(frozen=True)
+class PauseSpan:
+    """An item's clock stopped (`/sla pause`) from `start` until `end` (its resume, or when
+    the scorecard was drawn if it is still paused), counted for `owner`: whoever held the
+    item when it was paused."""
+
+    owner: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
 class Rows:
     """What the scorecard of a week needs, over the 8 weeks ending with it: the leads either
     as rows (`leads`) or already counted by week (`counts`, oldest first) with their first
@@ -79,3 +90,4 @@ class Rows:
     counts: Sequence[LeadCounts] | None = None
     touches: Sequence[Touch] = ()
     monthly_goal: int = 0  # in leads (0: none)
+    pauses: Sequence[PauseSpan] = ()  # clocks stopped, from item events (`store.pauses`)

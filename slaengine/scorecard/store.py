@@ -17,9 +17,9 @@ from slaengine.engine.services import MISSED
 from slaengine.periods import Period
 from slaengine.persistence.tables import Item, ItemEvent
 from slaengine.scorecard import counting
-from slaengine.scorecard.compute import Scorecard, compute
+from slaengine.scorecard.compute import PAUSE, RESUME, Scorecard, compute, pause_spans
 from slaengine.scorecard.figures import TREND_WEEKS
-from slaengine.scorecard.rows import CountedRow, Rows
+from slaengine.scorecard.rows import CountedRow, PauseSpan, Rows
 from slaengine.scorecard.sources import Sources
 from slaengine.scorecard.sql import within
 from slaengine.scorecard.standing import ItemRow
@@ -108,6 +108,34 @@ def overdue(session: Session, now: datetime) -> dict[str, int]:
     return {owner: int(n) for owner, n in session.exec(query).all()}
 
 
+def pauses(session: Session, start: datetime, end: datetime, now: datetime) -> list[PauseSpan]:
+    """The spans items' clocks stood still overlapping [start, end), from their pause and
+    resume events (logged by any kind that stops a clock, e.g. `/sla pause` of a lead):
+    the events up to `end` of every item paused before `end` and not resumed by `start`."""
+    action, at, item_id = col(ItemEvent.action), col(ItemEvent.at), col(ItemEvent.item_id)
+    resumed = sa.orm.aliased(ItemEvent, name="resumed")
+    resumed_before = (
+        sa.select(sa.literal(1))
+        .where(
+            col(resumed.item_id) == item_id,
+            col(resumed.action) == RESUME,
+            col(resumed.at) > at,
+            col(resumed.at) < start,
+        )
+        .exists()
+    )
+    overlapping = sa.select(item_id).where(action == PAUSE, at < end, sa.not_(resumed_before))
+    query = sa.select(
+        item_id, action, at, col(ItemEvent.actor), col(ItemEvent.detail)
+    ).where(action.in_([PAUSE, RESUME]), at < end, item_id.in_(overlapping))
+    events = [
+        (int(item), str(what), when, str(actor), str(detail))
+        for item, what, when, actor, detail in session.execute(query).all()
+    ]
+    spans = pause_spans(events, min(now, end))
+    return [span for span in spans if span.end >= start]
+
+
 def rows(
     session: Session,
     agreement: Agreement,
@@ -132,6 +160,7 @@ def rows(
         uses=used,
         users=users,
         monthly_goal=sources.monthly_goal(agreement),
+        pauses=pauses(session, start, end, now),
     )
 
 

@@ -15,7 +15,10 @@ SOURCES = {"slack": "Slack", "hubspot": "HubSpot", "salesforce": "Salesforce"}
 
 def lead_line(lead: LeadView, zone: ZoneInfo) -> str:
     campaign = f" · campaign _{escape(lead.campaign)}_" if lead.campaign else ""
-    if lead.due_at is None:
+    if lead.paused and lead.pause_ends_at is not None:
+        until = slack_date(lead.pause_ends_at, zone)
+        when = f":double_vertical_bar: paused ({escape(lead.pause_reason or '')}) until {until}"
+    elif lead.due_at is None:
         when = lead.stage.value
     else:
         verb = "was due" if lead.state is State.OVERDUE else "due"

@@ -13,6 +13,7 @@ from bot.kinds.lead.usecases import go_away, reject_lead
 from bot.listeners.commands import say_privately
 from slaengine.engine.errors import Refusal
 from slaengine.kinds.lead import work as leadwork
+from slaengine.kinds.lead.pause import split_words
 from slaengine.persistence.db import unit_of_work
 
 
@@ -93,3 +94,33 @@ def away(c: Container, command: dict[str, Any], rest: str, respond: Respond, cli
     say_privately(
         respond, f":palm_tree: You're away {starts_on} to {ends_on}; new leads skip you.{passed}"
     )
+
+
+PAUSE_USAGE = "/sla pause <lead> <reason> [until YYYY-MM-DD]"
+
+
+def pause(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
+    """Stop a lead's clock for one of the agreement's reasons (`[leads.pause]`)."""
+    name, tail = _lead_and_rest(rest, PAUSE_USAGE)
+    words = split_words(tail)
+    with unit_of_work(c.engine) as session:
+        outcome = leadwork.pause(
+            session,
+            c.agreement,
+            name=name,
+            actor=command["user_id"],
+            now=c.clock.now(),
+            reason=words.reason,
+            until=words.until,
+        )
+    say_privately(respond, f":double_vertical_bar: {outcome.message}")
+
+
+def resume(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
+    """Restart a paused lead's clock."""
+    name, _ = _lead_and_rest(rest, "/sla resume <lead>")
+    with unit_of_work(c.engine) as session:
+        outcome = leadwork.resume(
+            session, c.agreement, name=name, actor=command["user_id"], now=c.clock.now()
+        )
+    say_privately(respond, f":arrow_forward: {outcome.message}")

@@ -1,5 +1,5 @@
-"""The lead kind's step of every sweep: an absence that has begun passes the absent rep's open
-leads on to the next reps."""
+"""The lead kind's steps of every sweep: an absence that has begun passes the absent rep's open
+leads on to the next reps, and a pause that has run out ends."""
 
 from __future__ import annotations
 
@@ -27,3 +27,15 @@ def hand_on_from_absent(c: Container, now: datetime) -> int:
             notices.leads_passed_on(c, session, moved)
             handed_on += len(moved)
     return handed_on
+
+
+#: how the pass's log line counts the pauses that ran out
+RESUMED = "resumed after a pause ran out"
+
+
+def resume_ended_pauses(c: Container, now: datetime) -> int:
+    """A pause that has run out (`[leads.pause] max`, or its `until`): the lead's clock runs
+    again, its windows later by the paused business time."""
+    with unit_of_work(c.engine) as session:
+        resumed = leadwork.resume_ended(session, c.agreement, now)
+    return len(resumed)

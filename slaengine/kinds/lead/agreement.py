@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from slaengine.agreement.config import (
     DurationField,
@@ -25,6 +25,34 @@ class ResponseWindows(Model):
     bad_fit_interested: DurationField
 
 
+class PauseConfig(Model):
+    """`[leads.pause]`: the reasons a lead's clock may be stopped for (`/sla pause`), and the
+    longest a pause may last before the lead resumes by itself."""
+
+    reasons: tuple[str, ...]
+    max: DurationField
+
+    @field_validator("reasons")
+    @classmethod
+    def _listed_once_each(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("list at least one reason a lead may be paused for")
+        seen: set[str] = set()
+        for reason in value:
+            key = pause_key(reason)
+            if not key:
+                raise ValueError("a reason cannot be empty")
+            if key in seen:
+                raise ValueError(f"the reason {reason!r} is listed twice")
+            seen.add(key)
+        return tuple(" ".join(reason.split()) for reason in value)
+
+
+def pause_key(reason: str) -> str:
+    """How a pause reason is compared: case and spacing aside."""
+    return " ".join(reason.split()).casefold()
+
+
 class LeadsConfig(Model):
     routing: Literal["round_robin", "manager"] = "round_robin"
     warn_before: LeadField = Share(0.25)
@@ -37,6 +65,7 @@ class LeadsConfig(Model):
     #: in the CRM's activity, or either
     touch_from: Literal["slack", "crm", "either"] = "either"
     response: ResponseWindows
+    pause: PauseConfig | None = None
 
 
 class Funnel(Model):

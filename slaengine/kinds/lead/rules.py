@@ -125,6 +125,7 @@ class LeadFacts:
     accept_warn_at: datetime
     first_touch_at: datetime | None = None
     decided_at: datetime | None = None
+    paused_at: datetime | None = None  # its clock stopped then (`/sla pause`); None: running
 
     @property
     def response_clock(self) -> Window:
@@ -159,7 +160,8 @@ class LeadKind:
     def state(self, item: LeadFacts, now: datetime) -> State:
         clock = item.current_clock
         if clock is not None:
-            return clock.state(now)
+            # a paused lead stays as it was when its clock stopped
+            return clock.state(min(now, item.paused_at) if item.paused_at else now)
         if item.stage is Stage.RECYCLED or item.decided_at is None:
             return State.MISSED
         touched = item.first_touch_at or item.decided_at

@@ -39,6 +39,13 @@ def open_for_owner(session: Session, owner_id: str) -> Sequence[Lead]:
     return session.exec(query).all()
 
 
+def pauses_ended(session: Session, now: datetime) -> Sequence[Lead]:
+    """Paused leads whose pause has run out by `now`, the earliest first."""
+    ends = col(Lead.pause_ends_at)
+    query = select(Lead).where(ends.is_not(None), ends <= now).order_by(ends, col(Lead.id))
+    return session.exec(query).all()
+
+
 def away_on(session: Session, users: Iterable[str], day: date) -> set[str]:
     query = select(Absence.user_id).where(
         col(Absence.user_id).in_(list(users)), Absence.starts_on <= day, Absence.ends_on >= day

@@ -40,11 +40,20 @@ class Lead(SQLModel, table=True):
     attempts: int = 0
     decided_at: datetime | None = instant()
     reject_reason: str | None = Field(default=None, max_length=2000)
+    #: while its clock is stopped (`/sla pause`): since when, why, and when it resumes by
+    #: itself; all None while it runs
+    paused_at: datetime | None = instant()
+    pause_reason: str | None = Field(default=None, max_length=200)
+    pause_ends_at: datetime | None = instant(index=True)
     item: Item = Relationship(sa_relationship_kwargs={"lazy": "joined", "innerjoin": True})
 
     @property
     def ref(self) -> str:
         return ref_of(self.id, "lead")
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
 
     @property
     def owner_id(self) -> str:

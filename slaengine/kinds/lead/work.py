@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +19,7 @@ from slaengine.engine.kind import KindBase
 from slaengine.engine.owed import Owed
 from slaengine.engine.services import leave_window
 from slaengine.engine.thresholds import Instants, Timing, settle
+from slaengine.kinds.lead import pause as pausing
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.agreement import LEADS_TABLE
 from slaengine.kinds.lead.intake import find_lead, resolve_person
@@ -40,6 +42,7 @@ def facts(lead: Lead) -> LeadFacts:
         accept_warn_at=lead.accept_warn_at,
         first_touch_at=lead.first_touch_at,
         decided_at=lead.decided_at,
+        paused_at=lead.paused_at,
     )
 
 
@@ -67,6 +70,12 @@ class LeadView:
     max_attempts: int
     #: where the first touch came from: 'slack', a CRM, or None (not touched)
     touched_via: str | None = None
+    pause_reason: str | None = None  # paused (`/sla pause`) for this reason; None: running
+    pause_ends_at: datetime | None = None  # when the pause ends by itself
+
+    @property
+    def paused(self) -> bool:
+        return self.pause_reason is not None
 
     @property
     def title(self) -> str:
@@ -93,6 +102,8 @@ def view(lead: Lead, agreement: Agreement, now: datetime) -> LeadView:
         attempts=lead.attempts,
         max_attempts=LEADS_TABLE.of(agreement).max_attempts,
         touched_via=lead.first_touch_via,
+        pause_reason=lead.pause_reason if lead.is_paused else None,
+        pause_ends_at=lead.pause_ends_at if lead.is_paused else None,
     )
 
 
@@ -153,6 +164,8 @@ def _moved(session: Session, lead: Lead, now: datetime, *, new_stage: bool = Tru
     stage = lead_facts.stage
     item.clock = stage.clock
     item.due_at, item.warn_at = LEADS.due_at(lead_facts), LEADS.warn_at(lead_facts)
+    if lead.is_paused and stage.is_open:  # its clock is stopped: nothing ahead of it
+        item.clock = item.due_at = item.warn_at = None
     item.is_open = stage.is_open
     if not item.is_open:
         item.closed_at = now
@@ -168,14 +181,20 @@ def _reschedule(session: Session, lead: Lead) -> None:
     new stage (none once it is closed)."""
     if lead.id is None:
         return
-    instants = {
+    item_repo.retime(
+        session, lead.id, _instants(lead), next_action(lead) if lead.is_open else None
+    )
+
+
+def _instants(lead: Lead) -> set[datetime]:
+    """Every instant a timer of the lead may be at."""
+    return {
         lead.response_warn_at,
         lead.response_due_at,
         lead.accept_warn_at,
         lead.accept_due_at,
         lead.recycle_at,
     }
-    item_repo.retime(session, lead.id, instants, next_action(lead) if lead.is_open else None)
 
 
 @dataclass(frozen=True)
@@ -228,6 +247,7 @@ def touch(
         )
     if not _record(session, lead, "touch", actor, now, key, via):
         return Outcome(lead, False, f"That touch on {lead.ref} was already logged.")
+    _resume_to_act(session, agreement, lead, actor, now)
     lead.attempts += 1
     first = lead.first_touch_at is None
     if first:
@@ -256,6 +276,7 @@ def accept(
     _must_be_open(lead)
     if not _record(session, lead, "accept", actor, now, key):
         return Outcome(lead, False, f"{lead.ref} is already accepted.")
+    _resume_to_act(session, agreement, lead, actor, now)
     if lead.first_touch_at is None:
         lead.first_touch_at, lead.first_touch_via = now, "slack"
     lead.stage = Stage.ACCEPTED.value
@@ -287,6 +308,7 @@ def reject(
     _must_be_open(lead)
     if not _record(session, lead, "reject", actor, now, key, reason):
         return Outcome(lead, False, f"{lead.ref} is already rejected.")
+    _resume_to_act(session, agreement, lead, actor, now)
     lead.stage = Stage.REJECTED.value
     lead.decided_at = now
     lead.reject_reason = reason
@@ -295,6 +317,157 @@ def reject(
     return Outcome(
         lead, True, f"{lead.ref} rejected; <@{lead.contact_id}> in marketing is told why."
     )
+
+
+# -- pausing the clock (`/sla pause`, `/sla resume`; the rules in `pause.py`) -------------------
+
+#: the actions of the item events a pause and a resume are logged as (the scorecard counts
+#: them, `slaengine.scorecard.store.pauses`)
+PAUSE, RESUME = "pause", "resume"
+#: who resumes a lead whose pause ran out
+RAN_OUT = "slabot"
+
+
+def authorize_pause(agreement: Agreement, actor: str, lead: Lead) -> None:
+    """Only the lead's owner, the sales team's manager or an admin may stop its clock."""
+    if actor in (lead.owner_id, agreement.sales.manager) or agreement.is_admin(actor):
+        return
+    raise Refusal(
+        f"{lead.ref} belongs to <@{lead.owner_id}>: only they, the sales manager or an admin "
+        "can pause or resume it."
+    )
+
+
+def _resume_detail(lead: Lead, paused: timedelta) -> str:
+    """A resume's detail: whose lead it was (the scorecard counts pauses for them), why it
+    was paused and for how many business minutes."""
+    minutes = int(paused.total_seconds() // 60)
+    return json.dumps({"owner": lead.owner_id, "reason": lead.pause_reason, "minutes": minutes})
+
+
+def pause(
+    session: Session,
+    agreement: Agreement,
+    *,
+    name: str,
+    actor: str,
+    now: datetime,
+    reason: str,
+    until: str | None = None,
+) -> Outcome:
+    """Stop a lead's clock for one of the agreement's reasons, until the start of business
+    on `until` (a date as typed), or for `[leads.pause] max`: it is not warned, breached,
+    escalated or recycled until it resumes (`resume`, or `resume_ended` once the pause
+    runs out)."""
+    config = pausing.allowed(LEADS_TABLE.of(agreement).pause)
+    lead = get(session, name)
+    authorize_pause(agreement, actor, lead)
+    if not lead.is_open:
+        raise Refusal(f"{lead.ref} is already {lead.stage}: there is no clock to pause.")
+    if lead.paused_at is not None:
+        raise Refusal(
+            f"{lead.ref} is paused already ({lead.pause_reason}), until "
+            f"{_local(agreement, lead.pause_ends_at)}: resume it first."
+        )
+    due = lead.due_at
+    if due is not None and now > due:
+        raise Refusal(
+            f"{lead.ref} was due {_local(agreement, due)}: its window has run out, and a "
+            "pause cannot take a miss back."
+        )
+    chosen = pausing.reason_of(config, reason)
+    day = pausing.parse_day(until) if until is not None else None
+    ends = pausing.pause_ends(agreement.calendar, config, now, day)
+    detail = json.dumps({"owner": lead.owner_id, "reason": chosen, "until": ends.isoformat()})
+    if not _record(session, lead, PAUSE, actor, now, f"pause:{now.isoformat()}", detail):
+        return Outcome(lead, False, f"{lead.ref} was paused already.")
+    lead.paused_at, lead.pause_reason, lead.pause_ends_at = now, chosen, ends
+    stale = _instants(lead)
+    _moved(session, lead, now, new_stage=False)
+    assert lead.id is not None
+    item_repo.retime(session, lead.id, stale, None)
+    session.add(lead)
+    return Outcome(
+        lead,
+        True,
+        f"{lead.ref} paused ({chosen}) until {_local(agreement, ends)}: no reminders, breaches "
+        "or escalations until it resumes, and its window gets the paused business time back.",
+    )
+
+
+def resume(
+    session: Session, agreement: Agreement, *, name: str, actor: str, now: datetime
+) -> Outcome:
+    """Restart a paused lead's clock now."""
+    lead = get(session, name)
+    authorize_pause(agreement, actor, lead)
+    if lead.paused_at is None:
+        raise Refusal(f"{lead.ref} is not paused: its clock is running.")
+    if not _resume(session, agreement, lead, actor, now):
+        return Outcome(lead, False, f"{lead.ref} was resumed already.")
+    return Outcome(lead, True, f"{lead.ref} resumed: {_resumed_text(agreement, lead)}.")
+
+
+def resume_ended(session: Session, agreement: Agreement, now: datetime) -> list[Lead]:
+    """The paused leads whose pause has run out by `now` resume, each as of the instant it
+    ran out (so a late pass stops no clock for longer than the pause allowed)."""
+    resumed = []
+    for lead in lead_repo.pauses_ended(session, now):
+        assert lead.pause_ends_at is not None
+        if _resume(session, agreement, lead, RAN_OUT, min(now, lead.pause_ends_at)):
+            resumed.append(lead)
+    return resumed
+
+
+def _resume_to_act(
+    session: Session, agreement: Agreement, lead: Lead, actor: str, now: datetime
+) -> None:
+    """Touching or deciding a paused lead resumes it first: the action is judged against
+    its window with the paused time given back."""
+    if lead.paused_at is not None:
+        _resume(session, agreement, lead, actor, now)
+
+
+def _resume(
+    session: Session, agreement: Agreement, lead: Lead, actor: str, at: datetime
+) -> bool:
+    """Restart the lead's clock at `at`: every instant of it still ahead when the pause began
+    moves later by the business time paused, on the lead and its item, and its timer comes
+    back. False when this pause was resumed already (a resume racing another)."""
+    paused_at = lead.paused_at
+    assert paused_at is not None
+    calendar = agreement.calendar
+    paused = pausing.paused_for(calendar, paused_at, at)
+    if not _record(
+        session, lead, RESUME, actor, at, f"resume:{paused_at.isoformat()}",
+        _resume_detail(lead, paused),
+    ):  # fmt: skip
+        return False
+
+    def later(instant: datetime) -> datetime:
+        return pausing.shifted(calendar, instant, paused_at, paused)
+
+    lead.response_due_at = later(lead.response_due_at)
+    lead.response_warn_at = later(lead.response_warn_at)
+    lead.accept_due_at = later(lead.accept_due_at)
+    lead.accept_warn_at = later(lead.accept_warn_at)
+    lead.item.lapse_at = later(lead.recycle_at)
+    lead.paused_at = lead.pause_reason = lead.pause_ends_at = None
+    _moved(session, lead, at, new_stage=False)
+    _reschedule(session, lead)
+    session.add(lead)
+    return True
+
+
+def _resumed_text(agreement: Agreement, lead: Lead) -> str:
+    due = lead.due_at
+    return f"now due {_local(agreement, due)}" if due is not None else "its clock runs again"
+
+
+def _local(agreement: Agreement, instant: datetime | None) -> str:
+    if instant is None:
+        return "-"
+    return instant.astimezone(agreement.zone).strftime("%a %d %b %H:%M")
 
 
 @dataclass(frozen=True)
@@ -447,7 +620,7 @@ class LeadObligations(KindBase):
         the handoff; a window already left stays as it was (its outcome stands), and so does
         each instant of the current window already crossed. The recycle instant likewise."""
         lead = session.get(Lead, item.id)
-        if lead is None:
+        if lead is None or lead.is_paused:  # its clock is stopped: resuming moves it
             return None
         status = MarketingStatus(lead.marketing_status)
         plan = plan_windows(agreement, status, lead.campaign, lead.handed_off_at)
