@@ -18,9 +18,10 @@ from slaengine.engine.kind import KindBase
 from slaengine.engine.owed import Owed
 from slaengine.engine.services import leave_window
 from slaengine.engine.thresholds import Timing
+from slaengine.kinds.lead import pools as routing_pools
 from slaengine.kinds.lead import store as lead_repo
-from slaengine.kinds.lead.agreement import LEADS_TABLE
-from slaengine.kinds.lead.intake import find_lead, resolve_person
+from slaengine.kinds.lead.agreement import LEADS_TABLE, Pool
+from slaengine.kinds.lead.intake import find_lead, pool_members, resolve_person
 from slaengine.kinds.lead.routing import next_in_rotation
 from slaengine.kinds.lead.rules import LEADS, LeadFacts, MarketingStatus, Stage
 from slaengine.kinds.lead.tables import Absence, Lead
@@ -328,17 +329,29 @@ def go_away(
 def hand_on_open_leads(
     session: Session, agreement: Agreement, directory: Directory, *, user_id: str, now: datetime
 ) -> list[Reassignment]:
-    """Offer an away rep's open leads to the next reps in rotation who are not away."""
+    """Offer an away rep's open leads to the next reps in rotation who are not away: each
+    in its pool (`[[routing.pools]]`), else in the sales team's rotation."""
     members = [resolve_person(m, directory, "teams.sales.members") for m in agreement.sales.members]
     day = now.astimezone(agreement.zone).date()
     away = lead_repo.away_on(session, members, day) | {user_id}
     cursor = lead_repo.routing_cursor(session, "sales")
     moved: list[Reassignment] = []
     for lead in lead_repo.open_for_owner(session, user_id):
-        chosen = next_in_rotation(members, cursor.last_user_id, away)
-        if chosen is None:
-            break
-        cursor.last_user_id = chosen
+        pool = _pool_of(agreement, lead)
+        if pool is not None:
+            candidates = pool_members(pool, directory)
+            pool_away = lead_repo.away_on(session, [m.user for m in candidates], day)
+            chosen = routing_pools.assign(
+                session, pool.name, candidates, at=now, away=pool_away | {user_id},
+                cap=pool.cap,
+            )  # fmt: skip
+            if chosen is None:
+                continue
+        else:
+            chosen = next_in_rotation(members, cursor.last_user_id, away)
+            if chosen is None:
+                break
+            cursor.last_user_id = chosen
         assert lead.id is not None
         _record(
             session, lead, "reassign", user_id, now, f"away:{user_id}:{chosen}:{now.isoformat()}"
@@ -347,6 +360,15 @@ def hand_on_open_leads(
         moved.append(Reassignment(lead, user_id))
     session.add(cursor)
     return moved
+
+
+def _pool_of(agreement: Agreement, lead: Lead) -> Pool | None:
+    """The pool a lead is handed on in: the one it was routed in, while the agreement has it,
+    else the one it matches now (None: no pools, or none takes it)."""
+    if not routing_pools.pools(agreement):
+        return None
+    named = routing_pools.pool_named(agreement, lead.pool)
+    return named or routing_pools.pool_for(agreement, routing_pools.lead_fields(lead))
 
 
 def recycle(session: Session, lead: Lead, now: datetime) -> None:
