@@ -107,19 +107,17 @@ def open_counts(session: Session, users: Iterable[str]) -> dict[str, int]:
     return {owner: int(n) for owner, n in session.exec(query).all()}
 
 
-def routed_counts(session: Session, pool: str, since: datetime, until: datetime) -> dict[str, int]:
-    """How many of the leads routed in `pool` and handed over in [since, until) each owner
-    holds, by owner."""
+def routed_counts(session: Session, pool: str | None, since: datetime) -> dict[str, int]:
+    """How many of the leads routed in `pool` (None: every lead) handed over since `since`
+    each owner holds, by owner."""
     query = (
         select(Item.owner_id, func.count())
         .join(Lead, col(Lead.id) == col(Item.id))
-        .where(
-            Lead.pool == pool,
-            col(Lead.handed_off_at) >= since,
-            col(Lead.handed_off_at) < until,
-        )
+        .where(col(Lead.handed_off_at) >= since)
         .group_by(col(Item.owner_id))
     )
+    if pool is not None:
+        query = query.where(Lead.pool == pool)
     return {owner: int(n) for owner, n in session.exec(query).all()}
 
 

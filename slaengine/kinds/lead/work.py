@@ -19,6 +19,7 @@ from slaengine.engine.owed import Owed
 from slaengine.engine.services import leave_window
 from slaengine.engine.thresholds import Timing
 from slaengine.kinds.lead import pools as routing_pools
+from slaengine.kinds.lead import rotation
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.agreement import LEADS_TABLE, Pool
 from slaengine.kinds.lead.intake import find_lead, pool_members, resolve_person
@@ -26,6 +27,7 @@ from slaengine.kinds.lead.routing import next_in_rotation
 from slaengine.kinds.lead.rules import LEADS, LeadFacts, MarketingStatus, Stage
 from slaengine.kinds.lead.tables import Absence, Lead
 from slaengine.persistence import items as item_repo
+from slaengine.persistence import outbox
 from slaengine.persistence.tables import Item
 
 _STAGES = {stage.value: stage for stage in Stage}
@@ -201,6 +203,7 @@ def touch(
     lead.attempts += 1
     first = lead.first_touch_at is None
     if first:
+        _responded(session, agreement, lead, now)
         lead.first_touch_at = now
         lead.stage = Stage.WORKING.value
     _moved(session, lead, now, new_stage=first)
@@ -226,6 +229,7 @@ def accept(
     if not _record(session, lead, "accept", actor, now, key):
         return Outcome(lead, False, f"{lead.ref} is already accepted.")
     if lead.first_touch_at is None:
+        _responded(session, agreement, lead, now)
         lead.first_touch_at = now
     lead.stage = Stage.ACCEPTED.value
     lead.decided_at = now
@@ -256,6 +260,8 @@ def reject(
     _must_be_open(lead)
     if not _record(session, lead, "reject", actor, now, key, reason):
         return Outcome(lead, False, f"{lead.ref} is already rejected.")
+    if lead.first_touch_at is None:
+        _responded(session, agreement, lead, now)
     lead.stage = Stage.REJECTED.value
     lead.decided_at = now
     lead.reject_reason = reason
@@ -264,6 +270,19 @@ def reject(
     return Outcome(
         lead, True, f"{lead.ref} rejected; <@{lead.contact_id}> in marketing is told why."
     )
+
+
+def _responded(session: Session, agreement: Agreement, lead: Lead, now: datetime) -> None:
+    """The owner answered `lead` for the first time (a touch, or a decision untouched): in
+    its response window, their misses in a row start again; after it, that is one more
+    (`rotation.response_missed`, once per lead) and the DM it may owe is owed now."""
+    assert lead.id is not None
+    if now <= lead.response_due_at:
+        rotation.response_met(session, lead.owner_id)
+        return
+    owed = rotation.response_missed(session, agreement, lead.id, lead.owner_id, now)
+    if owed:
+        outbox.enqueue_many(session, owed, now=now)
 
 
 @dataclass(frozen=True)
@@ -395,6 +414,15 @@ class LeadObligations(KindBase):
             elif step == "contact":
                 targets.append(agreement.marketing.contact)
         return targets
+
+    def breached(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> list[Owed]:
+        """A response window lapsed: one more miss in a row for its owner, who may drop out
+        of rotation (`[routing] out_after_misses`)."""
+        if item.clock != Stage.NEW.clock or item.id is None:
+            return []
+        return rotation.response_missed(session, agreement, item.id, item.owner_id, now)
 
     def lapse(
         self, session: Session, agreement: Agreement, item: Item, now: datetime
