@@ -239,3 +239,22 @@ def test_two_instances_routing_at_once_share_one_rotation(
     got = owners(engine, "enterprise")
     # 41 picks from one rotation, in the order the database took them: Bob, Alice, Bob...
     assert got == (["U0BOB", "U0ALICE", "U0BOB"] * 14)[:41]
+
+
+def test_source_is_how_the_lead_came_in_and_an_empty_match_takes_every_lead(
+    engine: Engine, clock: FixedClock
+) -> None:
+    agreement = agreement_with(
+        '\n[[routing.pools]]\nname = "forms"\nmatch = { source = ["slack"] }\n'
+        'members = ["U0CHUCK"]\n\n[[routing.pools]]\nname = "all"\nmatch = {}\n'
+        'members = ["U0ALICE"]\n'
+    )
+    with unit_of_work(engine) as session:
+        form = hand_off(
+            parse_handoff({"external_id": "f", "fit": "good", "interest": "low"}),
+            session=session, agreement=agreement, directory=DIRECTORY, now=clock.now(),
+            source="slack",
+        )  # fmt: skip
+    hook = take(engine, agreement, clock.now(), external_id="w")
+    assert (form.lead.pool, form.lead.owner_id) == ("forms", "U0CHUCK")
+    assert (hook.lead.pool, hook.lead.owner_id) == ("all", "U0ALICE")

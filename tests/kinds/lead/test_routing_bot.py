@@ -7,18 +7,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.container import Container
 from bot.jobs.sweep import sweep
+from bot.kinds.lead.importer import import_leads
 from bot.listeners.events import home_view
 from slaengine.agreement.config import reference_agreement_path
 from slaengine.clock import FixedClock
-from slaengine.kinds.lead.tables import RotationState
+from slaengine.kinds.lead.tables import Lead, RotationState
 from tests.conftest import NEW_YORK, leads_only
 from tests.support.agreement import parse_agreement
 from tests.support.app import container as support_container
@@ -207,3 +209,25 @@ def test_a_manager_sees_the_ledger_in_app_home_and_a_rep_does_not(
     assert "*enterprise* · cap 40 open leads a rep" in managers
     assert "<@U0BOB>: 1 this week" in managers
     assert "*enterprise*" not in str(home_view(c, "U0ALICE"))
+
+
+def test_a_csv_import_routes_by_its_company_size_column(
+    app: tuple[Container, str], tmp_path: Path
+) -> None:
+    c, _ = app
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "external_id,fit,interest,company_size,country,region\n"
+        "big,good,high,1000+,DE,EMEA\nsmall,good,high,10-50,,\n",
+        encoding="utf-8",
+    )
+    reports = list(import_leads(c, path))
+    assert [r.outcome for r in reports] == ["imported", "imported"]
+    with Session(c.engine) as session:
+        leads = {lead.external_id: lead for lead in session.exec(select(Lead)).all()}
+    assert (leads["big"].pool, leads["big"].country, leads["big"].region) == (
+        "enterprise",
+        "DE",
+        "EMEA",
+    )
+    assert leads["small"].pool == "default"
