@@ -120,16 +120,24 @@ def summary(
 
 
 def once_each(rows: Sequence[OutboxMessage]) -> list[OutboxMessage]:
-    """The rows a message shows, in their order: of several about one item, only the most
-    urgent (see RANK); rows about no item all."""
+    """The rows a message shows, in their order: of several reminders (and notices that the
+    item is the recipient's) about one item, only the most urgent (see RANK); rows about no
+    item all, and a kind's other notices too (a rep out of rotation, say: news of its own,
+    not a reminder of the item's clock)."""
     best: dict[int, OutboxMessage] = {}
     for row in rows:
-        if row.item_id is None:
+        item = row.item_id
+        if item is None or _apart(row):
             continue
-        kept = best.get(row.item_id)
+        kept = best.get(item)
         if kept is None or _rank(row) < _rank(kept):
-            best[row.item_id] = row
-    return [row for row in rows if row.item_id is None or best[row.item_id] is row]
+            best[item] = row
+    return [row for row in rows if _apart(row) or best[row.item_id or 0] is row]
+
+
+def _apart(row: OutboxMessage) -> bool:
+    """Whether a row is shown whatever else the message says of its item."""
+    return row.item_id is None or (row.topic not in RANK and row.topic not in YOURS)
 
 
 def _blocks(rows: Sequence[OutboxMessage]) -> list[Block]:

@@ -4,7 +4,7 @@ itself (indexed: the sweep looks for the pauses that have run out); all NULL whi
 clock runs, as for every lead before this revision.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 
 While a lead is paused its item has no clock, warning or due instant and no timer. The code
 before this revision knows no pause, so downgrading ends each one as if it had not been:
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -21,9 +21,10 @@ from typing import Any
 
 from bot.blocks import MAX_BLOCKS, Block, escape, section
 from bot.kinds.lead import blocks as lead_blocks
-from bot.kinds.lead import reminders
+from bot.kinds.lead import ledger, reminders
 from bot.kindui import Context, KindUIBase
 from slaengine.agreement.config import Agreement
+from slaengine.kinds.lead import rotation
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.rules import Stage
 from slaengine.kinds.lead.tables import Lead
@@ -32,6 +33,9 @@ from slaengine.persistence.tables import Item, OutboxMessage, ref_of
 
 log = logging.getLogger(__name__)
 
+
+#: the blocks of the fairness ledger a manager sees in App Home, at most
+MAX_LEDGER = 4
 
 #: the topics of the notices that a lead is someone's now
 HANDED, PASSED = "assigned", "reassigned"
@@ -135,12 +139,20 @@ class LeadUI(KindUIBase):
                 row.text = f"{ref_of(row.item_id, self.name)}: this lead no longer exists"
                 row.blocks = json.dumps([section(row.text)])
                 continue
+            if row.topic == rotation.DROPPED:
+                row.text = ledger.dropped_text(agreement, rotation.dropped_rep(row.key), lead.ref)
+                row.blocks = json.dumps([section(row.text)])
+                continue
             shown = view(lead, agreement, now)
             if row.topic in NOTICES:
                 draw_notice(row, shown, lead.handed_off_by, agreement, listed)
                 continue
             due = _clock_due(lead, row.clock or "")
             draw_row(row, replace(shown, due_at=due) if due else shown, agreement)
+
+    def also(self, user: str, at: Context) -> list[Block]:
+        """A manager's (or admin's) fairness ledger: each pool's reps, as `/sla routing`."""
+        return ledger.managers_ledger(user, at, MAX_LEDGER)
 
     def listed(self, items: Sequence[Item], at: Context) -> dict[int, list[Block]]:
         session, agreement, now = at
@@ -150,5 +162,3 @@ class LeadUI(KindUIBase):
             for lead in leads
             if lead.id is not None
         }
-
-

@@ -25,6 +25,9 @@ COLUMNS = {
     "campaign",
     "owner",
     "handed_off_at",
+    "country",
+    "region",
+    "company_size",
 }
 
 

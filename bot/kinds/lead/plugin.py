@@ -3,7 +3,7 @@ rejects it."""
 
 from __future__ import annotations
 
-from bot.kinds.lead import actions, cli, commands, demo, plan, summary, views, webhook
+from bot.kinds.lead import actions, cli, commands, demo, ledger, plan, summary, views, webhook
 from bot.kinds.lead.drawing import LeadUI
 from bot.kinds.lead.jobs import HANDED_ON, RESUMED, hand_on_from_absent, resume_ended_pauses
 from bot.plugin import Plugin
@@ -27,8 +27,10 @@ PLUGIN = Plugin(
         "pause": commands.pause,
         "resume": commands.resume,
         "plan": plan.plan,
+        "routing": ledger.routing,
+        "rotation": ledger.rotation_verb,
     },
-    changes_own=frozenset({"touch", "accept", "reject", "away", "pause", "resume"}),
+    changes_own=frozenset({"touch", "accept", "reject", "away", "pause", "resume", "rotation"}),
     listen=(actions.register, views.register),
     usage=(
         ("handoff", "hand a lead to sales (opens a form)"),
@@ -43,6 +45,8 @@ PLUGIN = Plugin(
         ("resume <lead>", "restart a paused lead's clock; its window gets the paused time back"),
         ("away <from> <to>", "mark yourself away (dates like 2026-12-01); your open leads pass on"),
         ("plan <revenue>", "the leads a month a monthly revenue goal needs, e.g. `plan $240k`"),
+        ("routing", "who gets leads: each pool's reps, their leads and why one was skipped"),
+        ("rotation in|out [@rep]", "put yourself (or, as manager, a rep) in or out of rotation"),
     ),
     naming="a lead is named by its ref (e.g. `L-1042`) or its external ID",
     jobs=((HANDED_ON, hand_on_from_absent), (RESUMED, resume_ended_pauses)),

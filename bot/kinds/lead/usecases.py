@@ -10,6 +10,7 @@ from bot.container import Container
 from bot.kinds.lead import notices
 from slaengine.agreement.config import SLACK_USER
 from slaengine.engine.directory import Directory
+from slaengine.kinds.lead import pools as routing_pools
 from slaengine.kinds.lead import work as leadwork
 from slaengine.kinds.lead.intake import Handoff, HandoffRequest, IntakeError, hand_off
 from slaengine.kinds.lead.work import AwayOutcome, Outcome, Reassignment
@@ -81,6 +82,7 @@ def _people_named(c: Container, requests: Sequence[HandoffRequest]) -> set[str]:
     team = c.agreement.sales
     named: list[str | None] = [r.owner for r in requests]
     named += [c.agreement.marketing.contact, *team.members, team.manager, team.contact]
+    named += [m.user for pool in routing_pools.pools(c.agreement) for m in pool.members]
     return {person for person in named if person and not SLACK_USER.match(person)}
 
 

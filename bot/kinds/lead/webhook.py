@@ -42,6 +42,7 @@ def lead_json(c: Container, lead: Any) -> dict[str, Any]:
         "handed_off_at": v.handed_off_at.isoformat(),
         "due_at": v.due_at.isoformat() if v.due_at else None,
         "accept_due_at": lead.accept_due_at.isoformat(),
+        "pool": lead.pool,
     }
 
 

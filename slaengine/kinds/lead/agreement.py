@@ -1,17 +1,20 @@
 """The lead kind's tables of the agreement: `[leads]` (its windows, warnings, escalations and
-attempts) and `[funnel]` (what `slabot plan` works back from)."""
+attempts), `[funnel]` (what `slabot plan` works back from) and `[routing]` (who a lead goes
+to: `[[routing.pools]]` by what the lead is, with weights and caps)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from slaengine.agreement.config import (
+    Channel,
     DurationField,
     LeadField,
     Model,
+    Person,
     Rate,
     Section,
     table,
@@ -90,4 +93,134 @@ def _manager_to_escalate_to(data: Mapping[str, Any]) -> list[str]:
 
 LEADS_TABLE: Section[LeadsConfig] = Section("leads", LeadsConfig, cross=_manager_to_escalate_to)
 FUNNEL_TABLE: Section[Funnel | None] = Section("funnel", Funnel | None, None)
-SECTIONS = (LEADS_TABLE, FUNNEL_TABLE)
+
+
+# -- [routing] and [[routing.pools]] ---------------------------------------------------------
+
+#: the lead fields a pool may match on (what the intake stores of a lead: `source` is how it
+#: came in: webhook, csv, slack)
+MATCH_FIELDS = ("campaign", "fit", "interest", "country", "region", "company_size", "source")
+#: the values fit and interest take (`slaengine.kinds.lead.rules.Fit`, `Interest`)
+_CHOICES = {"fit": ("good", "bad"), "interest": ("high", "low")}
+#: the pool that catches what no other pool matched
+DEFAULT_POOL = "default"
+
+
+def _member(value: Any) -> Any:
+    """A member written as a person alone is that person with weight 1."""
+    return {"user": value} if isinstance(value, str) else value
+
+
+class PoolMember(Model):
+    user: Person
+    weight: int = Field(default=1, gt=0)
+
+
+Member = Annotated[PoolMember, BeforeValidator(_member)]
+
+
+def _values(value: Any) -> Any:
+    """A match on one value may write it alone: `fit = "good"`."""
+    return (value,) if isinstance(value, str) else value
+
+
+MatchValues = Annotated[tuple[str, ...], BeforeValidator(_values)]
+
+
+class Pool(Model):
+    name: str = Field(min_length=1, max_length=100)
+    match: dict[str, MatchValues] = Field(default_factory=dict)
+    members: tuple[Member, ...]
+    cap: int | None = Field(default=None, ge=1)
+    channel: Channel | None = None
+
+    @field_validator("match")
+    @classmethod
+    def _known_fields(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        problems: list[str] = []
+        for field, wanted in value.items():
+            if field not in MATCH_FIELDS:
+                problems.append(f"unknown match field {field!r} (known: {', '.join(MATCH_FIELDS)})")
+            elif not wanted:
+                problems.append(f"{field} lists no values, so the pool would match no lead")
+            elif field in _CHOICES:
+                bad = [v for v in wanted if v.strip().lower() not in _CHOICES[field]]
+                if bad:
+                    allowed = "|".join(_CHOICES[field])
+                    problems.append(f"{field} is {allowed}, not {', '.join(map(repr, bad))}")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return value
+
+    @field_validator("members")
+    @classmethod
+    def _someone(cls, value: tuple[PoolMember, ...]) -> tuple[PoolMember, ...]:
+        if not value:
+            raise ValueError("a pool needs at least one member")
+        return value
+
+
+class RoutingConfig(Model):
+    skip_recent: int = Field(default=2, ge=0)
+    max_reassignments: int = Field(default=2, ge=0)
+    working_hours_only: bool = False
+    out_after_misses: int = Field(default=0, ge=0)
+    pools: tuple[Pool, ...] = ()
+
+
+def _same_person(a: str, b: str) -> bool:
+    return a.strip().lower() == b.strip().lower() if "@" in a else a == b
+
+
+def _pools_fit_the_team(data: Mapping[str, Any]) -> list[str]:
+    """Pools are of sales reps (every member one of `teams.sales.members`, written the same
+    way), each named once, each member listed once in a pool."""
+    pools = table(data, "routing").get("pools")
+    if not isinstance(pools, list):
+        return []
+    sales = table(table(data, "teams"), "sales").get("members")
+    reps = [m for m in sales if isinstance(m, str)] if isinstance(sales, list) else []
+
+    def other_form(user: str) -> list[str]:
+        # a rep written by e-mail in one place and by Slack ID in the other is known to be
+        # the same person only once Slack is asked: not refused here
+        return [r for r in reps if ("@" in r) != ("@" in user)]
+
+    problems: list[str] = []
+    named: dict[str, int] = {}
+    for i, pool in enumerate(pools):
+        if not isinstance(pool, dict):
+            continue
+        name = pool.get("name")
+        if isinstance(name, str):
+            if name in named:
+                problems.append(
+                    f"routing.pools.{i}.name: {name!r} names routing.pools.{named[name]} "
+                    "already; each pool has its own name"
+                )
+            else:
+                named[name] = i
+        members = pool.get("members")
+        if not isinstance(members, list):
+            continue
+        seen: list[str] = []
+        for j, member in enumerate(members):
+            user = member.get("user") if isinstance(member, dict) else member
+            if not isinstance(user, str):
+                continue
+            where = f"routing.pools.{i}.members.{j}"
+            if any(_same_person(user, s) for s in seen):
+                problems.append(f"{where}: {user!r} is listed twice in this pool")
+            elif reps and not other_form(user) and not any(_same_person(user, r) for r in reps):
+                problems.append(
+                    f"{where}: {user!r} is not one of teams.sales.members (a pool's "
+                    "members are sales reps)"
+                )
+            seen.append(user)
+    return problems
+
+
+ROUTING_TABLE: Section[RoutingConfig] = Section(
+    "routing", RoutingConfig, RoutingConfig(), cross=_pools_fit_the_team
+)
+SECTIONS = (LEADS_TABLE, FUNNEL_TABLE, ROUTING_TABLE)

@@ -14,17 +14,16 @@ from sqlmodel import Session, select
 from slaengine.agreement.config import EMAIL, SLACK_USER, Agreement
 from slaengine.agreement.versions import version_of
 from slaengine.engine.directory import Directory
+from slaengine.kinds.lead import pools as routing_pools
 from slaengine.kinds.lead import store as lead_repo
-from slaengine.kinds.lead.agreement import LEADS_TABLE
-from slaengine.kinds.lead.routing import next_in_rotation
+from slaengine.kinds.lead.agreement import LEADS_TABLE, Pool
+from slaengine.kinds.lead.routing import AWAY, OUT, next_in_rotation
 from slaengine.kinds.lead.rules import Fit, Interest, MarketingStatus, Stage, plan_windows
 from slaengine.kinds.lead.tables import Lead
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.tables import Item
 
 MAX_FUTURE = timedelta(minutes=5)
-
-
 
 
 class IntakeError(ValueError):
@@ -47,10 +46,25 @@ class HandoffRequest:
     campaign: str | None = None
     owner: str | None = None
     handed_off_at: datetime | None = None
+    country: str | None = None
+    region: str | None = None
+    company_size: str | None = None
 
     @property
     def status(self) -> MarketingStatus:
         return MarketingStatus.of(self.fit, self.interest)
+
+    def fields(self, source: str) -> dict[str, str | None]:
+        """What a routing pool may match on (`pools.lead_fields` of the lead it makes)."""
+        return {
+            "campaign": self.campaign,
+            "fit": self.fit.value,
+            "interest": self.interest.value,
+            "country": self.country,
+            "region": self.region,
+            "company_size": self.company_size,
+            "source": source,
+        }
 
 
 @dataclass(frozen=True)
@@ -121,6 +135,9 @@ def parse_handoff(data: Any) -> HandoffRequest:
         campaign=_text(data, "campaign", 200) or None,
         owner=owner,
         handed_off_at=handed_off_at,
+        country=_text(data, "country", 100) or None,
+        region=_text(data, "region", 100) or None,
+        company_size=_text(data, "company_size", 100) or None,
     )
 
 
@@ -164,10 +181,15 @@ def hand_off(
     # the team's cursor), so a refused request changes nothing even inside a larger
     # transaction (`slabot import` stores a batch of rows in one)
     contact = resolve_person(agreement.marketing.contact, directory, "teams.marketing.contact")
+    pool: Pool | None = None
+    if routing_pools.pools(agreement):
+        pool = routing_pools.pool_for(agreement, request.fields(source))
+        if pool is None:
+            raise IntakeError("", routing_pools.unmatched(request.fields(source)), status=422)
     if request.owner:
         owner = resolve_person(request.owner, directory, "owner")
     else:
-        owner = route(session=session, agreement=agreement, directory=directory, at=at)
+        owner = route(session=session, agreement=agreement, directory=directory, at=at, pool=pool)
     windows = plan_windows(agreement, status, request.campaign, at)
     item = Item(
         kind="lead",
@@ -204,6 +226,10 @@ def hand_off(
         response_warn_at=windows.response_warn_at,
         accept_due_at=windows.accept_due_at,
         accept_warn_at=windows.accept_warn_at,
+        country=request.country,
+        region=request.region,
+        company_size=request.company_size,
+        pool=pool.name if pool is not None else None,
     )
     try:
         with session.begin_nested():
@@ -226,18 +252,65 @@ def lead_title(name: str, company: str, external_id: str) -> str:
     return f"{who} ({company})" if company else who
 
 
-def route(*, session: Session, agreement: Agreement, directory: Directory, at: datetime) -> str:
-    """The sales member a lead without a named owner goes to."""
-    members = [resolve_person(m, directory, "teams.sales.members") for m in agreement.sales.members]
+def route(
+    *,
+    session: Session,
+    agreement: Agreement,
+    directory: Directory,
+    at: datetime,
+    pool: Pool | None = None,
+) -> str:
+    """The sales member a lead without a named owner goes to: the next of `pool` by its
+    weighted round robin, or, with no pools, the next of the sales team after the last
+    one chosen; the sales manager (else contact) when nobody is eligible."""
+    members = pool_members(pool, directory) if pool is not None else []
+    if pool is not None:
+        users = [m.user for m in members]
+    else:
+        users = [
+            resolve_person(m, directory, "teams.sales.members") for m in agreement.sales.members
+        ]
     day = at.astimezone(agreement.zone).date()
-    away = lead_repo.away_on(session, members, day)
+    away = lead_repo.away_on(session, users, day)
     fallback = agreement.sales.manager or agreement.sales.contact
     if LEADS_TABLE.of(agreement).routing == "manager":
         return resolve_person(fallback, directory, "teams.sales.manager")
-    cursor = lead_repo.routing_cursor(session, "sales")
-    chosen = next_in_rotation(members, cursor.last_user_id, away)
+    if pool is not None:
+        chosen = routing_pools.assign(session, pool.name, members, at=at, away=away, cap=pool.cap)
+    else:
+        chosen = next_by_cursor(session, users, away, at)
     if chosen is None:
         return resolve_person(fallback, directory, "teams.sales.manager")
+    return chosen
+
+
+def pool_members(pool: Pool, directory: Directory) -> list[routing_pools.Candidate]:
+    """A pool's members by Slack ID, with their weights."""
+    return [
+        routing_pools.Candidate(resolve_person(m.user, directory, "routing.pools"), m.weight)
+        for m in pool.members
+    ]
+
+
+def next_by_cursor(
+    session: Session, members: list[str], away: set[str], at: datetime
+) -> str | None:
+    """The sales team as one pool: the member after the team's last one chosen who is
+    neither away nor out of rotation; the cursor moves on, and those passed over on the
+    way are recorded (the fairness ledger)."""
+    out = lead_repo.out_of_rotation(session, members) if members else set()
+    cursor = lead_repo.routing_cursor(session, "sales")
+    chosen = next_in_rotation(members, cursor.last_user_id, away | out)
+    if chosen is None:
+        return None
+    start = members.index(cursor.last_user_id) + 1 if cursor.last_user_id in members else 0
+    passed: dict[str, str] = {}
+    for offset in range(len(members)):
+        member = members[(start + offset) % len(members)]
+        if member == chosen:
+            break
+        passed[member] = AWAY if member in away else OUT
+    routing_pools.note_skips(session, routing_pools.TEAM_POOL, passed, at)
     cursor.last_user_id = chosen
     session.add(cursor)
     return chosen

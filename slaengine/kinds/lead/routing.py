@@ -1,8 +1,11 @@
-"""Round robin: the next member after the last one chosen, skipping whoever is away."""
+"""Round robin: the next member after the last one chosen, skipping whoever is away (the
+sales team as one pool, with no `[[routing.pools]]`); and, with pools, the smooth weighted
+round robin of each pool (`smooth_pick`)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 
 
 def next_in_rotation(members: Sequence[str], last: str | None, away: Collection[str]) -> str | None:
@@ -15,3 +18,93 @@ def next_in_rotation(members: Sequence[str], last: str | None, away: Collection[
         if candidate not in away:
             return candidate
     return None
+
+
+# -- pools: smooth weighted round robin -------------------------------------------------------
+
+#: why routing passed a rep over (the fairness ledger shows the last reason)
+AWAY, AT_CAP, OUT, RECENT = "away", "at_cap", "out", "recent"
+SKIP_REASONS = {
+    AWAY: "away",
+    AT_CAP: "at cap",
+    OUT: "out of rotation",
+    RECENT: "recent owner",
+}
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A rep's place in a pool's rotation: their weight, and what the database keeps between
+    picks: the smooth weighted round robin's current weight, whether they were passed over
+    at the last pick (`resting`: they join at the pool's average when next eligible), and
+    the pool's pick at which they last got a lead (`turn`; 0: never)."""
+
+    user: str
+    weight: int
+    current: int = 0
+    resting: bool = False
+    turn: int = 0
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A pick: who gets the lead (None: nobody is eligible), and every seat as it is after."""
+
+    chosen: str | None
+    seats: tuple[Seat, ...]
+
+
+def _centred(current: dict[str, int], weights: dict[str, int]) -> dict[str, int]:
+    """`current` shifted, in proportion to each weight, so that it sums to 0 (exactly:
+    what integer division leaves over is taken from the highest first)."""
+    total, weight = sum(current.values()), sum(weights.values())
+    shifted = {user: c - (total * weights[user]) // weight for user, c in current.items()}
+    left = sum(shifted.values())
+    for user in sorted(shifted, key=lambda u: -shifted[u])[: max(left, 0)]:
+        shifted[user] -= 1
+    return shifted
+
+
+def smooth_pick(seats: Sequence[Seat], skipped: Collection[str]) -> Pick:
+    """The next rep of a pool, as nginx's smooth weighted round robin picks (`seats` in the
+    pool's order; those in `skipped` are not eligible and keep their state):
+
+    - the eligible seats' current weights are centred on 0 (nginx keeps them so for a
+      fixed set of peers; a rep leaving or coming back shifts them), each held within the
+      range nginx's own stay in, and a seat eligible again after being passed over joins
+      at 0, the pool's average: it does not catch up on what it missed;
+    - each eligible seat's current weight grows by its weight;
+    - the seat with the highest current weight is chosen (on a tie, the one whose last
+      lead is oldest), and its current weight drops by the eligible seats' total weight.
+
+    Over a run of picks with the same eligible seats, each one's share is within one pick
+    of its weight's share, and equal weights take strict turns."""
+    eligible = [seat for seat in seats if seat.user not in skipped]
+    if not eligible:
+        return Pick(None, tuple(replace(s, resting=True) for s in seats))
+    weights = {seat.user: seat.weight for seat in eligible}
+    total = sum(weights.values())
+    steady = {s.user: s.current for s in eligible if not s.resting}
+    current = _centred(steady, weights) if steady else {}
+    current.update({s.user: 0 for s in eligible if s.resting})
+    # the range nginx's current weights stay in for a fixed set of peers
+    low = total - min(weights.values())
+    high = low + (len(set(weights.values())) > 1)
+    current = _centred({u: max(-low, min(high, c)) for u, c in current.items()}, weights)
+    for user, w in weights.items():
+        current[user] += w
+    chosen = max(eligible, key=lambda s: (current[s.user], -s.turn))
+    current[chosen.user] -= total
+    turn = max(seat.turn for seat in seats) + 1
+    after = tuple(
+        replace(
+            s,
+            current=current[s.user],
+            resting=False,
+            turn=turn if s.user == chosen.user else s.turn,
+        )
+        if s.user in current
+        else replace(s, resting=True)
+        for s in seats
+    )
+    return Pick(chosen.user, after)

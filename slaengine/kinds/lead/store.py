@@ -10,7 +10,7 @@ from sqlalchemy.orm import lazyload
 from sqlmodel import Session, col, select
 
 from slaengine.engine.kind import ResponseRow
-from slaengine.kinds.lead.tables import Absence, Lead, RoutingCursor
+from slaengine.kinds.lead.tables import Absence, Lead, RotationState, RoutingCursor, RoutingSeat
 from slaengine.persistence.db import upsert_insert
 from slaengine.persistence.tables import REF_BASE, Item
 
@@ -70,6 +70,88 @@ def routing_cursor(session: Session, team: str) -> RoutingCursor:
     if dialect.name == "postgresql":
         query = query.with_for_update()
     return session.exec(query.execution_options(populate_existing=True)).one()
+
+
+def routing_seats(session: Session, pool: str, users: Sequence[str]) -> dict[str, RoutingSeat]:
+    """The pool's seats of `users`, by user, held for this transaction (as `routing_cursor`:
+    rows missing are created first, which takes SQLite's write lock; on PostgreSQL the rows
+    are locked, in one order, so that concurrent picks in a pool take turns)."""
+    dialect = session.get_bind().dialect
+    if users:
+        session.execute(
+            upsert_insert(dialect)(RoutingSeat)
+            .values([{"pool": pool, "user_id": user} for user in users])
+            .on_conflict_do_nothing(index_elements=["pool", "user_id"])
+        )
+    query = (
+        select(RoutingSeat)
+        .where(RoutingSeat.pool == pool, col(RoutingSeat.user_id).in_(list(users)))
+        .order_by(col(RoutingSeat.user_id))
+    )
+    if dialect.name == "postgresql":
+        query = query.with_for_update()
+    rows = session.exec(query.execution_options(populate_existing=True)).all()
+    return {row.user_id: row for row in rows}
+
+
+def seats_of(session: Session, pool: str) -> dict[str, RoutingSeat]:
+    """The pool's seats as they are (not held), by user."""
+    rows = session.exec(select(RoutingSeat).where(RoutingSeat.pool == pool)).all()
+    return {row.user_id: row for row in rows}
+
+
+def open_counts(session: Session, users: Iterable[str]) -> dict[str, int]:
+    """How many open leads each of `users` owns (those with none are left out)."""
+    query = (
+        select(Item.owner_id, func.count())
+        .where(
+            Item.kind == "lead",
+            col(Item.is_open).is_(True),
+            col(Item.owner_id).in_(list(users)),
+        )
+        .group_by(col(Item.owner_id))
+    )
+    return {owner: int(n) for owner, n in session.exec(query).all()}
+
+
+def routed_counts(session: Session, pool: str | None, since: datetime) -> dict[str, int]:
+    """How many of the leads routed in `pool` (None: every lead) handed over since `since`
+    each owner holds, by owner."""
+    query = (
+        select(Item.owner_id, func.count())
+        .join(Lead, col(Lead.id) == col(Item.id))
+        .where(col(Lead.handed_off_at) >= since)
+        .group_by(col(Item.owner_id))
+    )
+    if pool is not None:
+        query = query.where(Lead.pool == pool)
+    return {owner: int(n) for owner, n in session.exec(query).all()}
+
+
+def rotation_state(session: Session, user_id: str) -> RotationState:
+    """The rep's standing in rotation, held for this transaction (created if missing)."""
+    dialect = session.get_bind().dialect
+    session.execute(
+        upsert_insert(dialect)(RotationState)
+        .values(user_id=user_id)
+        .on_conflict_do_nothing(index_elements=["user_id"])
+    )
+    query = select(RotationState).where(RotationState.user_id == user_id)
+    if dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.exec(query.execution_options(populate_existing=True)).one()
+
+
+def rotation_states(session: Session, users: Iterable[str]) -> dict[str, RotationState]:
+    query = select(RotationState).where(col(RotationState.user_id).in_(list(users)))
+    return {row.user_id: row for row in session.exec(query).all()}
+
+
+def out_of_rotation(session: Session, users: Iterable[str]) -> set[str]:
+    query = select(RotationState.user_id).where(
+        col(RotationState.user_id).in_(list(users)), col(RotationState.out).is_(True)
+    )
+    return set(session.exec(query).all())
 
 
 def away_with_open_leads(session: Session, day: date) -> list[str]:

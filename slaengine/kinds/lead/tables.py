@@ -1,5 +1,6 @@
-"""A lead's tables: its details (under its item's id), the reps' absences, and where each
-team's round-robin routing stands."""
+"""A lead's tables: its details (under its item's id), the reps' absences, where each
+team's round-robin routing stands, each pool's rotation (`RoutingSeat`) and who is out of
+rotation (`RotationState`)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,12 @@ class Lead(SQLModel, table=True):
     paused_at: datetime | None = instant()
     pause_reason: str | None = Field(default=None, max_length=200)
     pause_ends_at: datetime | None = instant(index=True)
+    #: what routing pools may match on besides the above (`[[routing.pools]]`)
+    country: str | None = Field(default=None, max_length=100)
+    region: str | None = Field(default=None, max_length=100)
+    company_size: str | None = Field(default=None, max_length=100)
+    #: the pool the lead was routed in (None: no pools, or a lead from before them)
+    pool: str | None = Field(default=None, max_length=100)
     item: Item = Relationship(sa_relationship_kwargs={"lazy": "joined", "innerjoin": True})
 
     @property
@@ -104,3 +111,32 @@ class RoutingCursor(SQLModel, table=True):
 
     team: str = Field(primary_key=True, max_length=40)
     last_user_id: str | None = Field(default=None, max_length=40)
+
+
+class RoutingSeat(SQLModel, table=True):
+    """A rep's place in a pool's rotation (`slaengine.kinds.lead.routing.Seat`), and why
+    routing last passed them over, for the fairness ledger."""
+
+    __tablename__ = "routing_seats"
+
+    pool: str = Field(primary_key=True, max_length=100)
+    user_id: str = Field(primary_key=True, max_length=40)
+    current: int = 0
+    resting: bool = False
+    turn: int = 0
+    last_skip: str | None = Field(default=None, max_length=16)
+    last_skip_at: datetime | None = instant()
+
+
+class RotationState(SQLModel, table=True):
+    """A rep's standing in rotation: the response windows they missed in a row, and whether
+    they are out of rotation (taken out after `[routing] out_after_misses` of them, or by
+    `/sla rotation out`), since when and by whom (None: by the misses)."""
+
+    __tablename__ = "rotation_states"
+
+    user_id: str = Field(primary_key=True, max_length=40)
+    misses_in_row: int = 0
+    out: bool = False
+    changed_at: datetime | None = instant()
+    changed_by: str | None = Field(default=None, max_length=40)

@@ -20,13 +20,16 @@ from slaengine.engine.owed import Owed
 from slaengine.engine.services import leave_window
 from slaengine.engine.thresholds import Instants, Timing, settle
 from slaengine.kinds.lead import pause as pausing
+from slaengine.kinds.lead import pools as routing_pools
+from slaengine.kinds.lead import rotation
 from slaengine.kinds.lead import store as lead_repo
-from slaengine.kinds.lead.agreement import LEADS_TABLE
-from slaengine.kinds.lead.intake import find_lead, resolve_person
+from slaengine.kinds.lead.agreement import LEADS_TABLE, Pool
+from slaengine.kinds.lead.intake import find_lead, pool_members, resolve_person
 from slaengine.kinds.lead.routing import next_in_rotation
 from slaengine.kinds.lead.rules import LEADS, LeadFacts, MarketingStatus, Stage, plan_windows
 from slaengine.kinds.lead.tables import Absence, Lead
 from slaengine.persistence import items as item_repo
+from slaengine.persistence import outbox
 from slaengine.persistence.tables import Item
 
 _STAGES = {stage.value: stage for stage in Stage}
@@ -251,6 +254,7 @@ def touch(
     lead.attempts += 1
     first = lead.first_touch_at is None
     if first:
+        _responded(session, agreement, lead, now)
         lead.first_touch_at = now
         lead.first_touch_via = via
         lead.stage = Stage.WORKING.value
@@ -278,6 +282,7 @@ def accept(
         return Outcome(lead, False, f"{lead.ref} is already accepted.")
     _resume_to_act(session, agreement, lead, actor, now)
     if lead.first_touch_at is None:
+        _responded(session, agreement, lead, now)
         lead.first_touch_at, lead.first_touch_via = now, "slack"
     lead.stage = Stage.ACCEPTED.value
     lead.decided_at = now
@@ -309,6 +314,8 @@ def reject(
     if not _record(session, lead, "reject", actor, now, key, reason):
         return Outcome(lead, False, f"{lead.ref} is already rejected.")
     _resume_to_act(session, agreement, lead, actor, now)
+    if lead.first_touch_at is None:
+        _responded(session, agreement, lead, now)
     lead.stage = Stage.REJECTED.value
     lead.decided_at = now
     lead.reject_reason = reason
@@ -468,6 +475,17 @@ def _local(agreement: Agreement, instant: datetime | None) -> str:
     if instant is None:
         return "-"
     return instant.astimezone(agreement.zone).strftime("%a %d %b %H:%M")
+def _responded(session: Session, agreement: Agreement, lead: Lead, now: datetime) -> None:
+    """The owner answered `lead` for the first time (a touch, or a decision untouched): in
+    its response window, their misses in a row start again; after it, that is one more
+    (`rotation.response_missed`, once per lead) and the DM it may owe is owed now."""
+    assert lead.id is not None
+    if now <= lead.response_due_at:
+        rotation.response_met(session, lead.owner_id)
+        return
+    owed = rotation.response_missed(session, agreement, lead.id, lead.owner_id, now)
+    if owed:
+        outbox.enqueue_many(session, owed, now=now)
 
 
 @dataclass(frozen=True)
@@ -533,17 +551,29 @@ def go_away(
 def hand_on_open_leads(
     session: Session, agreement: Agreement, directory: Directory, *, user_id: str, now: datetime
 ) -> list[Reassignment]:
-    """Offer an away rep's open leads to the next reps in rotation who are not away."""
+    """Offer an away rep's open leads to the next reps in rotation who are not away: each
+    in its pool (`[[routing.pools]]`), else in the sales team's rotation."""
     members = [resolve_person(m, directory, "teams.sales.members") for m in agreement.sales.members]
     day = now.astimezone(agreement.zone).date()
     away = lead_repo.away_on(session, members, day) | {user_id}
     cursor = lead_repo.routing_cursor(session, "sales")
     moved: list[Reassignment] = []
     for lead in lead_repo.open_for_owner(session, user_id):
-        chosen = next_in_rotation(members, cursor.last_user_id, away)
-        if chosen is None:
-            break
-        cursor.last_user_id = chosen
+        pool = _pool_of(agreement, lead)
+        if pool is not None:
+            candidates = pool_members(pool, directory)
+            pool_away = lead_repo.away_on(session, [m.user for m in candidates], day)
+            chosen = routing_pools.assign(
+                session, pool.name, candidates, at=now, away=pool_away | {user_id},
+                cap=pool.cap,
+            )  # fmt: skip
+            if chosen is None:
+                continue
+        else:
+            chosen = next_in_rotation(members, cursor.last_user_id, away)
+            if chosen is None:
+                break
+            cursor.last_user_id = chosen
         assert lead.id is not None
         _record(
             session, lead, "reassign", user_id, now, f"away:{user_id}:{chosen}:{now.isoformat()}"
@@ -552,6 +582,15 @@ def hand_on_open_leads(
         moved.append(Reassignment(lead, user_id))
     session.add(cursor)
     return moved
+
+
+def _pool_of(agreement: Agreement, lead: Lead) -> Pool | None:
+    """The pool a lead is handed on in: the one it was routed in, while the agreement has it,
+    else the one it matches now (None: no pools, or none takes it)."""
+    if not routing_pools.pools(agreement):
+        return None
+    named = routing_pools.pool_named(agreement, lead.pool)
+    return named or routing_pools.pool_for(agreement, routing_pools.lead_fields(lead))
 
 
 def recycle(session: Session, lead: Lead, now: datetime) -> None:
@@ -578,6 +617,15 @@ class LeadObligations(KindBase):
             elif step == "contact":
                 targets.append(agreement.marketing.contact)
         return targets
+
+    def breached(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> list[Owed]:
+        """A response window lapsed: one more miss in a row for its owner, who may drop out
+        of rotation (`[routing] out_after_misses`)."""
+        if item.clock != Stage.NEW.clock or item.id is None:
+            return []
+        return rotation.response_missed(session, agreement, item.id, item.owner_id, now)
 
     def lapse(
         self, session: Session, agreement: Agreement, item: Item, now: datetime
