@@ -554,8 +554,14 @@ def hand_on_open_leads(
     return moved
 
 
+#: the actions of the item events a breach and a recycle are logged as (a CRM's write-back
+#: reads the lead's events, `slaengine.crm.writeback`)
+BREACH, RECYCLE = "breach", "recycle"
+
+
 def recycle(session: Session, lead: Lead, now: datetime) -> None:
     """No progress by `recycle_after`: the lead goes back to marketing and leaves the list."""
+    _record(session, lead, RECYCLE, RAN_OUT, now, RECYCLE)
     lead.stage = Stage.RECYCLED.value
     _moved(session, lead, now)
     session.add(lead)
@@ -578,6 +584,16 @@ class LeadObligations(KindBase):
             elif step == "contact":
                 targets.append(agreement.marketing.contact)
         return targets
+
+    def breached(
+        self, session: Session, agreement: Agreement, item: Item, now: datetime
+    ) -> list[Owed]:
+        """A window of the lead was breached: logged once per window, as an item event at
+        its due instant."""
+        assert item.id is not None
+        at, clock = item.due_at or now, item.clock or ""
+        item_repo.record(session, item.id, BREACH, item.owner_id, at, f"{BREACH}:{clock}", clock)
+        return []
 
     def lapse(
         self, session: Session, agreement: Agreement, item: Item, now: datetime
