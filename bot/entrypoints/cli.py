@@ -226,6 +226,10 @@ def cmd_forget(args: argparse.Namespace) -> int:
     return _plugin_command("forget", args)
 
 
+def cmd_crm_check(args: argparse.Namespace) -> int:
+    return _plugin_command("crm check", args)
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     return _plugin_command("plan", args)
 
@@ -411,6 +415,11 @@ def parser() -> argparse.ArgumentParser:
     )
     forget.add_argument("who", help="the lead's external ID or e-mail address")
     forget.set_defaults(func=cmd_forget)
+    crm = sub.add_parser("crm", help="the CRMs leads come from and outcomes go back to")
+    crm_commands = crm.add_subparsers(dest="crm_command", required=True)
+    crm_commands.add_parser(
+        "check", help="whether every write-back field exists in the CRM and can be written"
+    ).set_defaults(func=cmd_crm_check)
     card = sub.add_parser("scorecard", help="the weekly scorecard: printed, JSON, CSV or posted")
     card.add_argument("--week", help="an ISO week such as 2026-W47 (default: the week just ended)")
     card.add_argument("--post", action="store_true", help="post it to the scorecard channel (once)")

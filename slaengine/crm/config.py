@@ -45,6 +45,43 @@ class InterestMap(_Model):
     values: dict[str, InterestValue] = Field(min_length=1)
 
 
+#: what slabot writes back to a CRM record, each under the name `write_back` gives it, and
+#: the type of value it writes (`slabot crm check` names the type of a field to create)
+WRITE_BACK: dict[str, str] = {
+    "first_touch_at": "datetime",  # when the lead was first touched
+    "minutes_to_first_touch": "number",  # business minutes from handoff to that touch
+    "within_window": "bool",  # whether that touch was inside the response window
+    "breached_at": "datetime",  # when a window of the lead was breached
+    "decision": "enumeration",  # accepted | rejected
+    "decided_at": "datetime",
+    "reject_reason": "text",  # the reason given with a rejection
+    "recycled_at": "datetime",  # no progress in time: back to marketing
+    "reassigned_at": "datetime",  # handed to another rep
+    "sla_state": "enumeration",  # on_track | at_risk | overdue | met | missed
+}
+
+
+class WriteBack(_Model):
+    """`[crm.<crm>.write_back]`: the CRM property (or Lead field) each SLA outcome is written
+    to; an outcome left out is not written, and no table writes nothing."""
+
+    first_touch_at: str | None = Field(default=None, pattern=NAME)
+    minutes_to_first_touch: str | None = Field(default=None, pattern=NAME)
+    within_window: str | None = Field(default=None, pattern=NAME)
+    breached_at: str | None = Field(default=None, pattern=NAME)
+    decision: str | None = Field(default=None, pattern=NAME)
+    decided_at: str | None = Field(default=None, pattern=NAME)
+    reject_reason: str | None = Field(default=None, pattern=NAME)
+    recycled_at: str | None = Field(default=None, pattern=NAME)
+    reassigned_at: str | None = Field(default=None, pattern=NAME)
+    sla_state: str | None = Field(default=None, pattern=NAME)
+
+    def fields(self) -> dict[str, str]:
+        """The outcomes written, each with its CRM field, in `WRITE_BACK`'s order."""
+        named = {outcome: getattr(self, outcome) for outcome in WRITE_BACK}
+        return {outcome: name for outcome, name in named.items() if name}
+
+
 class Fields(_Model):
     """Where each field of a lead comes from. `name` may join several properties (first and
     last name). A record missing `external_id`, `name`, `company`, `email` or a value of
@@ -58,6 +95,12 @@ class Fields(_Model):
     fit: FitMap
     interest: InterestMap
     campaign: str | None = Field(default=None, pattern=NAME)
+    #: the SLA outcomes written back to the record (none: nothing is written)
+    write_back: WriteBack | None = None
+
+    def written(self) -> dict[str, str]:
+        """The outcomes written back, each with its CRM field (none: nothing is)."""
+        return self.write_back.fields() if self.write_back is not None else {}
 
     def properties(self) -> list[str]:
         """Every property the mapping reads, once, in a stable order."""

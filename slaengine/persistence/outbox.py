@@ -128,11 +128,25 @@ def _claimable(now: datetime) -> Any:
     )
 
 
-def due_targets(session: Session, now: datetime, limit: int = 1000) -> list[str]:
-    """Recipients with messages ready to send (pending, or claimed by a worker that died)."""
+#: a target `<scheme>:<name>` is not a Slack recipient (Slack's ids and `#channel` names
+#: have no colon): whoever handles the scheme delivers its rows (a CRM's writes, `crm:...`)
+SCHEME = ":"
+
+
+def due_targets(
+    session: Session, now: datetime, limit: int = 1000, scheme: str | None = None
+) -> list[str]:
+    """Recipients with messages ready to send (pending, or claimed by a worker that died):
+    Slack's (no `scheme`), or the targets `<scheme>:...`."""
+    target = col(OutboxMessage.target)
+    which = (
+        target.not_like(f"%{SCHEME}%")
+        if scheme is None
+        else target.startswith(f"{scheme}{SCHEME}", autoescape=True)
+    )
     query = (
         select(OutboxMessage.target)
-        .where(_claimable(now))
+        .where(_claimable(now), which)
         .group_by(col(OutboxMessage.target))
         .order_by(func.min(OutboxMessage.not_before))
         .limit(limit)

@@ -12,14 +12,18 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from slaengine.crm.config import WRITE_BACK
 from tests.crm.conftest import CRM_AGREEMENT, HUBSPOT_SECRET, HUBSPOT_TOKEN, SALESFORCE_TOKEN
 from tests.crm.conftest import contact as add_contact
-from tests.scenarios.conftest import RunningBot, running_bot
+from tests.crm.test_writeback import FIELDS as WRITE_BACK_FIELDS
+from tests.crm.test_writeback import HUBSPOT_TYPES
+from tests.scenarios.conftest import SIGNING_SECRET, RunningBot, running_bot
 from tests.scenarios.test_time_driven import wait_until
 from tests.support.fakehubspot import FakeHubSpot
 from tests.support.fakeslack import FakeSlack
 from tests.support.hubspot_signing import event, post_signed
 from tests.support.salesforce_messages import lead_fields, outbound_message, post_message
+from tests.support.slack_requests import slash_command
 
 pytestmark = pytest.mark.scenario
 
@@ -127,3 +131,60 @@ def test_a_salesforce_message_is_acknowledged_and_its_leads_handed_over(
     assert len(dms_listing(fake_slack, "U0BOB", "Walter")) == 1
     health = httpx.get(f"{crm_bot.base_url}/healthz", timeout=5)
     assert health.status_code == 200
+
+
+@pytest.fixture
+def writing_bot(
+    fake_slack: FakeSlack, hubspot: FakeHubSpot, database_url: str, tmp_path: Path
+) -> Iterator[RunningBot]:
+    """`slabot run` writing outcomes back to the fake HubSpot, whose contacts have the
+    example's `write_back` properties."""
+    for outcome, name in WRITE_BACK_FIELDS.items():
+        hubspot.define_property(name, HUBSPOT_TYPES[WRITE_BACK[outcome]])
+    agreement = tmp_path / "sla.toml"
+    agreement.write_text(CRM_AGREEMENT)
+    with running_bot(
+        fake_slack,
+        database_url,
+        tmp_path,
+        SLA_CONFIG=str(agreement),
+        SLABOT_SWEEP_SECONDS="1",
+        HUBSPOT_CLIENT_SECRET=HUBSPOT_SECRET,
+        HUBSPOT_ACCESS_TOKEN=HUBSPOT_TOKEN,
+        HUBSPOT_API_URL=hubspot.url,
+    ) as running:
+        yield running
+
+
+def test_a_hubspot_lead_touched_and_accepted_has_its_outcomes_written_to_its_contact_once(
+    writing_bot: RunningBot, hubspot: FakeHubSpot, fake_slack: FakeSlack
+) -> None:
+    add_contact(hubspot, "8001", owner="501")
+    occurred = int(time.time() * 1000) - 60_000
+    answer = post_signed(
+        writing_bot.base_url, HUBSPOT_SECRET, [event("8001", occurred_ms=occurred)]
+    )
+    assert answer.status_code == 200, answer.text
+    wait_until("the HubSpot lead", lambda: leads_of(writing_bot, "hubspot") == {"8001": "U0ALICE"})
+    for verb in ("touch", "accept"):
+        ack = slash_command(
+            writing_bot.base_url,
+            SIGNING_SECRET,
+            text=f"{verb} 8001",
+            user_id="U0ALICE",
+            response_url=fake_slack.response_url(verb),
+        )
+        assert ack.status_code == 200, ack.text
+        fake_slack.wait_for(f"response:{verb}")
+    written = hubspot.contacts["8001"]
+    wait_until("the decision in HubSpot", lambda: written.get("slabot_decision") == "accepted")
+    time.sleep(3)  # a few more passes: nothing is written again
+    assert written["slabot_within_window"] == "true"
+    assert written["slabot_first_touch_at"].endswith("Z")
+    assert written["slabot_sla_state"] == "met"
+    entries = [i for call in hubspot.updates() for i in call.body["inputs"]]
+    touched = [i for i in entries if "slabot_decision" not in i["properties"]]
+    decided = [i for i in entries if "slabot_decision" in i["properties"]]
+    # each event once: the touch, then the decision (one write when a pass took both)
+    assert len(decided) == 1 and len(touched) <= 1
+    assert fake_slack.violations == []

@@ -6,7 +6,13 @@ shapes of HubSpot's published CRM v3 reference:
 
 - ``POST /crm/v3/objects/contacts/batch/read``: up to 100 ids; 200 with ``results``, or 207
   with ``errors`` (category ``OBJECT_NOT_FOUND``) naming the ids it does not know;
-- ``GET /crm/v3/owners/{ownerId}`` and ``GET /crm/v3/owners`` (paged by ``after``).
+- ``GET /crm/v3/owners/{ownerId}`` and ``GET /crm/v3/owners`` (paged by ``after``);
+- ``POST /crm/v3/objects/contacts/batch/update``: up to 100 ``{id, properties}``; 200 with
+  the contacts as updated, 207 with ``errors`` (``OBJECT_NOT_FOUND``) for ids it does not
+  know, 400 ``VALIDATION_ERROR`` (``PROPERTY_DOESNT_EXIST``, ``READ_ONLY_VALUE``) when a
+  property does not exist or cannot be written, nothing written then;
+- ``GET /crm/v3/properties/contacts``: every contact property with its type and whether it
+  can be written (``modificationMetadata.readOnlyValue``).
 
 Strict: an unknown path is 404, a wrong method 405, a missing or wrong bearer token 401
 (``INVALID_AUTHENTICATION``), more than 100 ids or an unknown property 400
@@ -53,6 +59,8 @@ STANDARD_PROPERTIES = frozenset(
         "hs_last_sales_activity_timestamp",
     }
 )
+#: standard properties HubSpot computes itself: a write to one is refused
+READ_ONLY = frozenset({"hs_object_id", "createdate", "lastmodifieddate"})
 BATCH_LIMIT = 100
 STAMP = "2026-11-23T15:00:00.000Z"
 
@@ -136,6 +144,11 @@ class FakeHubSpot:
     def __init__(self, token: str = "pat-test") -> None:
         self.token = token
         self.properties: set[str] = set(STANDARD_PROPERTIES)
+        #: each property's (type, read-only), for the properties API and batch updates
+        self.definitions: dict[str, tuple[str, bool]] = {
+            name: ("string", name in READ_ONLY) for name in STANDARD_PROPERTIES
+        }
+        self.retry_after = "1"
         self.contacts: dict[str, dict[str, str | None]] = {}
         self.owners: dict[str, dict[str, Any]] = {}
         self.calls: list[HubSpotCall] = []
@@ -174,8 +187,9 @@ class FakeHubSpot:
 
     # ------------------------------------------------------------------ set-up
 
-    def define_property(self, name: str) -> None:
+    def define_property(self, name: str, type: str = "string", read_only: bool = False) -> None:
         self.properties.add(name)
+        self.definitions[name] = (type, read_only)
 
     def add_contact(self, contact_id: str, **properties: str | None) -> None:
         unknown = set(properties) - self.properties
@@ -197,10 +211,12 @@ class FakeHubSpot:
             "teams": [],
         }
 
-    def fail_next(self, count: int, status: int = 429) -> None:
-        """The next `count` calls answer `status` (429: HubSpot's rate limit; 5xx)."""
+    def fail_next(self, count: int, status: int = 429, retry_after: str = "1") -> None:
+        """The next `count` calls answer `status` (429: HubSpot's rate limit, with
+        `Retry-After: retry_after`; 5xx)."""
         with self._lock:
             self._faults += [status] * count
+            self.retry_after = retry_after
 
     # ------------------------------------------------------------------ what happened
 
@@ -216,6 +232,14 @@ class FakeHubSpot:
             if c.path == "/crm/v3/objects/contacts/batch/read" and c.status < 300
         ]
 
+    def updates(self) -> list[HubSpotCall]:
+        """The contact batch updates HubSpot answered 2xx."""
+        return [
+            c
+            for c in self.calls
+            if c.path == "/crm/v3/objects/contacts/batch/update" and c.status < 300
+        ]
+
     def owner_calls(self) -> list[HubSpotCall]:
         return [c for c in self.calls if c.path.startswith("/crm/v3/owners")]
 
@@ -226,6 +250,8 @@ class FakeHubSpot:
     ) -> _Reply:
         routes = {
             "/crm/v3/objects/contacts/batch/read": ("POST", self._batch_read),
+            "/crm/v3/objects/contacts/batch/update": ("POST", self._batch_update),
+            "/crm/v3/properties/contacts": ("GET", self._property_list),
             "/crm/v3/owners": ("GET", self._owners),
             "/crm/v3/owners/": ("GET", self._owner),
         }
@@ -259,7 +285,7 @@ class FakeHubSpot:
                     "correlationId": str(uuid.uuid4()),
                     "policyName": "SECONDLY",
                 },
-                {"Retry-After": "1"},
+                {"Retry-After": self.retry_after},
             )
         if fault is not None:
             raise _error(fault, "INTERNAL_ERROR", "internal error")
@@ -325,6 +351,102 @@ class FakeHubSpot:
             }
         ]
         return _Reply(207, answer)
+
+    def _batch_update(self, path: str, query: dict[str, list[str]], body: Any) -> _Reply:
+        if not isinstance(body, dict) or not isinstance(body.get("inputs"), list):
+            raise _error(400, "VALIDATION_ERROR", "Invalid input JSON: inputs is required")
+        inputs = body["inputs"]
+        if len(inputs) > BATCH_LIMIT:
+            raise _error(
+                400,
+                "VALIDATION_ERROR",
+                f"Too many inputs: {len(inputs)}; the limit is {BATCH_LIMIT}",
+            )
+        ids = [str(entry.get("id")) for entry in inputs if isinstance(entry, dict)]
+        if len(ids) != len(inputs) or len(set(ids)) != len(ids):
+            raise _error(400, "VALIDATION_ERROR", "Duplicate IDs found in batch input")
+        invalid = []
+        for entry in inputs:
+            for name, value in (entry.get("properties") or {}).items():
+                if name not in self.properties:
+                    invalid.append(
+                        {"isValid": False, "message": f'Property "{name}" does not exist',
+                         "error": "PROPERTY_DOESNT_EXIST", "name": name}
+                    )  # fmt: skip
+                elif self.definitions.get(name, ("string", False))[1]:
+                    invalid.append(
+                        {"isValid": False, "message": f"{name} is a read only property; its "
+                         "value cannot be set.", "error": "READ_ONLY_VALUE", "name": name}
+                    )  # fmt: skip
+                elif value is not None and not isinstance(value, str):
+                    invalid.append(
+                        {"isValid": False, "message": f"{name} takes a string value",
+                         "error": "INVALID_STRING", "name": name}
+                    )  # fmt: skip
+        if invalid:
+            raise _error(
+                400,
+                "VALIDATION_ERROR",
+                f"Property values were not valid: {json.dumps(invalid)}",
+                errors=[{"message": i["message"], "code": i["error"],
+                         "context": {"propertyName": [i["name"]]}} for i in invalid],
+            )  # fmt: skip
+        results, missing = [], []
+        for entry in inputs:
+            contact = self.contacts.get(str(entry["id"]))
+            if contact is None:
+                missing.append(str(entry["id"]))
+                continue
+            contact.update(entry.get("properties") or {})
+            results.append(
+                {"id": str(entry["id"]), "properties": dict(contact), "createdAt": STAMP,
+                 "updatedAt": STAMP, "archived": False}
+            )  # fmt: skip
+        answer: dict[str, Any] = {
+            "status": "COMPLETE", "results": results, "startedAt": STAMP, "completedAt": STAMP,
+        }  # fmt: skip
+        if not missing:
+            return _Reply(200, answer)
+        answer["numErrors"] = 1
+        answer["errors"] = [
+            {"status": "error", "category": "OBJECT_NOT_FOUND",
+             "message": "Could not get some CONTACT objects, they may be deleted or not exist.",
+             "context": {"ids": missing}, "links": {}, "errors": []}
+        ]  # fmt: skip
+        return _Reply(207, answer)
+
+    def _property_list(self, path: str, query: dict[str, list[str]], body: Any) -> _Reply:
+        field_types = {"datetime": "date", "number": "number", "bool": "booleancheckbox",
+                       "enumeration": "select", "string": "text"}  # fmt: skip
+        results = [
+            {
+                "name": name,
+                "label": name.replace("_", " ").title(),
+                "type": kind,
+                "fieldType": field_types.get(kind, "text"),
+                "description": "",
+                "groupName": "contactinformation",
+                "options": [],
+                "displayOrder": -1,
+                "calculated": False,
+                "externalOptions": False,
+                "hasUniqueValue": name == "hs_object_id",
+                "hidden": False,
+                "hubspotDefined": name in STANDARD_PROPERTIES,
+                "modificationMetadata": {
+                    "archivable": name not in STANDARD_PROPERTIES,
+                    "readOnlyDefinition": name in STANDARD_PROPERTIES,
+                    "readOnlyValue": read_only,
+                },
+                "formField": True,
+                "createdAt": STAMP,
+                "updatedAt": STAMP,
+                "archived": False,
+            }
+            for name in sorted(self.properties)
+            for kind, read_only in [self.definitions.get(name, ("string", False))]
+        ]
+        return _Reply(200, {"results": results})
 
     def _owner(self, path: str, query: dict[str, list[str]], body: Any) -> _Reply:
         owner_id = path.removeprefix("/crm/v3/owners/")

@@ -584,6 +584,11 @@ def hand_on_open_leads(
     return moved
 
 
+#: the actions of the item events a breach and a recycle are logged as (a CRM's write-back
+#: reads the lead's events, `slaengine.crm.writeback`)
+BREACH, RECYCLE = "breach", "recycle"
+
+
 def _pool_of(agreement: Agreement, lead: Lead) -> Pool | None:
     """The pool a lead is handed on in: the one it was routed in, while the agreement has it,
     else the one it matches now (None: no pools, or none takes it)."""
@@ -595,6 +600,7 @@ def _pool_of(agreement: Agreement, lead: Lead) -> Pool | None:
 
 def recycle(session: Session, lead: Lead, now: datetime) -> None:
     """No progress by `recycle_after`: the lead goes back to marketing and leaves the list."""
+    _record(session, lead, RECYCLE, RAN_OUT, now, RECYCLE)
     lead.stage = Stage.RECYCLED.value
     _moved(session, lead, now)
     session.add(lead)
@@ -621,9 +627,13 @@ class LeadObligations(KindBase):
     def breached(
         self, session: Session, agreement: Agreement, item: Item, now: datetime
     ) -> list[Owed]:
-        """A response window lapsed: one more miss in a row for its owner, who may drop out
-        of rotation (`[routing] out_after_misses`)."""
-        if item.clock != Stage.NEW.clock or item.id is None:
+        """A window of the lead was breached: logged once per window, as an item event at
+        its due instant; a response window lapsed is one more miss in a row for its owner,
+        who may drop out of rotation (`[routing] out_after_misses`)."""
+        assert item.id is not None
+        at, clock = item.due_at or now, item.clock or ""
+        item_repo.record(session, item.id, BREACH, item.owner_id, at, f"{BREACH}:{clock}", clock)
+        if item.clock != Stage.NEW.clock:
             return []
         return rotation.response_missed(session, agreement, item.id, item.owner_id, now)
 
