@@ -27,6 +27,17 @@ def plain(secret: str) -> Iterable[str]:
 
 
 @dataclass(frozen=True)
+class Erased:
+    """Whose details a kind erased, for the other parts of slabot that keep text about them
+    (a CRM's stored events: `bot.plugin.Plugin.forget`): the items, the ids the person was
+    known by outside slabot (a CRM record id), and the strings that were theirs."""
+
+    item_ids: frozenset[int]
+    record_ids: frozenset[str]
+    secrets: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Scrubbed:
     titles: int
     events: int

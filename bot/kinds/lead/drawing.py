@@ -150,5 +150,3 @@ class LeadUI(KindUIBase):
             for lead in leads
             if lead.id is not None
         }
-
-

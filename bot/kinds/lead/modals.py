@@ -103,8 +103,6 @@ def reject_modal(ref: str, title: str) -> dict[str, Any]:
     }
 
 
-
-
 REASSIGN = "reassign_modal"
 
 

@@ -95,8 +95,6 @@ class SessionUI(KindUIBase):
         }
 
 
-
-
 class AttendanceUI(KindUIBase):
     """Attendances: the reminder and the start prompt drawn as the attendee's answer is at
     delivery; `/sla mine` lists them with the buttons that work now."""
@@ -137,8 +135,6 @@ class AttendanceUI(KindUIBase):
             item_id: blocks.seat_listed(seat, agreement.zone)
             for item_id, seat in self._views(session, items, now).items()
         }
-
-
 
 
 # -- use cases -------------------------------------------------------------------------------

@@ -42,10 +42,6 @@ CYCLE = "cycle"  # the clock of every cycle item
 # -- the rules -------------------------------------------------------------------------------
 
 
-
-
-
-
 def split_link(words: str) -> tuple[str, str | None]:
     """`<title> [link]`: the last word is the link when it looks like one (`http...`)."""
     head, _, last = words.strip().rpartition(" ")
@@ -209,8 +205,6 @@ CAMPAIGNS = CampaignObligations()
 
 
 # -- the verbs -------------------------------------------------------------------------------
-
-
 
 
 def current_cycle(
