@@ -14,6 +14,7 @@ from bot.plugin import Plugin
 from slaengine.crm import store as crm_store
 from slaengine.crm.config import CRM_TABLE
 from slaengine.crm.tables import PENDING, REFUSED
+from slaengine.engine.erasure import Erased
 
 
 def status_lines(c: Container) -> list[str]:
@@ -38,6 +39,11 @@ def backlog(c: Container) -> dict[str, Any]:
     return {"crm_backlog": {source: counts.get((source, PENDING), 0) for source in sources}}
 
 
+def forget(session: Session, erased: Erased) -> int:
+    """`slabot forget` of a lead: its person's details leave the stored CRM events too."""
+    return crm_store.erase(session, erased.record_ids, erased.item_ids, erased.secrets)
+
+
 PLUGIN = Plugin(
     name="crm",
     kinds=(),
@@ -46,4 +52,5 @@ PLUGIN = Plugin(
     routes=(routes.hubspot_route, routes.salesforce_route),
     status=status_lines,
     health=backlog,
+    forget=forget,
 )

@@ -215,6 +215,8 @@ def erase(
         text = json.dumps(_walk(payload, replace), separators=(",", ":"), ensure_ascii=False)
         value = ERASED if own and event.property_value else replace(event.property_value)
         reason = replace(event.reason) if event.reason else event.reason
+        if own and reason and event.property_value.strip():  # a reason quoting the value
+            reason = reason.replace(event.property_value, ERASED)
         if (text, value, reason) != (event.payload, event.property_value, event.reason):
             event.payload, event.property_value, event.reason = text, value, reason
             session.add(event)
