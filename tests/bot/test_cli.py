@@ -613,10 +613,8 @@ def test_the_demos_container_has_pacing_off_and_a_served_containers_has_it_on(
     finally:
         demo.c.close()
     served = build(
-        Settings(database_url=f"sqlite:///{tmp_path / 'served.db'}"),
-        agreement=demo.c.agreement,
-        plugins=PLUGINS,
-    )
+        Settings(database_url=f"sqlite:///{tmp_path / 'served.db'}"), agreement=demo.c.agreement
+    , plugins=PLUGINS)
     try:
         assert served.deliverer.pacer.interval == 1.0
     finally:

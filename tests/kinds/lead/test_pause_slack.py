@@ -79,12 +79,9 @@ def test_the_owner_pauses_a_lead_sees_it_paused_in_mine_and_resumes_it(
     ("text", "user", "why"),
     [
         ("pause {ref} legal review", "U0BOB", "only they, the sales manager or an admin"),
-        (
-            "pause {ref} lunch",
-            "U0ALICE",
-            "'lunch' is not a reason the agreement allows a pause for: `customer travelling`, "
-            "`legal review`.",
-        ),
+        ("pause {ref} lunch", "U0ALICE",
+         "'lunch' is not a reason the agreement allows a pause for: `customer travelling`, "
+         "`legal review`."),
         ("pause {ref} legal review until 2026-12-01", "U0ALICE", "longer than the agreement"),
         ("pause {ref} legal review until tomorrow", "U0ALICE", "write it as YYYY-MM-DD"),
         ("resume {ref}", "U0ALICE", "is not paused"),

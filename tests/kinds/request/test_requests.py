@@ -178,8 +178,8 @@ def test_a_breached_request_escalates_to_the_channel_and_stays_open_until_delive
         item = services.find_item(session, ref)
         assert item is not None and item.warn_at is not None
         step = services.advance(
-            session, agreement, item, item.warn_at, FRI_CLOSE + timedelta(seconds=1), kinds=KINDS
-        )
+            session, agreement, item, item.warn_at, FRI_CLOSE + timedelta(seconds=1)
+        , kinds=KINDS)
         assert item.is_open
     assert [(r["topic"], r["target"]) for r in step.owed] == [
         ("breach", "U0CAROL"),
