@@ -194,8 +194,8 @@ def build(
     uis = {ui.name: ui for plugin in plugins for ui in plugin.uis}
     titles = {**TITLES, **{t: h for plugin in plugins for t, h in plugin.titles.items()}}
     sections = sections_of(plugins)
-    agreement = (
-        bind(agreement, sections) if agreement else load_agreement(settings.sla_config, sections)
+    agreement = bind(agreement, sections) if agreement else load_agreement(
+        settings.sla_config, sections
     )
     engine = engine or make_engine(settings.database_url)
     if clock is None:  # the process's own clock, which the posts are paced by too

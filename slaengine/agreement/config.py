@@ -576,7 +576,9 @@ def bind(agreement: Agreement, sections: Sequence[Section[Any]]) -> Agreement:
     return _validate(dict(agreement.data), agreement.source, sections)
 
 
-def load_agreement(path: str | Path, sections: Sequence[Section[Any]] | None = None) -> Agreement:
+def load_agreement(
+    path: str | Path, sections: Sequence[Section[Any]] | None = None
+) -> Agreement:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")

@@ -115,6 +115,7 @@ class ItemsPage:
         return self.open - len(self.items)
 
 
+
 def worst_first(counts: Iterable[tuple[str, int, int, int]]) -> list[tuple[str, int, int, int]]:
     """A team's people by their open items, `(owner, open, overdue, at risk)` each, as
     `(owner, open, at risk, overdue)` rows: the most overdue first, then the most at risk,

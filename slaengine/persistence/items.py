@@ -206,6 +206,8 @@ def insert_new(session: Session, item: Item) -> bool:
     return True
 
 
+
+
 def first_created_at(session: Session) -> datetime | None:
     """When the first item was stored (looked up by its id: cheap enough for every pass)."""
     query = select(Item.created_at).order_by(col(Item.id)).limit(1)

@@ -125,9 +125,9 @@ def pauses(session: Session, start: datetime, end: datetime, now: datetime) -> l
         .exists()
     )
     overlapping = sa.select(item_id).where(action == PAUSE, at < end, sa.not_(resumed_before))
-    query = sa.select(item_id, action, at, col(ItemEvent.actor), col(ItemEvent.detail)).where(
-        action.in_([PAUSE, RESUME]), at < end, item_id.in_(overlapping)
-    )
+    query = sa.select(
+        item_id, action, at, col(ItemEvent.actor), col(ItemEvent.detail)
+    ).where(action.in_([PAUSE, RESUME]), at < end, item_id.in_(overlapping))
     events = [
         (int(item), str(what), when, str(actor), str(detail))
         for item, what, when, actor, detail in session.execute(query).all()

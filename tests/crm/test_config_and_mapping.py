@@ -70,7 +70,9 @@ def test_a_bad_crm_key_is_named_by_its_dotted_path() -> None:
 def test_a_record_maps_to_the_fields_the_lead_webhook_takes(crm_agreement: Agreement) -> None:
     crm = CRM_TABLE.of(crm_agreement)
     assert crm is not None and crm.hubspot is not None
-    fields = handoff_fields(RECORD, crm.hubspot, owner="alice@acme.example", handed_off_at=AT)
+    fields = handoff_fields(
+        RECORD, crm.hubspot, owner="alice@acme.example", handed_off_at=AT
+    )
     request = parse_handoff(fields)
     assert (request.external_id, request.name, request.company) == ("101", "Dana Scully",
                                                                      "Acme Corp")  # fmt: skip

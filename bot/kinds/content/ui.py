@@ -138,6 +138,8 @@ def _what(agreement: Agreement, source: str) -> str:
     return deliverable.title if deliverable else source
 
 
+
+
 class CampaignUI(CycleUI):
     """A quarter's campaign launches."""
 

@@ -24,6 +24,8 @@ def _value(body: dict[str, Any]) -> tuple[str, int]:
     return ref, int(attempts or 0)
 
 
+
+
 def register(app: App, container: Container) -> None:
     register_reminders(app, container)
     c = container

@@ -48,6 +48,8 @@ def listed_in_mine(lead: LeadView, zone: ZoneInfo) -> list[Block]:
     return [section(lead_line(lead, zone)), lead_buttons(lead)]
 
 
+
+
 def new_lead_dm(lead: LeadView, zone: ZoneInfo, handed_by: str | None) -> tuple[str, list[Block]]:
     by = f" from <@{handed_by}>" if handed_by else ""
     text = f"New lead {lead.ref}{by}: {escape(lead.title)} ({lead.status.label})"
@@ -79,7 +81,9 @@ def listed_lead(lead: LeadView, zone: ZoneInfo, note: str = "") -> Block:
     return section(lead_line(lead, zone) + (f"\n{note}" if note else ""), **extra)
 
 
-def new_lead_item(lead: LeadView, zone: ZoneInfo, handed_by: str | None) -> tuple[str, list[Block]]:
+def new_lead_item(
+    lead: LeadView, zone: ZoneInfo, handed_by: str | None
+) -> tuple[str, list[Block]]:
     """A new lead listed with others in one DM (see `new_lead_dm` for one alone)."""
     by = f" from <@{handed_by}>" if handed_by else ""
     text = f"New lead {lead.ref}{by}: {escape(lead.title)}"

@@ -150,3 +150,5 @@ class LeadUI(KindUIBase):
             for lead in leads
             if lead.id is not None
         }
+
+

@@ -103,6 +103,8 @@ def reject_modal(ref: str, title: str) -> dict[str, Any]:
     }
 
 
+
+
 REASSIGN = "reassign_modal"
 
 

@@ -83,6 +83,8 @@ class ReportUI(KindUIBase):
         }
 
 
+
+
 class FeedbackUI(KindUIBase):
     """A feedback window: reminders and `/sla mine` show the report and a *Give feedback*
     button."""
@@ -122,6 +124,8 @@ class FeedbackUI(KindUIBase):
             item_id: blocks.feedback_listed(shown, agreement.zone)
             for item_id, shown in self._views(session, items, now).items()
         }
+
+
 
 
 # -- use cases -------------------------------------------------------------------------------

@@ -95,6 +95,8 @@ class SessionUI(KindUIBase):
         }
 
 
+
+
 class AttendanceUI(KindUIBase):
     """Attendances: the reminder and the start prompt drawn as the attendee's answer is at
     delivery; `/sla mine` lists them with the buttons that work now."""
@@ -135,6 +137,8 @@ class AttendanceUI(KindUIBase):
             item_id: blocks.seat_listed(seat, agreement.zone)
             for item_id, seat in self._views(session, items, now).items()
         }
+
+
 
 
 # -- use cases -------------------------------------------------------------------------------

@@ -42,6 +42,10 @@ CYCLE = "cycle"  # the clock of every cycle item
 # -- the rules -------------------------------------------------------------------------------
 
 
+
+
+
+
 def split_link(words: str) -> tuple[str, str | None]:
     """`<title> [link]`: the last word is the link when it looks like one (`http...`)."""
     head, _, last = words.strip().rpartition(" ")
@@ -205,6 +209,8 @@ CAMPAIGNS = CampaignObligations()
 
 
 # -- the verbs -------------------------------------------------------------------------------
+
+
 
 
 def current_cycle(

@@ -25,6 +25,8 @@ from slaengine.persistence.tables import Item
 MAX_FUTURE = timedelta(minutes=5)
 
 
+
+
 class IntakeError(ValueError):
     """A handoff that cannot be taken: `status` 400 (bad field) or 422 (not for sales)."""
 

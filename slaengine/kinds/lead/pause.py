@@ -53,7 +53,9 @@ def split_words(text: str) -> PauseWords:
 def allowed(config: PauseConfig | None) -> PauseConfig:
     """The agreement's `[leads.pause]`, or a refusal saying it allows no pauses."""
     if config is None:
-        raise Refusal("The agreement allows no pauses: it has no `[leads.pause]` table of reasons.")
+        raise Refusal(
+            "The agreement allows no pauses: it has no `[leads.pause]` table of reasons."
+        )
     return config
 
 

@@ -181,7 +181,9 @@ def _reschedule(session: Session, lead: Lead) -> None:
     new stage (none once it is closed)."""
     if lead.id is None:
         return
-    item_repo.retime(session, lead.id, _instants(lead), next_action(lead) if lead.is_open else None)
+    item_repo.retime(
+        session, lead.id, _instants(lead), next_action(lead) if lead.is_open else None
+    )
 
 
 def _instants(lead: Lead) -> set[datetime]:
@@ -224,7 +226,7 @@ def touch(
     if via == "slack":
         if allowed == "crm":
             raise Refusal(
-                f'The agreement counts only contact logged in the CRM (`touch_from = "crm"`): '
+                f"The agreement counts only contact logged in the CRM (`touch_from = \"crm\"`): "
                 f"log the call or e-mail to {lead.ref} there, and its clock stops when the CRM "
                 "says so."
             )
@@ -233,7 +235,7 @@ def touch(
         raise ValueError(f"a touch comes from Slack or a CRM ({', '.join(CRMS)}), not {via!r}")
     elif allowed == "slack":
         raise Refusal(
-            f'The agreement counts only touches logged in Slack (`touch_from = "slack"`): '
+            f"The agreement counts only touches logged in Slack (`touch_from = \"slack\"`): "
             f"activity from {via} on {lead.ref} is not counted."
         )
     _must_be_open(lead)
@@ -426,7 +428,9 @@ def _resume_to_act(
         _resume(session, agreement, lead, actor, now)
 
 
-def _resume(session: Session, agreement: Agreement, lead: Lead, actor: str, at: datetime) -> bool:
+def _resume(
+    session: Session, agreement: Agreement, lead: Lead, actor: str, at: datetime
+) -> bool:
     """Restart the lead's clock at `at`: every instant of it still ahead when the pause began
     moves later by the business time paused, on the lead and its item, and its timer comes
     back. False when this pause was resumed already (a resume racing another)."""
