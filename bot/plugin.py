@@ -19,6 +19,7 @@ from starlette.routing import Route
 from bot.blocks import Block
 from bot.kindui import KindUI
 from slaengine.agreement.config import Agreement, Section
+from slaengine.engine.erasure import Erased
 from slaengine.engine.kind import Kind, ResponseRow
 from slaengine.scorecard.sources import Sources
 
@@ -77,6 +78,9 @@ class Plugin:
     sections: tuple[Section[Any], ...] = ()
     #: what this kind brings to the weekly scorecard beyond its items' tallies
     figures: Sources = field(default_factory=Sources)
+    #: erase what this plugin keeps about a person another kind forgot (`slabot forget`, a
+    #: CRM's deletion), in the same transaction; returns how many rows it changed
+    forget: Callable[[Session, Erased], int] = lambda session, erased: 0
 
 
 def sections_of(plugins: Sequence[Plugin]) -> tuple[Section[Any], ...]:

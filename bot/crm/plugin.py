@@ -15,6 +15,7 @@ from bot.plugin import Plugin
 from slaengine.crm import store as crm_store
 from slaengine.crm.config import CRM_TABLE
 from slaengine.crm.tables import PENDING, REFUSED
+from slaengine.engine.erasure import Erased
 from slaengine.persistence import outbox
 
 
@@ -60,6 +61,11 @@ def backlog(c: Container) -> dict[str, Any]:
     return {"crm_backlog": {source: counts.get((source, PENDING), 0) for source in sources}}
 
 
+def forget(session: Session, erased: Erased) -> int:
+    """`slabot forget` of a lead: its person's details leave the stored CRM events too."""
+    return crm_store.erase(session, erased.record_ids, erased.item_ids, erased.secrets)
+
+
 PLUGIN = Plugin(
     name="crm",
     kinds=(),
@@ -73,4 +79,5 @@ PLUGIN = Plugin(
     routes=(routes.hubspot_route, routes.salesforce_route),
     status=status_lines,
     health=backlog,
+    forget=forget,
 )

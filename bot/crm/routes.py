@@ -99,7 +99,7 @@ def handle_salesforce(c: Container, token: str, body: bytes) -> tuple[int, str]:
     incoming = [
         crm_store.Incoming(
             dedupe_key=n.id,
-            subscription=salesforce.LEAD,
+            subscription=n.sobject,
             object_id=n.lead_id[:64],
             occurred_at=now,
             payload=salesforce.payload(n),

@@ -13,6 +13,7 @@ answer, the events stay pending, and the next pass tries again: nothing is lost.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,10 +23,14 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.container import Container
+from bot.crm import activity
 from bot.crm.hubspot_api import HubSpotApi, HubSpotUnavailable
+from bot.crm.outcomes import Outcomes
 from bot.kinds.lead.usecases import take_handoffs
+from slaengine.crm import activity as crm_activity
 from slaengine.crm import hubspot, salesforce
 from slaengine.crm import store as crm_store
+from slaengine.crm.activity import Engagement
 from slaengine.crm.config import CRM_TABLE, Fields, HubSpotConfig, SalesforceConfig
 from slaengine.crm.mapping import Refused, handoff_fields
 from slaengine.crm.tables import DONE, IGNORED, REFUSED, CrmEvent
@@ -37,27 +42,6 @@ log = logging.getLogger(__name__)
 #: events taken in one page of a pass
 PAGE = 1000
 HANDED = "CRM leads handed over"
-
-
-@dataclass
-class Outcomes:
-    """What became of a page's events, by event id."""
-
-    by_event: dict[int, crm_store.Outcome] = field(default_factory=dict)
-
-    def mark(
-        self,
-        events: Sequence[CrmEvent],
-        status: str,
-        reason: str | None = None,
-        item_id: int | None = None,
-    ) -> None:
-        for event in events:
-            assert event.id is not None
-            self.by_event[event.id] = (status, reason, item_id)
-
-    def write(self, session: Session, now: datetime) -> None:
-        crm_store.settle(session, self.by_event, now)
 
 
 @dataclass
@@ -103,12 +87,120 @@ def _pages(c: Container, now: datetime, source: str, work: Callable[[list[CrmEve
             return handed
 
 
+def _raw(event: CrmEvent) -> dict[str, Any]:
+    try:
+        data = json.loads(event.payload)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@dataclass
+class HubSpotActivity:
+    """A page's HubSpot events that are not about new leads: touches, engagements (whose
+    contacts HubSpot is asked for), deletions."""
+
+    touches: list[activity.Found] = field(default_factory=list)
+    engagements: list[tuple[CrmEvent, Engagement, str | None]] = field(default_factory=list)
+    deleted: dict[str, list[CrmEvent]] = field(default_factory=dict)
+
+    def take(self, event: CrmEvent) -> bool:
+        """Whether the event is one of these (else it may make a lead)."""
+        raw = _raw(event)
+        if crm_activity.hubspot_deletion(event.subscription, raw):
+            self.deleted.setdefault(event.object_id, []).append(event)
+            return True
+        found = crm_activity.hubspot_touch(
+            event.subscription, event.object_id, event.property_name, event.property_value,
+            event.occurred_at, raw,
+        )  # fmt: skip
+        if found is not None:
+            source = str(raw.get("sourceId") or "").strip()
+            actor = f"hubspot:{source}" if source else hubspot.SOURCE
+            self.touches.append(activity.Found([event], found, actor))
+            return True
+        created = crm_activity.hubspot_engagement(
+            event.subscription, event.object_id, event.occurred_at, raw
+        )
+        if created is not None:
+            self.engagements.append((event, created, None))
+            return True
+        associated = crm_activity.hubspot_association(raw, event.occurred_at)
+        if associated is not None:
+            contact = str(raw.get("toObjectId") if raw.get("toObjectTypeId") ==
+                          crm_activity.CONTACT_TYPE else raw.get("fromObjectId"))  # fmt: skip
+            self.engagements.append((event, associated, contact))
+            return True
+        return False
+
+
+class Owners:
+    """HubSpot owners as slabot names them: their Slack user (by e-mail) when there is one,
+    `hubspot:owner-<id>` otherwise; each looked up once a pass."""
+
+    def __init__(self, c: Container, api: HubSpotApi) -> None:
+        self.c, self.api = c, api
+        self.emails: dict[str, str | None] = {}
+
+    def email(self, owner_id: str) -> str | None:
+        if owner_id not in self.emails:
+            self.emails[owner_id] = self.api.owner_email(owner_id)
+        return self.emails[owner_id]
+
+    def actor(self, owner_id: str | None) -> str:
+        if not owner_id:
+            return hubspot.SOURCE
+        email = self.email(owner_id)
+        user = self.c.directory.user_id_for_email(email) if email else None
+        return user or f"hubspot:owner-{owner_id}"
+
+
+def _engagement_touches(
+    owners: Owners, api: HubSpotApi, taken: HubSpotActivity, outcomes: Outcomes
+) -> None:
+    """Ask HubSpot which contacts each engagement is with and who logged it (one read of
+    each per 100 engagements of a kind); each contact's touch is found, ahead of the
+    property changes telling of the same contact, which do not say who made it."""
+    said: list[activity.Found] = []
+    by_kind: dict[str, list[str]] = {}
+    for _, engagement, _ in taken.engagements:
+        by_kind.setdefault(engagement.kind, []).append(engagement.engagement_id)
+    known = {
+        (kind, engagement_id): found
+        for kind, ids in by_kind.items()
+        for engagement_id, found in api.engagements(kind, list(dict.fromkeys(ids))).items()
+    }
+    for event, engagement, contact in taken.engagements:
+        record = known.get((engagement.kind, engagement.engagement_id))
+        if record is None:
+            outcomes.mark([event], IGNORED, f"{engagement.kind} {engagement.engagement_id} "
+                          "is not in HubSpot")  # fmt: skip
+            continue
+        contacts = (contact,) if contact else record.contacts
+        if not contacts:
+            outcomes.mark([event], IGNORED, f"{engagement.kind} with no contact")
+            continue
+        at = crm_activity.instant(record.timestamp or "") or engagement.at
+        at = min(at, event.occurred_at)  # a meeting booked ahead is contact made now
+        actor = owners.actor(record.owner_id)
+        for contact_id in contacts:
+            touch = crm_activity.Touch(
+                contact_id, at, crm_activity.touch_key(hubspot.SOURCE, contact_id, at)
+            )
+            said.append(activity.Found([event], touch, actor))
+    taken.touches[:0] = said
+
+
 def _hubspot(c: Container, api: HubSpotApi, config: HubSpotConfig, events: list[CrmEvent]) -> int:
     now = c.clock.now()
     outcomes = Outcomes()
+    taken = HubSpotActivity()
+    owners = Owners(c, api)
     reached: dict[str, list[CrmEvent]] = {}  # contact -> events that make it a lead
     created: dict[str, list[CrmEvent]] = {}  # contact -> its creation events
     for event in events:
+        if taken.take(event):
+            continue
         verdict = hubspot.makes_lead(
             config, event.subscription, event.property_name, event.property_value
         )
@@ -118,10 +210,12 @@ def _hubspot(c: Container, api: HubSpotApi, config: HubSpotConfig, events: list[
             reached.setdefault(event.object_id, []).append(event)
         else:
             outcomes.mark([event], IGNORED, f"not a lead: {_what(event)}")
+    # every read before any write: HubSpot failing leaves the whole page for the next pass
+    if taken.engagements:
+        _engagement_touches(owners, api, taken, outcomes)
     wanted = list(dict.fromkeys([*reached, *created]))
     contacts = api.contacts(wanted, config.properties()) if wanted else {}
     candidates: list[Candidate] = []
-    owners: dict[str, str | None] = {}
     for contact_id in wanted:
         theirs = reached.get(contact_id, []) + created.get(contact_id, [])
         record = contacts.get(contact_id)
@@ -134,26 +228,59 @@ def _hubspot(c: Container, api: HubSpotApi, config: HubSpotConfig, events: list[
                 outcomes.mark(theirs, IGNORED, f"created with {config.when_property} = {value!r}")
                 continue
         owner_id = str(record.get(config.owner) or "").strip() if config.owner else ""
-        if owner_id and owner_id not in owners:
-            owners[owner_id] = api.owner_email(owner_id)
-        if owner_id and owners[owner_id] is None:
+        if owner_id and owners.email(owner_id) is None:
             reason = f"owner: HubSpot has no owner {owner_id} with an e-mail address"
             outcomes.mark(theirs, REFUSED, reason)
             continue
         at = min(e.occurred_at for e in theirs)
-        candidates.append(Candidate(theirs, record, owners.get(owner_id), at))
+        email = owners.email(owner_id) if owner_id else None
+        candidates.append(Candidate(theirs, record, email, at))
     handed = _hand_over(c, hubspot.SOURCE, config, candidates, outcomes)
+    # then what happened to the leads: contact made, and (last) people deleted
+    activity.touch(c, hubspot.SOURCE, taken.touches, outcomes)
+    activity.forget(c, hubspot.SOURCE, list(_swapped(taken.deleted)), outcomes)
     with unit_of_work(c.engine) as session:
         outcomes.write(session, now)
     return handed
+
+
+def _swapped(deleted: Mapping[str, list[CrmEvent]]) -> list[tuple[list[CrmEvent], str]]:
+    return [(events, record_id) for record_id, events in deleted.items()]
 
 
 def _salesforce(c: Container, config: SalesforceConfig, events: list[CrmEvent]) -> int:
     now = c.clock.now()
     outcomes = Outcomes()
     candidates: list[Candidate] = []
+    touches: list[activity.Found] = []
+    activity_dates: list[tuple[CrmEvent, Mapping[str, str | None]]] = []
+    deleted: dict[str, list[CrmEvent]] = {}
     for event in events:
         record = salesforce.fields_of(event.payload)
+        if event.subscription == salesforce.TASK:
+            found = crm_activity.salesforce_task_touch(record, event.received_at)
+            if found is None:
+                outcomes.mark([event], IGNORED, "a Task with no WhoId")
+            else:
+                owner = found.owner
+                actor = f"salesforce:{owner}" if owner else salesforce.SOURCE
+                touches.append(activity.Found([event], found, actor))
+            continue
+        if event.subscription == f"sf:{config.deleted_object}":
+            lead_id = (record.get(config.deleted_lead_field) or "").strip()
+            if not lead_id:
+                outcomes.mark([event], IGNORED, f"{config.deleted_lead_field} is empty")
+            else:
+                deleted.setdefault(lead_id, []).append(event)
+            continue
+        if event.subscription != salesforce.LEAD:
+            outcomes.mark([event], IGNORED, f"not a Lead: {event.subscription}")
+            continue
+        if (record.get("IsDeleted") or "").lower() == "true":
+            deleted.setdefault(event.object_id, []).append(event)
+            continue
+        if record.get("LastActivityDate"):
+            activity_dates.append((event, record))
         if config.when_field is not None and record.get(config.when_field) != config.when_value:
             value = record.get(config.when_field)
             outcomes.mark([event], IGNORED, f"{config.when_field} = {value!r}")
@@ -163,9 +290,35 @@ def _salesforce(c: Container, config: SalesforceConfig, events: list[CrmEvent]) 
             owner = str(record.get(config.owner_email) or "").strip() or None
         candidates.append(Candidate([event], record, owner, event.received_at))
     handed = _hand_over(c, salesforce.SOURCE, config, candidates, outcomes)
+    touches += _activity_touches(c, activity_dates)
+    activity.touch(c, salesforce.SOURCE, touches, outcomes)
+    activity.forget(c, salesforce.SOURCE, _swapped(deleted), outcomes)
     with unit_of_work(c.engine) as session:
         outcomes.write(session, now)
     return handed
+
+
+def _activity_touches(
+    c: Container, notified: Sequence[tuple[CrmEvent, Mapping[str, str | None]]]
+) -> list[activity.Found]:
+    """A Lead's `LastActivityDate` set since it was handed over: a touch (by its owner, as
+    far as Salesforce says: the Lead's `OwnerId`)."""
+    found: list[activity.Found] = []
+    if not notified:
+        return found
+    with Session(c.engine) as session:
+        for event, record in notified:
+            leads = activity.leads_of(session, salesforce.SOURCE, event.object_id)
+            if not leads:
+                continue
+            touch = crm_activity.salesforce_activity_touch(
+                record, event.received_at, leads[0].handed_off_at
+            )
+            if touch is not None:
+                owner = record.get("OwnerId")
+                actor = f"salesforce:{owner}" if owner else salesforce.SOURCE
+                found.append(activity.Found([event], touch, actor))
+    return found
 
 
 def _hand_over(

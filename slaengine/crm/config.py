@@ -150,6 +150,11 @@ class SalesforceConfig(Fields):
     owner_email: str | None = Field(default=None, pattern=NAME)
     when_field: str | None = Field(default=None, pattern=NAME)
     when_value: str | None = None
+    #: the custom object whose record, sent by an Outbound Message, says a Lead was deleted
+    #: (Salesforce sends no message on a deletion: a flow run before the deletion creates
+    #: one), and its field holding the deleted Lead's Id
+    deleted_object: str = Field(default="Deleted_Lead__c", pattern=r"^[A-Za-z][A-Za-z0-9_]*__c$")
+    deleted_lead_field: str = Field(default="Lead_Id__c", pattern=NAME)
 
     @model_validator(mode="after")
     def _when(self) -> SalesforceConfig:

@@ -31,6 +31,8 @@ _DECODED = {
 
 CREATION = "contact.creation"
 PROPERTY_CHANGE = "contact.propertyChange"
+#: a generic webhook's association change: it names two ends (`fromObjectId`, `toObjectId`)
+ASSOCIATION_CHANGE = "object.associationChange"
 
 
 def signed_uri(uri: str) -> str:
@@ -112,6 +114,9 @@ class Event:
     property_value: str
     occurred_ms: int
     raw: Mapping[str, Any]
+    #: what else tells this event from another of the same object, property, value and
+    #: instant: a generic event's object type, an association's other end
+    variant: str = ""
 
     @property
     def occurred_at(self) -> datetime:
@@ -123,7 +128,7 @@ class Event:
         (and `eventId` alone is not unique), so the key is (subscription, object, property,
         value, occurredAt)."""
         return dedupe_key(
-            self.subscription,
+            f"{self.subscription}{self.variant}",
             self.object_id,
             self.property_name,
             self.property_value,
@@ -178,7 +183,9 @@ def parse_events(body: bytes) -> list[Event]:
         if not isinstance(raw, Mapping):
             raise BodyError(f"{where}: must be an event object, got {type(raw).__name__}")
         subscription = _field(raw, where, "subscriptionType", str, True)
-        object_id = _field(raw, where, "objectId", _ID, True)
+        # an association change names its two ends, not one object
+        association = subscription == ASSOCIATION_CHANGE and raw.get("objectId") is None
+        object_id = _field(raw, where, "fromObjectId" if association else "objectId", _ID, True)
         occurred = _field(raw, where, "occurredAt", int, True)
         name = _field(raw, where, "propertyName", str, subscription == PROPERTY_CHANGE)
         value = raw.get("propertyValue")
@@ -194,9 +201,19 @@ def parse_events(body: bytes) -> list[Event]:
                 property_value="" if value is None else str(value),
                 occurred_ms=occurred,
                 raw=raw,
+                variant=_variant(raw, association),
             )
         )
     return events
+
+
+def _variant(raw: Mapping[str, Any], association: bool) -> str:
+    if association:
+        removed = "removed" if raw.get("associationRemoved") else "added"
+        ends = [raw.get(k) for k in ("fromObjectTypeId", "toObjectTypeId", "toObjectId")]
+        return "/" + "/".join(str(e) for e in [*ends, removed])
+    type_id = raw.get("objectTypeId")
+    return f"/{type_id}" if type_id is not None else ""
 
 
 def makes_lead(config: HubSpotConfig, subscription: str, name: str, value: str) -> bool | None:

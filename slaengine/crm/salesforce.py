@@ -21,6 +21,8 @@ SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 OUTBOUND = "http://soap.sforce.com/2005/09/outbound"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 LEAD = "sf:Lead"
+#: a Task on a Lead (`WhoId`): contact made with the person
+TASK = "sf:Task"
 
 ACK = (
     '<?xml version="1.0" encoding="UTF-8"?>'
@@ -53,9 +55,15 @@ class Notification:
 
     id: str
     lead: Mapping[str, str | None]
+    #: the record's type: `sf:Lead`, `sf:Task`, or a custom object (`sf:Deleted_Lead__c`)
+    sobject: str = LEAD
 
     @property
     def lead_id(self) -> str:
+        """The Lead the notification is about: a Lead's own Id, a Task's `WhoId`; a custom
+        object's own Id (which Lead it names, its `[crm.salesforce]` table says)."""
+        if self.sobject == TASK:
+            return self.lead.get("WhoId") or self.lead.get("Id") or ""
         return self.lead.get("Id") or ""
 
 
@@ -101,15 +109,19 @@ def parse_message(body: bytes) -> list[Notification]:
         if sobject is None:
             raise MessageError(f"{where}: sObject is required")
         kind = sobject.get(f"{{{XSI}}}type", "")
-        if kind.rsplit(":", 1)[-1] != "Lead":
-            raise MessageError(f"{where}: sObject is {kind or 'untyped'}, not {LEAD}")
+        local = kind.rsplit(":", 1)[-1]
+        if local not in ("Lead", "Task") and not local.endswith("__c"):
+            raise MessageError(
+                f"{where}: sObject is {kind or 'untyped'}, not {LEAD}, {TASK} or a custom "
+                "object (a deleted Lead's record)"
+            )
         lead: dict[str, str | None] = {}
         for field in sobject:
             nil = field.get(f"{{{XSI}}}nil") == "true"
             lead[_local(field.tag)] = None if nil else (field.text or "")
         if not (lead.get("Id") or "").strip():
             raise MessageError(f"{where}: sObject's sf:Id is required")
-        parsed.append(Notification(notification_id, lead))
+        parsed.append(Notification(notification_id, lead, f"sf:{local}"))
     return parsed
 
 
@@ -118,7 +130,7 @@ def payload(notification: Notification) -> dict[str, Any]:
 
 
 def fields_of(stored: str) -> dict[str, str | None]:
-    """A stored notification's Lead fields (`payload`, as stored)."""
+    """A stored notification's record fields (`payload`, as stored)."""
     data = json.loads(stored)
     lead: dict[str, str | None] = data.get("sObject") or {}
     return lead

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session, col, select
 
@@ -133,3 +134,92 @@ def counts(session: Session) -> dict[tuple[str, str], int]:
         col(CrmEvent.source), col(CrmEvent.status)
     )
     return {(source, status): int(n) for source, status, n in session.exec(query).all()}
+
+
+ERASED = "(erased)"
+#: the fields of a stored Salesforce record kept when its person is erased: ids and dates,
+#: never a name, a company, an address or free text
+_KEPT = frozenset({"Id", "WhoId", "OwnerId", "LastActivityDate", "CreatedDate", "IsDeleted"})
+
+
+def _replacer(secrets: Iterable[str]) -> Callable[[str], str]:
+    needles = sorted({s.strip() for s in secrets if s.strip()}, key=len, reverse=True)
+    if not needles:
+        return lambda text: text
+    pattern = re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
+    return lambda text: pattern.sub(ERASED, text)
+
+
+def _walk(value: Any, replace: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return replace(value)
+    if isinstance(value, list):
+        return [_walk(v, replace) for v in value]
+    if isinstance(value, dict):
+        return {k: _walk(v, replace) for k, v in value.items()}
+    return value
+
+
+def _stripped(payload: Any) -> Any:
+    """A stored event of the erased person without their details: a HubSpot event's property
+    value, every field of a Salesforce record but its ids and dates."""
+    if not isinstance(payload, dict):
+        return payload
+    found = dict(payload)
+    if "propertyValue" in found:
+        found["propertyValue"] = ERASED
+    record = found.get("sObject")
+    if isinstance(record, dict):
+        found["sObject"] = {
+            k: (v if k in _KEPT or v is None else ERASED) for k, v in record.items()
+        }
+    return found
+
+
+def erase(
+    session: Session,
+    record_ids: Collection[str],
+    item_ids: Collection[int],
+    secrets: Collection[str],
+) -> int:
+    """Erase a person's details from the stored CRM events (`slabot forget`, a CRM's
+    deletion): the events of their records (`record_ids`, or the leads `item_ids` they
+    became) keep their ids, dates and outcomes but lose every property value and field;
+    any other event naming one of `secrets` (any case) has it replaced. Returns how many
+    events changed."""
+    replace = _replacer(secrets)
+    theirs = []
+    if record_ids:
+        theirs.append(col(CrmEvent.object_id).in_(list(record_ids)))
+    if item_ids:
+        theirs.append(col(CrmEvent.item_id).in_(list(item_ids)))
+    needles = {s.strip().lower() for s in secrets if s.strip()}
+    forms = needles | {json.dumps(n)[1:-1] for n in needles}
+    naming = [
+        func.lower(column).contains(form, autoescape=True)
+        for form in forms
+        for column in (col(CrmEvent.payload), col(CrmEvent.property_value),
+                       func.coalesce(col(CrmEvent.reason), ""))
+    ]  # fmt: skip
+    if not theirs and not naming:
+        return 0
+    changed = 0
+    for event in session.exec(select(CrmEvent).where(or_(*theirs, *naming))).all():
+        own = event.object_id in record_ids or event.item_id in item_ids
+        try:
+            payload: Any = json.loads(event.payload)
+        except ValueError:
+            payload = event.payload
+        if own:
+            payload = _stripped(payload)
+        text = json.dumps(_walk(payload, replace), separators=(",", ":"), ensure_ascii=False)
+        value = ERASED if own and event.property_value else replace(event.property_value)
+        reason = replace(event.reason) if event.reason else event.reason
+        if own and reason and event.property_value.strip():  # a reason quoting the value
+            reason = reason.replace(event.property_value, ERASED)
+        if (text, value, reason) != (event.payload, event.property_value, event.reason):
+            event.payload, event.property_value, event.reason = text, value, reason
+            session.add(event)
+            changed += 1
+    session.flush()
+    return changed

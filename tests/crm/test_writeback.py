@@ -4,6 +4,8 @@ shown in `slabot status`, and a write repeated after a crash leaving the record 
 
 from __future__ import annotations
 
+import json
+
 import dataclasses
 import threading
 from datetime import timedelta
@@ -292,3 +294,24 @@ def test_two_workers_write_each_event_once(
         assert {r.status for r in rows(crm)} == {"sent"}
     finally:
         second.close()
+
+
+def test_forgetting_a_contact_erases_the_reason_written_back_in_the_outbox_too(
+    crm: Container, fake_hubspot: FakeHubSpot, clock: FixedClock, database_url: str
+) -> None:
+    from slaengine.kinds.lead import erasure
+    from tests.kinds.lead.test_forget import every_row
+
+    define_write_back(fake_hubspot)
+    hand_over(crm, fake_hubspot, "7009")
+    act(crm, "reject", "7009", reason="Zoë’s CFO froze the budget")
+    writeback.owe(crm, clock.now())  # owed, not yet written: the reason is in its payload
+    (owed,) = rows(crm)
+    assert "froze the budget" in json.loads(owed.text)["properties"]["slabot_reject_reason"]
+    with unit_of_work(crm.engine) as session:
+        erasure.forget(session, "7009", "slabot", clock.now())
+    assert [row for row in every_row(database_url) if "froze the budget" in row] == []
+    assert (
+        "froze the budget"
+        not in json.loads(rows(crm)[0].text)["properties"]["slabot_reject_reason"]
+    )

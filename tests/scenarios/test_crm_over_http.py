@@ -4,26 +4,34 @@ pass against the fake HubSpot, and each rep gets one DM listing their new leads.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
-from slaengine.crm.config import WRITE_BACK
+from bot.clock import set_clock_file
+from slaengine.crm.config import WRITE_BACK, crm_example_path
+from tests.conftest import leads_only
 from tests.crm.conftest import CRM_AGREEMENT, HUBSPOT_SECRET, HUBSPOT_TOKEN, SALESFORCE_TOKEN
 from tests.crm.conftest import contact as add_contact
 from tests.crm.test_writeback import FIELDS as WRITE_BACK_FIELDS
 from tests.crm.test_writeback import HUBSPOT_TYPES
-from tests.scenarios.conftest import SIGNING_SECRET, RunningBot, running_bot
-from tests.scenarios.test_time_driven import wait_until
+from tests.scenarios.conftest import SIGNING_SECRET, RunningBot, bot_env, launch, running_bot, stop
+from tests.scenarios.test_time_driven import T0, minute_agreement, wait_for_passes, wait_until
 from tests.support.fakehubspot import FakeHubSpot
 from tests.support.fakeslack import FakeSlack
 from tests.support.hubspot_signing import event, post_signed
 from tests.support.salesforce_messages import lead_fields, outbound_message, post_message
 from tests.support.slack_requests import slash_command
+from tests.support.tally import arrivals
 
 pytestmark = pytest.mark.scenario
 
@@ -187,4 +195,57 @@ def test_a_hubspot_lead_touched_and_accepted_has_its_outcomes_written_to_its_con
     decided = [i for i in entries if "slabot_decision" in i["properties"]]
     # each event once: the touch, then the decision (one write when a pass took both)
     assert len(decided) == 1 and len(touched) <= 1
+    assert fake_slack.violations == []
+
+
+def test_a_call_logged_in_hubspot_stops_the_clock_of_a_lead_from_hubspot(
+    fake_slack: FakeSlack, hubspot: FakeHubSpot, database_url: str, tmp_path: Path
+) -> None:
+    """Intake from HubSpot, then a rep's contact logged there (`notes_last_contacted`):
+    `slabot status --json` says the first touch came from HubSpot, and when the response
+    window ends no warning or breach arrives."""
+    clock = tmp_path / "clock"
+    set_clock_file(clock, T0)
+    agreement = tmp_path / "sla.toml"
+    agreement.write_text(
+        leads_only(minute_agreement(tmp_path).read_text()) + "\n" + crm_example_path().read_text()
+    )
+    add_contact(hubspot, "7301", owner="501")
+    t0_ms = int(T0.timestamp() * 1000)
+    env = bot_env(
+        fake_slack, database_url, SLA_CONFIG=str(agreement), SLABOT_CLOCK_FILE=str(clock),
+        SLABOT_SWEEP_SECONDS="1", SLABOT_DELIVER_SECONDS="1",
+        HUBSPOT_CLIENT_SECRET=HUBSPOT_SECRET, HUBSPOT_ACCESS_TOKEN=HUBSPOT_TOKEN,
+        HUBSPOT_API_URL=hubspot.url,
+    )  # fmt: skip
+    bot = launch(env, tmp_path)
+    try:
+        reached = event(7301, occurred_ms=t0_ms)
+        assert post_signed(bot.base_url, HUBSPOT_SECRET, [reached], timestamp_ms=t0_ms).is_success
+        wait_until("the HubSpot lead", lambda: "7301" in leads_of(bot, "hubspot"))
+        touched = event(7301, name="notes_last_contacted", value=str(t0_ms + 60_000),
+                        occurred_ms=t0_ms + 61_000)  # fmt: skip
+        for _ in range(2):  # HubSpot sends it again: one touch
+            answer = post_signed(bot.base_url, HUBSPOT_SECRET, [touched], timestamp_ms=t0_ms)
+            assert answer.is_success, answer.text
+
+        def row() -> dict[str, Any]:
+            done = subprocess.run(
+                [sys.executable, "-m", "bot.entrypoints.cli", "status", "--json"],
+                env=env, capture_output=True, text=True, check=True, timeout=60,
+            )  # fmt: skip
+            (lead,) = [r for r in json.loads(done.stdout) if r.get("external_id") == "7301"]
+            return dict(lead)
+
+        wait_until("the touch from HubSpot", lambda: row()["first_touch_via"] == "hubspot")
+        lead = row()
+        assert datetime.fromisoformat(lead["first_touch_at"]) == T0 + timedelta(minutes=1)
+        set_clock_file(clock, T0 + timedelta(minutes=4))  # the 3-minute window is over
+        wait_for_passes(bot, 3)
+    finally:
+        stop(bot)
+    ref = lead["ref"]
+    late = {k: n for k, n in arrivals(fake_slack).items() if k[2] == ref and k[1] != "handoff"}
+    assert late == {}, "no warning or breach of a lead touched in time"
+    assert lead["state"] != "breached"
     assert fake_slack.violations == []

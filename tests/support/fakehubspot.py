@@ -12,7 +12,12 @@ shapes of HubSpot's published CRM v3 reference:
   know, 400 ``VALIDATION_ERROR`` (``PROPERTY_DOESNT_EXIST``, ``READ_ONLY_VALUE``) when a
   property does not exist or cannot be written, nothing written then;
 - ``GET /crm/v3/properties/contacts``: every contact property with its type and whether it
-  can be written (``modificationMetadata.readOnlyValue``).
+  can be written (``modificationMetadata.readOnlyValue``);
+- ``POST /crm/v3/objects/{calls|emails|meetings}/batch/read``: engagements (their
+  ``hubspot_owner_id`` and ``hs_timestamp`` only), 207 naming the ids it does not know;
+- ``POST /crm/v4/associations/{calls|emails|meetings}/contacts/batch/read``: each
+  engagement's contacts (association type ids as HubSpot's reference lists them), 207 with
+  an error for an engagement with no contact.
 
 Strict: an unknown path is 404, a wrong method 405, a missing or wrong bearer token 401
 (``INVALID_AUTHENTICATION``), more than 100 ids or an unknown property 400
@@ -28,10 +33,12 @@ records every call (``fake.calls``, ``fake.reads()``) and can be made to fail
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -62,7 +69,21 @@ STANDARD_PROPERTIES = frozenset(
 #: standard properties HubSpot computes itself: a write to one is refused
 READ_ONLY = frozenset({"hs_object_id", "createdate", "lastmodifieddate"})
 BATCH_LIMIT = 100
+#: engagement types the fake holds, with their properties and the association type id of
+#: each to a contact (HubSpot-defined)
+ENGAGEMENT_PROPERTIES = frozenset({"hs_object_id", "hubspot_owner_id", "hs_timestamp"})
+TO_CONTACT = {"calls": 194, "emails": 198, "meetings": 200}
 STAMP = "2026-11-23T15:00:00.000Z"
+
+
+_ENGAGEMENT_PATH = re.compile(
+    r"^/crm/v3/objects/(?P<kind>[a-z_]+)/batch/read$"
+    r"|^/crm/v4/associations/(?P<from>[a-z_]+)/contacts/batch/read$"
+)
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 @dataclass
@@ -151,6 +172,8 @@ class FakeHubSpot:
         self.retry_after = "1"
         self.contacts: dict[str, dict[str, str | None]] = {}
         self.owners: dict[str, dict[str, Any]] = {}
+        #: (kind, id) -> the engagement's properties and its contacts
+        self.engagements: dict[tuple[str, str], tuple[dict[str, str | None], list[str]]] = {}
         self.calls: list[HubSpotCall] = []
         self.down = False
         self._faults: list[int] = []
@@ -211,6 +234,26 @@ class FakeHubSpot:
             "teams": [],
         }
 
+    def add_engagement(
+        self,
+        kind: str,
+        engagement_id: str,
+        *,
+        contacts: list[str],
+        owner: str | None = None,
+        timestamp_ms: int | None = None,
+    ) -> None:
+        """A call, e-mail or meeting with `contacts`, logged by `owner` at `timestamp_ms`."""
+        assert kind in TO_CONTACT, f"the fake holds calls, emails and meetings, not {kind}"
+        unknown = [c for c in contacts if c not in self.contacts]
+        assert not unknown, f"add these contacts first: {unknown}"
+        properties: dict[str, str | None] = {
+            "hs_object_id": engagement_id,
+            "hubspot_owner_id": owner,
+            "hs_timestamp": None if timestamp_ms is None else _iso(timestamp_ms),
+        }
+        self.engagements[(kind, engagement_id)] = (properties, list(contacts))
+
     def fail_next(self, count: int, status: int = 429, retry_after: str = "1") -> None:
         """The next `count` calls answer `status` (429: HubSpot's rate limit, with
         `Retry-After: retry_after`; 5xx)."""
@@ -239,6 +282,13 @@ class FakeHubSpot:
             for c in self.calls
             if c.path == "/crm/v3/objects/contacts/batch/update" and c.status < 300
         ]
+    def engagement_calls(self) -> list[HubSpotCall]:
+        """The reads of engagements and of their associations."""
+        return [
+            c for c in self.calls
+            if c.path.startswith(("/crm/v4/associations/", "/crm/v3/objects/"))
+            and c.path.removeprefix("/crm/v3/objects") != "/contacts/batch/read"
+        ]  # fmt: skip
 
     def owner_calls(self) -> list[HubSpotCall]:
         return [c for c in self.calls if c.path.startswith("/crm/v3/owners")]
@@ -258,6 +308,14 @@ class FakeHubSpot:
         key = path if path in routes else "/crm/v3/owners/" if path.startswith(
             "/crm/v3/owners/"
         ) else None  # fmt: skip
+        engagement = _ENGAGEMENT_PATH.match(path)
+        if key is None and engagement is not None:
+            kind, api = engagement.group("kind") or engagement.group("from"), engagement.group(0)
+            if kind not in TO_CONTACT:
+                raise _Reply(404, {"status": "error", "message": f"Unable to route {path}"})
+            key = path
+            reader = self._associations if api.startswith("/crm/v4") else self._engagement_read
+            routes[path] = ("POST", lambda p, q, b: reader(kind, q, b))
         if key is None:
             raise _Reply(404, {"status": "error", "message": f"Unable to route {path}"})
         allowed, answer = routes[key]
@@ -447,6 +505,74 @@ class FakeHubSpot:
             for kind, read_only in [self.definitions.get(name, ("string", False))]
         ]
         return _Reply(200, {"results": results})
+
+    def _inputs(self, body: Any) -> list[str]:
+        if not isinstance(body, dict) or not isinstance(body.get("inputs"), list):
+            raise _error(400, "VALIDATION_ERROR", "Invalid input JSON: inputs is required")
+        inputs = body["inputs"]
+        if len(inputs) > BATCH_LIMIT:
+            raise _error(
+                400,
+                "VALIDATION_ERROR",
+                f"Too many inputs: {len(inputs)}; the limit is {BATCH_LIMIT}",
+            )
+        if not all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in inputs):
+            raise _error(400, "VALIDATION_ERROR", "each input must be an object with a string id")
+        return [str(i["id"]) for i in inputs]
+
+    def _engagement_read(self, kind: str, query: dict[str, list[str]], body: Any) -> _Reply:
+        ids = self._inputs(body)
+        wanted = (body.get("properties") or []) if isinstance(body, dict) else []
+        unknown = [p for p in wanted if p not in ENGAGEMENT_PROPERTIES]
+        if unknown:
+            raise _error(400, "VALIDATION_ERROR", f"unknown properties {unknown} of {kind}")
+        results, missing = [], []
+        for engagement_id in ids:
+            held = self.engagements.get((kind, engagement_id))
+            if held is None:
+                missing.append(engagement_id)
+                continue
+            shown = {p: held[0].get(p) for p in ["hs_object_id", *wanted]}
+            results.append({"id": engagement_id, "properties": shown, "createdAt": STAMP,
+                            "updatedAt": STAMP, "archived": False})  # fmt: skip
+        answer: dict[str, Any] = {"status": "COMPLETE", "results": results,
+                                  "startedAt": STAMP, "completedAt": STAMP}  # fmt: skip
+        if not missing:
+            return _Reply(200, answer)
+        answer["numErrors"] = 1
+        answer["errors"] = [{"status": "error", "category": "OBJECT_NOT_FOUND",
+                             "message": f"Could not get some {kind.upper()} objects",
+                             "context": {"ids": missing}, "links": {}, "errors": []}]  # fmt: skip
+        return _Reply(207, answer)
+
+    def _associations(self, kind: str, query: dict[str, list[str]], body: Any) -> _Reply:
+        ids = self._inputs(body)
+        results, lonely = [], []
+        for engagement_id in ids:
+            held = self.engagements.get((kind, engagement_id))
+            if held is None or not held[1]:
+                lonely.append(engagement_id)
+                continue
+            to = [
+                {"toObjectId": int(contact), "associationTypes": [
+                    {"category": "HUBSPOT_DEFINED", "typeId": TO_CONTACT[kind], "label": None}
+                ]}
+                for contact in held[1]
+            ]  # fmt: skip
+            results.append({"from": {"id": engagement_id}, "to": to})
+        answer: dict[str, Any] = {"status": "COMPLETE", "results": results,
+                                  "startedAt": STAMP, "completedAt": STAMP}  # fmt: skip
+        if not lonely:
+            return _Reply(200, answer)
+        answer["numErrors"] = len(lonely)
+        answer["errors"] = [
+            {"status": "error", "category": "VALIDATION_ERROR", "subCategory":
+             "crm.associations.NO_ASSOCIATIONS_FOUND",
+             "message": f"No contacts is associated with {kind[:-1]} {i}.",
+             "context": {"fromObjectId": [i]}, "links": {}, "errors": []}
+            for i in lonely
+        ]  # fmt: skip
+        return _Reply(207, answer)
 
     def _owner(self, path: str, query: dict[str, list[str]], body: Any) -> _Reply:
         owner_id = path.removeprefix("/crm/v3/owners/")

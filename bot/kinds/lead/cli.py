@@ -62,6 +62,8 @@ def forget(c: Container, args: argparse.Namespace) -> int:
             done = erasure.forget(
                 session, args.who, "slabot", c.clock.now(), forms=lambda s: (s, escape(s))
             )
+            # what the other plugins keep about them (a CRM's stored events)
+            elsewhere = sum(plugin.forget(session, done.erased) for plugin in c.plugins)
     except Refusal as refusal:
         print(f"error: {refusal}", file=sys.stderr)
         return 1
@@ -69,6 +71,7 @@ def forget(c: Container, args: argparse.Namespace) -> int:
     print(
         f"forgot {args.who.strip()}: {', '.join(done.refs)} kept anonymous; their name, "
         f"company, e-mail and free text erased ({s.titles} title(s), {s.events} event(s), "
-        f"{s.messages} message(s))"
+        f"{s.messages} message(s)"
+        + (f", {elsewhere} stored record(s) elsewhere)" if elsewhere else ")")
     )
     return 0

@@ -25,6 +25,8 @@ FREE_TEXT = frozenset({"reject", "touch", "note"})
 class Forgotten:
     refs: list[str]
     scrubbed: erasure.Scrubbed
+    #: what was erased, for the other parts that keep text about the contact
+    erased: erasure.Erased
 
 
 def forget(
@@ -45,6 +47,7 @@ def forget(
     if not leads:
         raise Refusal(f"No lead has the external ID or e-mail address {who.strip()!r}.")
     secrets: set[str] = set()
+    record_ids = {lead.external_id for lead in leads}
     for lead in leads:
         secrets |= {lead.name, lead.company, lead.email, lead.reject_reason or ""}
         if EMAIL.match(lead.external_id):
@@ -63,4 +66,5 @@ def forget(
     session.flush()
     ids = [lead.id for lead in leads if lead.id is not None]
     scrubbed = erasure.scrub(session, ids, secrets - {""}, blank_actions=FREE_TEXT, forms=forms)
-    return Forgotten(sorted(lead.ref for lead in leads), scrubbed)
+    erased = erasure.Erased(frozenset(ids), frozenset(record_ids), frozenset(secrets - {""}))
+    return Forgotten(sorted(lead.ref for lead in leads), scrubbed, erased)
