@@ -4,9 +4,8 @@ shown in `slabot status`, and a write repeated after a crash leaving the record 
 
 from __future__ import annotations
 
-import json
-
 import dataclasses
+import json
 import threading
 from datetime import timedelta
 from typing import Any
