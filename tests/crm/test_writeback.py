@@ -303,7 +303,7 @@ def test_forgetting_a_contact_erases_the_reason_written_back_in_the_outbox_too(
 
     define_write_back(fake_hubspot)
     hand_over(crm, fake_hubspot, "7009")
-    act(crm, "reject", "7009", reason="Zoë’s CFO froze the budget")
+    act(crm, "reject", "7009", reason="Zoë's CFO froze the budget")
     writeback.owe(crm, clock.now())  # owed, not yet written: the reason is in its payload
     (owed,) = rows(crm)
     assert "froze the budget" in json.loads(owed.text)["properties"]["slabot_reject_reason"]
