@@ -45,6 +45,11 @@ class Lead(SQLModel, table=True):
     paused_at: datetime | None = instant()
     pause_reason: str | None = Field(default=None, max_length=200)
     pause_ends_at: datetime | None = instant(index=True)
+    #: the ladder (`[[leads.ladder]]`): the instant its steps count from (None: the handoff),
+    #: how often it started again for a new owner, and how often it passed the lead on
+    ladder_from: datetime | None = instant()
+    ladder_round: int = 0
+    reassignments: int = 0
     item: Item = Relationship(sa_relationship_kwargs={"lazy": "joined", "innerjoin": True})
 
     @property

@@ -15,18 +15,20 @@ from slaengine.engine import thresholds as engine_thresholds
 from slaengine.engine.directory import Directory
 from slaengine.engine.errors import Refusal
 from slaengine.engine.item import URGENCY, State
-from slaengine.engine.kind import KindBase
-from slaengine.engine.owed import Owed
-from slaengine.engine.services import leave_window
+from slaengine.engine.kind import KindBase, TimedStep
+from slaengine.engine.owed import Owed, message_key
+from slaengine.engine.services import leave_window, step_key
 from slaengine.engine.thresholds import Instants, Timing, settle
+from slaengine.kinds.lead import ladder as lead_ladder
 from slaengine.kinds.lead import pause as pausing
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.agreement import LEADS_TABLE
 from slaengine.kinds.lead.intake import find_lead, resolve_person
-from slaengine.kinds.lead.routing import next_in_rotation
+from slaengine.kinds.lead.routing import next_in_rotation, next_owner
 from slaengine.kinds.lead.rules import LEADS, LeadFacts, MarketingStatus, Stage, plan_windows
 from slaengine.kinds.lead.tables import Absence, Lead
 from slaengine.persistence import items as item_repo
+from slaengine.persistence import outbox
 from slaengine.persistence.tables import Item
 
 _STAGES = {stage.value: stage for stage in Stage}
@@ -452,9 +454,12 @@ def _resume(
     lead.accept_due_at = later(lead.accept_due_at)
     lead.accept_warn_at = later(lead.accept_warn_at)
     lead.item.lapse_at = later(lead.recycle_at)
+    # the ladder's steps not taken yet come later by the business time paused too
+    lead.ladder_from = calendar.add_business_time(lead.ladder_from or lead.handed_off_at, paused)
     lead.paused_at = lead.pause_reason = lead.pause_ends_at = None
     _moved(session, lead, at, new_stage=False)
     _reschedule(session, lead)
+    _next_step_timer(session, agreement, lead, at)
     session.add(lead)
     return True
 
@@ -561,6 +566,119 @@ def recycle(session: Session, lead: Lead, now: datetime) -> None:
     session.add(lead)
 
 
+# -- the ladder (`[[leads.ladder]]`; the rules in `ladder.py`) ---------------------------------
+
+#: who the ladder acts as in a lead's events
+LADDER = "slabot"
+
+
+def ladder_steps(agreement: Agreement, lead: Lead) -> list[TimedStep]:
+    """The ladder's steps of a lead, from its handoff (or from when the ladder started again
+    for its owner): none once it is touched, closed or paused, or with no `[[leads.ladder]]`."""
+    steps = LEADS_TABLE.of(agreement).ladder
+    if not steps or lead.stage != Stage.NEW.value or lead.is_paused:
+        return []
+    start = lead.ladder_from or lead.handed_off_at
+    return lead_ladder.schedule(agreement.calendar, steps, start, lead.ladder_round)
+
+
+def _next_step_timer(session: Session, agreement: Agreement, lead: Lead, now: datetime) -> None:
+    """A timer at the lead's next ladder step not taken yet, if any."""
+    assert lead.id is not None
+    taken = item_repo.event_keys(session, lead.id, step_key(""))
+    ahead = [
+        at for at, name in ladder_steps(agreement, lead) if step_key(name) not in taken
+    ]
+    if ahead:
+        item_repo.schedule(session, [item_repo.Timer(max(min(ahead), now), lead.id)])
+
+
+def take_step(
+    session: Session, agreement: Agreement, lead: Lead, name: str, now: datetime
+) -> list[Owed]:
+    """What the ladder's step `name` does to `lead` at `now`, and what it owes."""
+    steps = LEADS_TABLE.of(agreement).ladder
+    n = lead_ladder.step_index(name)
+    if n >= len(steps):  # the agreement changed under it: a step it no longer has
+        return []
+    do = steps[n].do
+    item = lead.item
+    clock = item.clock or Stage.NEW.clock or ""
+    if do == "remind":
+        target = lead.owner_id
+        topic, step = "warn", lead_ladder.remind_step(name)
+    elif do == "manager":
+        if not agreement.sales.manager:
+            return []
+        target, topic, step = agreement.sales.manager, "escalate", lead_ladder.escalate_step(name)
+    elif do == "channel":
+        target = agreement.agreement.scorecard_channel
+        topic, step = "escalate", lead_ladder.escalate_step(name)
+    elif do == "reassign":
+        return pass_on(session, agreement, lead, name, now)
+    else:  # "pool": the pool's channel and its Claim button are not built yet
+        return []
+    key = message_key(item.kind, item.id, target, step, clock)
+    return [{"item_id": item.id, "clock": clock, "key": key, "target": target, "topic": topic}]
+
+
+def pass_on(
+    session: Session, agreement: Agreement, lead: Lead, name: str, now: datetime
+) -> list[Owed]:
+    """The ladder's `reassign` step: the lead passes to the next eligible rep
+    (`routing.next_owner`), unless it was passed on `[routing] max_reassignments` times
+    already or nobody is eligible. The window it leaves counts as missed for its owner; its
+    clock restarts for the new owner or keeps running (`[leads] on_reassign`). Owes the new
+    owner the lead's message, and the old owner an update of theirs saying where it went."""
+    if lead.reassignments >= lead_ladder.routing_setting(agreement.data, "max_reassignments"):
+        return []
+    to = next_owner(session, agreement, lead, now)
+    if to is None:
+        return []
+    previous = lead.owner_id
+    assert lead.id is not None
+    detail = json.dumps({"from": previous, "to": to, "step": name})
+    if not _record(session, lead, lead_repo.REASSIGN, LADDER, now, f"ladder:{previous}:{to}:{name}",
+                   detail):  # fmt: skip
+        return []
+    leave_window(session, lead.item, now, forfeit=True)
+    lead.item.owner_id = to
+    lead.reassignments += 1
+    if LEADS_TABLE.of(agreement).on_reassign == "restart":
+        plan = plan_windows(agreement, MarketingStatus(lead.marketing_status), lead.campaign, now)
+        lead.response_warn_at, lead.response_due_at = plan.response_warn_at, plan.response_due_at
+        lead.accept_warn_at, lead.accept_due_at = plan.accept_warn_at, plan.accept_due_at
+        lead.via_campaign = plan.via_campaign
+        lead.item.lapse_at = max(lead.recycle_at, plan.recycle_at)
+        lead.ladder_from, lead.ladder_round = now, lead.ladder_round + 1
+    _moved(session, lead, now, new_stage=False)
+    session.add(lead)
+    clock = lead.item.clock or ""
+    replaced = outbox.latest_key(session, lead.id, previous, NOTICE_TOPICS)
+    return [
+        {
+            "key": lead_ladder.passed_key(lead.id, to, previous, now),
+            "target": to,
+            "topic": "reassigned",
+            "item_id": lead.id,
+            "clock": clock,
+        },
+        {
+            "key": lead_ladder.moved_key(lead.id, previous, to, name),
+            "target": previous,
+            "topic": lead_ladder.MOVED,
+            "item_id": lead.id,
+            "clock": clock,
+            "replaces_key": replaced,
+        },
+    ]
+
+
+#: the notices that a lead is someone's (`bot.kinds.lead.drawing`): the message an old
+#: owner's update replaces
+NOTICE_TOPICS = ("assigned", "reassigned")
+
+
 class LeadObligations(KindBase):
     """Leads as one kind of obligation: who hears of a breach (`leads.escalate`), and what
     the lapse means (no progress by `recycle_after`: back to marketing)."""
@@ -569,6 +687,8 @@ class LeadObligations(KindBase):
     prefix = "L"
 
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
+        if LEADS_TABLE.of(agreement).ladder:  # the ladder's steps escalate instead
+            return []
         targets: list[str] = []
         for step in LEADS_TABLE.of(agreement).escalate:
             if step == "manager" and agreement.sales.manager:
@@ -578,6 +698,21 @@ class LeadObligations(KindBase):
             elif step == "contact":
                 targets.append(agreement.marketing.contact)
         return targets
+
+    def warns(self, agreement: Agreement, item: Item) -> bool:
+        return not LEADS_TABLE.of(agreement).ladder  # else the ladder's steps remind
+
+    def steps(self, session: Session, agreement: Agreement, item: Item) -> list[TimedStep]:
+        if not LEADS_TABLE.of(agreement).ladder or item.clock != Stage.NEW.clock:
+            return []  # no ladder, or no untouched lead: no query
+        lead = session.get(Lead, item.id)
+        return ladder_steps(agreement, lead) if lead is not None else []
+
+    def step(
+        self, session: Session, agreement: Agreement, item: Item, name: str, now: datetime
+    ) -> list[Owed]:
+        lead = session.get(Lead, item.id)
+        return take_step(session, agreement, lead, name, now) if lead is not None else []
 
     def lapse(
         self, session: Session, agreement: Agreement, item: Item, now: datetime
