@@ -59,6 +59,9 @@ class Plugin:
     titles: Mapping[str, str] = field(default_factory=dict)
     #: the lines App Home shows of the agreement's windows for a team (every team: None)
     windows: Callable[[Agreement, str | None], list[str]] = lambda agreement, team: []
+    #: the lines `slabot config check` prints of this plugin's part of an agreement it found
+    #: sound (a lead's ladder, say)
+    checked: Callable[[Agreement], list[str]] = lambda agreement: []
     #: the blocks `/sla show` gives this plugin's part of the agreement
     shown: Callable[[Agreement], list[Block]] = lambda agreement: []
     #: first responses of `owners`' items handed over in [since, until), for their figures

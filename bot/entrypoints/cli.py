@@ -94,6 +94,11 @@ def cmd_config_check(args: argparse.Namespace) -> int:
             return 1
         online = f"; {looked_up} e-mail address(es), each a Slack user" if looked_up else ""
     print(f"{path}: OK ({agreement.agreement.name}){online}")
+    from bot.plugins import PLUGINS
+
+    for plugin in PLUGINS:
+        for line in plugin.checked(agreement):
+            print(f"  {line}")
     return 0
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from sqlmodel import Session
 
@@ -37,6 +37,20 @@ class Kind(Protocol):
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
         """Who hears of a breach besides the owner, in order (people, channels)."""
 
+    def warns(self, agreement: Agreement, item: Item) -> bool:
+        """Whether the owner is warned at the item's warning instant (a kind whose own timed
+        steps remind them may say no)."""
+
+    def steps(self, session: Session, agreement: Agreement, item: Item) -> list[TimedStep]:
+        """The item's own timed steps besides its thresholds (a lead's ladder), in order: each
+        is taken once, at its instant, by the sweep (`step`); its name is its identity among
+        the item's steps (a step whose name was taken is not taken again)."""
+
+    def step(
+        self, session: Session, agreement: Agreement, item: Item, name: str, now: datetime
+    ) -> list[Owed]:
+        """Take the timed step `name` of `item` (from `steps`), once: what it does and owes."""
+
     def breached(
         self, session: Session, agreement: Agreement, item: Item, now: datetime
     ) -> list[Owed]:
@@ -62,6 +76,13 @@ class Kind(Protocol):
         windows as they are. The engine sets the item's instants and timers."""
 
 
+class TimedStep(NamedTuple):
+    """One of an item's own timed steps (`Kind.steps`): at which instant, under which name."""
+
+    at: datetime
+    name: str
+
+
 @dataclass(frozen=True)
 class Scored:
     """How a kind's items count in the weekly scorecard: on which side of the agreement,
@@ -85,8 +106,9 @@ class ResponseRow:
 class KindBase:
     """A kind's defaults, for what it does not say: it opens nothing by itself, adds no
     details, escalates to nobody but the owner, owes nothing more at a breach or a lapse, and
-    shows nothing more in `slabot status`, and leaves its items' windows as they are when the
-    agreement changes."""
+    shows nothing more in `slabot status`, leaves its items' windows as they are when the
+    agreement changes, warns the owner at the warning instant and has no timed steps of its
+    own."""
 
     name: str
     prefix: str
@@ -99,6 +121,17 @@ class KindBase:
         return None
 
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
+        return []
+
+    def warns(self, agreement: Agreement, item: Item) -> bool:
+        return True
+
+    def steps(self, session: Session, agreement: Agreement, item: Item) -> list[TimedStep]:
+        return []
+
+    def step(
+        self, session: Session, agreement: Agreement, item: Item, name: str, now: datetime
+    ) -> list[Owed]:
         return []
 
     def breached(

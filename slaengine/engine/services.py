@@ -16,9 +16,9 @@ from sqlmodel import Session
 from slaengine.agreement.config import Agreement
 from slaengine.agreement.versions import version_of
 from slaengine.engine.item import ItemsPage, State
-from slaengine.engine.kind import Kinds
+from slaengine.engine.kind import Kind, Kinds, TimedStep
 from slaengine.engine.owed import Owed, breach_key, escalation_key, message_key, warn_key
-from slaengine.engine.thresholds import Step, Timing, due_steps, next_action
+from slaengine.engine.thresholds import Step, Timing, crossed, due_steps, thresholds
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.tables import PREFIXES, REF_BASE, Item
 
@@ -57,7 +57,7 @@ def open_due(session: Session, agreement: Agreement, now: datetime, kinds: Kinds
             item.opened_under = item.window_from = version
         if item_repo.insert_new(session, item):
             kind.opened(session, agreement, item)
-            at = next_action(Timing.of(item))
+            at = first_instant(session, agreement, item, kind)
             if at is not None and item.id is not None:
                 item_repo.schedule(session, [item_repo.Timer(at, item.id)])
             opened += 1
@@ -97,6 +97,8 @@ def advance(
     for threshold in due.steps:
         clock = threshold.clock
         if threshold.step is Step.WARN:
+            if not kind.warns(agreement, item):
+                continue
             owed.append(
                 {
                     "item_id": item_id,
@@ -135,7 +137,60 @@ def advance(
             result.lapsed = True
             return result  # the lapse closed the item and removed its timers
     result.next_at = due.next_action_at if item.is_open else None
+    steps = kind.steps(session, agreement, item) if item.is_open else []
+    if steps:
+        result.next_at = _take_steps(session, agreement, item, kind, steps, now, resolve, owed)
     return result
+
+
+#: the action of the item event that records a timed step taken (`Kind.steps`)
+STEP = "step"
+
+
+def step_key(name: str) -> str:
+    """The item event that makes a timed step happen once: `step:<name>`."""
+    return f"{STEP}:{name}"
+
+
+def _take_steps(
+    session: Session,
+    agreement: Agreement,
+    item: Item,
+    kind: Kind,
+    steps: list[TimedStep],
+    now: datetime,
+    resolve: Callable[[str], str],
+    owed: list[Owed],
+) -> datetime | None:
+    """Take the item's timed steps whose instant has come and that were not taken before, in
+    order, each recorded as an item event first (so two passes never take one twice); the
+    item's next instant after them: its next threshold or its next step, whichever is first
+    (a step may have moved the item's window)."""
+    assert item.id is not None
+    taken = item_repo.event_keys(session, item.id, f"{STEP}:")
+    for at, name in steps:
+        if at > now or step_key(name) in taken:
+            continue
+        if not item_repo.record(session, item.id, STEP, item.owner_id, now, step_key(name), name):
+            continue
+        for row in kind.step(session, agreement, item, name, now):
+            owed.append({**row, "target": resolve(row["target"])})
+        if not item.is_open:
+            return None
+    ahead = [t.at for t in thresholds(Timing.of(item)) if not crossed(t, now)]
+    later = kind.steps(session, agreement, item)
+    ahead += [at for at, name in later if at > now and step_key(name) not in taken]
+    return min(ahead, default=None)
+
+
+def first_instant(
+    session: Session, agreement: Agreement, item: Item, kind: Kind
+) -> datetime | None:
+    """When the sweep should first look at a new item: its first threshold or its first
+    timed step, whichever comes first."""
+    ahead = [t.at for t in thresholds(Timing.of(item))]
+    ahead += [at for at, _ in kind.steps(session, agreement, item)] if item.is_open else []
+    return min(ahead, default=None)
 
 
 MAX_ID = 2**31 - 1
@@ -144,15 +199,20 @@ MAX_ID = 2**31 - 1
 MISSED = State.MISSED.value
 
 
-def leave_window(session: Session, item: Item, now: datetime) -> bool:
+def leave_window(session: Session, item: Item, now: datetime, *, forfeit: bool = False) -> bool:
     """`item` leaves its current window at `now`: for its next window, for another owner, or
     closed. When that window's due instant has passed, its miss is recorded (the item's
     first only): at that instant, for the owner then, so that App Home and the scorecard
-    count it there for them (`slaengine.scorecard.counting`). True when this call recorded it."""
-    if not item.is_open or item.id is None or item.due_at is None or now <= item.due_at:
+    count it there for them (`slaengine.scorecard.counting`). With `forfeit` (the item is
+    taken from its owner for not acting: a lead passed on by its ladder) it is recorded
+    whether or not the due instant has passed, at `now` when that comes first. True when
+    this call recorded it."""
+    if not item.is_open or item.id is None or item.due_at is None:
+        return False
+    if now <= item.due_at and not forfeit:
         return False
     return item_repo.record(
-        session, item.id, MISSED, item.owner_id, item.due_at, MISSED, item.clock or ""
+        session, item.id, MISSED, item.owner_id, min(now, item.due_at), MISSED, item.clock or ""
     )
 
 

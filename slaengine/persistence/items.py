@@ -106,6 +106,14 @@ def event_seen(session: Session, item_id: int, key: str) -> bool:
     return session.exec(query).first() is not None
 
 
+def event_keys(session: Session, item_id: int, prefix: str) -> set[str]:
+    """The keys of an item's events that start with `prefix`."""
+    query = select(ItemEvent.key).where(
+        ItemEvent.item_id == item_id, col(ItemEvent.key).startswith(prefix, autoescape=True)
+    )
+    return set(session.exec(query).all())
+
+
 def record(
     session: Session,
     item_id: int,

@@ -238,6 +238,23 @@ def by_key(session: Session, key: str) -> OutboxMessage | None:
     return session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
 
 
+def latest_key(
+    session: Session, item_id: int, target: str, topics: Sequence[str]
+) -> str | None:
+    """The key of the latest message of one of `topics` owed to `target` about an item."""
+    query = (
+        select(OutboxMessage.key)
+        .where(
+            OutboxMessage.item_id == item_id,
+            OutboxMessage.target == target,
+            col(OutboxMessage.topic).in_(list(topics)),
+        )
+        .order_by(col(OutboxMessage.id).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
 def in_message(session: Session, channel: str, ts: str) -> list[OutboxMessage]:
     """The rows one Slack message shows: those posted in it and those updated into it.
 

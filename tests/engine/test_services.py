@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from slaengine.agreement.config import Agreement
 from slaengine.engine import services
-from slaengine.engine.kind import Kinds
+from slaengine.engine.kind import KindBase, Kinds
 from slaengine.engine.owed import Owed
 from slaengine.persistence import items as item_repo
 from slaengine.persistence.db import unit_of_work
@@ -22,7 +22,7 @@ from slaengine.persistence.tables import PREFIXES, Item
 MONDAY = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 
 
-class Weekly:
+class Weekly(KindBase):
     """An obligation opened each week by the clock, due a day later, closed at its breach;
     one still open two days later lapses."""
 

@@ -71,6 +71,18 @@ def reassigned_dm(lead: LeadView, zone: ZoneInfo, previous: str) -> tuple[str, l
     return text, blocks
 
 
+def moved_on(lead: LeadView, to: str, why: str) -> tuple[str, list[Block]]:
+    """The old owner's message about a lead the SLA ladder passed to `to`, and why."""
+    text = f"{lead.ref} {escape(lead.title)} was passed to <@{to}>: {why}"
+    blocks = [
+        section(
+            f":arrow_right: *{lead.ref}* {escape(lead.title)} · {lead.status.label}\n"
+            f"*Passed to <@{to}>* by the SLA ladder: {why}."
+        ),
+    ]
+    return text, blocks
+
+
 def listed_lead(lead: LeadView, zone: ZoneInfo, note: str = "") -> Block:
     """One lead among many in one message: a single block, its *Contacted* button beside it
     (Accept and Reject are a click away in `/sla mine`)."""

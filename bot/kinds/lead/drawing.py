@@ -26,6 +26,8 @@ from bot.kindui import Context, KindUIBase
 from slaengine.agreement.config import Agreement
 from slaengine.kinds.lead import rotation
 from slaengine.kinds.lead import store as lead_repo
+from slaengine.kinds.lead.agreement import LEADS_TABLE
+from slaengine.kinds.lead.ladder import LADDER_STEP, MOVED, moved_to, passed_from, step_index
 from slaengine.kinds.lead.rules import Stage
 from slaengine.kinds.lead.tables import Lead
 from slaengine.kinds.lead.work import LeadView, view
@@ -46,16 +48,6 @@ def handed_key(item_id: int | None, owner_id: str) -> str:
     """A new lead's notice to its owner: once per lead and owner, however often it is
     imported or retried."""
     return f"lead:{item_id}:{owner_id}:assigned"
-
-
-def passed_key(item_id: int | None, owner_id: str, previous: str, at: datetime) -> str:
-    """A lead passed from `previous` to `owner_id` at `at`. The key is the only place the
-    previous owner is kept for the drawing (`passed_from`)."""
-    return f"lead:{item_id}:{owner_id}:reassigned-from:{previous}:{at.isoformat()}"
-
-
-def passed_from(key: str) -> str:
-    return key.split(":")[4]
 
 
 def notice(topic: str, lead: Lead, key: str) -> dict[str, Any]:
@@ -89,7 +81,8 @@ def draw_row(row: OutboxMessage, lead: LeadView, agreement: Agreement) -> None:
     elif row.topic == "breach":
         text, blocks = reminders.breach(lead, clock, zone)
     elif row.topic == "escalate":
-        text, blocks = reminders.escalation(lead, clock, zone)
+        ahead = LADDER_STEP in row.key.split(":")[3]
+        text, blocks = reminders.escalation(lead, clock, zone, ahead=ahead)
     elif row.topic == "recycle":
         text, blocks = reminders.recycled(lead, zone)
     else:  # not a reminder this module draws: say what it is about rather than fail
@@ -112,6 +105,18 @@ def draw_notice(
     else:
         passed = lead_blocks.reassigned_item if listed else lead_blocks.reassigned_dm
         text, blocks = passed(lead, zone, passed_from(row.key))
+    row.text, row.blocks = text, json.dumps(blocks)
+
+
+def draw_moved(row: OutboxMessage, lead: LeadView, agreement: Agreement) -> None:
+    """Fill in the old owner's message about a lead the ladder passed on: where it went and
+    why (shown in place of the notice that it was theirs)."""
+    to, name = moved_to(row.key)
+    steps = LEADS_TABLE.of(agreement).ladder
+    n = step_index(name)
+    after = f" {steps[n].after}" if n < len(steps) else ""
+    since = "the handoff" if "." not in name else "it was passed on"
+    text, blocks = lead_blocks.moved_on(lead, to, f"no first touch{after} after {since}")
     row.text, row.blocks = text, json.dumps(blocks)
 
 
@@ -146,6 +151,9 @@ class LeadUI(KindUIBase):
             shown = view(lead, agreement, now)
             if row.topic in NOTICES:
                 draw_notice(row, shown, lead.handed_off_by, agreement, listed)
+                continue
+            if row.topic == MOVED:
+                draw_moved(row, shown, agreement)
                 continue
             due = _clock_due(lead, row.clock or "")
             draw_row(row, replace(shown, due_at=due) if due else shown, agreement)

@@ -9,7 +9,8 @@ from sqlmodel import Session
 
 from bot.container import Container
 from bot.kinds.lead import blocks as lead_blocks
-from bot.kinds.lead.drawing import HANDED, PASSED, handed_key, notice, passed_key
+from bot.kinds.lead.drawing import HANDED, PASSED, handed_key, notice
+from slaengine.kinds.lead.ladder import passed_key
 from slaengine.kinds.lead.tables import Lead
 from slaengine.kinds.lead.work import Reassignment, view
 from slaengine.persistence import outbox

@@ -57,6 +57,7 @@ PLUGIN = Plugin(
     },
     windows=summary.windows,
     shown=summary.shown,
+    checked=summary.checked,
     responses=lead_repo.first_responses,
     routes=(webhook.route,),
     cli={"import leads": cli.import_file, "plan": cli.plan, "forget": cli.forget},

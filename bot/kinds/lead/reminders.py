@@ -10,6 +10,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.blocks import ICON, Block, actions, button, escape, section, slack_date
+from slaengine.engine.item import State
 from slaengine.kinds.lead.work import LeadView
 
 WHAT = {"response": "first touch", "accept": "accept or reject"}
@@ -58,9 +59,24 @@ def breach(lead: LeadView, clock: str, zone: ZoneInfo) -> tuple[str, list[Block]
     ]
 
 
-def escalation(lead: LeadView, clock: str, zone: ZoneInfo) -> tuple[str, list[Block]]:
+def escalation(
+    lead: LeadView, clock: str, zone: ZoneInfo, *, ahead: bool = False
+) -> tuple[str, list[Block]]:
+    """The manager's or the channel's message about a lead: its window lapsed, or, from a
+    step of the ladder before its due instant (`ahead`), it is not touched yet."""
     assert lead.due_at is not None
     what = WHAT.get(clock, clock)
+    if ahead and lead.state is not State.OVERDUE:
+        text = (
+            f"{lead.ref} {escape(lead.title)} ({lead.owner_id}): no {what} yet, due "
+            f"{slack_date(lead.due_at, zone)}"
+        )
+        return text, [
+            section(
+                f":bell: *{lead.ref}* {escape(lead.title)} · owner <@{lead.owner_id}>\n"
+                f"{_why(lead)} · no {what} yet · due {slack_date(lead.due_at, zone)}"
+            ),
+        ]
     text = (
         f"{lead.ref} {escape(lead.title)} ({lead.owner_id}): {what} window lapsed "
         f"{slack_date(lead.due_at, zone)}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.blocks import Block, section
 from slaengine.agreement.config import Agreement
+from slaengine.kinds.lead import ladder
 from slaengine.kinds.lead.agreement import LEADS_TABLE
 from slaengine.kinds.lead.rules import MarketingStatus
 
@@ -45,3 +46,18 @@ def shown(agreement: Agreement) -> list[Block]:
             f"marketing after *{leads.recycle_after}* without progress. Routing: {leads.routing}."
         ),
     ]
+
+
+def checked(agreement: Agreement) -> list[str]:
+    """What `slabot config check` shows of the lead part: the ladder the file makes."""
+    leads = LEADS_TABLE.of(agreement)
+    lines = [ladder.describe(leads)]
+    if any(step.do == "reassign" for step in leads.ladder):
+        data = agreement.data
+        lines.append(
+            f"reassign: skips the lead's last {ladder.routing_setting(data, 'skip_recent')} "
+            f"owner(s) and reps away, at most "
+            f"{ladder.routing_setting(data, 'max_reassignments')} time(s); the clock "
+            + ("restarts for the new owner" if leads.on_reassign == "restart" else "keeps running")
+        )
+    return lines

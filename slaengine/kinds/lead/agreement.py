@@ -1,6 +1,6 @@
-"""The lead kind's tables of the agreement: `[leads]` (its windows, warnings, escalations and
-attempts), `[funnel]` (what `slabot plan` works back from) and `[routing]` (who a lead goes
-to: `[[routing.pools]]` by what the lead is, with weights and caps)."""
+"""The lead kind's tables of the agreement: `[leads]` (its windows, warnings, escalations,
+attempts and ladder), `[funnel]` (what `slabot plan` works back from) and `[routing]` (who a
+lead goes to: `[[routing.pools]]` by what the lead is, with weights and caps)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from slaengine.agreement.config import (
     Section,
     table,
 )
-from slaengine.durations import Share
+from slaengine.calendar import parse_hours
+from slaengine.durations import Duration, Share
 
 
 class ResponseWindows(Model):
@@ -56,6 +57,19 @@ def pause_key(reason: str) -> str:
     return " ".join(reason.split()).casefold()
 
 
+#: what a step of the ladder does: DM the owner, tell the sales manager, post in the
+#: scorecard channel, pass the lead to the next eligible rep, or offer it to its pool
+LadderDo = Literal["remind", "manager", "channel", "reassign", "pool"]
+
+
+class LadderStep(Model):
+    """`[[leads.ladder]]`: one step, `after` a duration from the handoff (business time unless
+    it says " calendar")."""
+
+    after: DurationField
+    do: LadderDo
+
+
 class LeadsConfig(Model):
     routing: Literal["round_robin", "manager"] = "round_robin"
     warn_before: LeadField = Share(0.25)
@@ -69,6 +83,11 @@ class LeadsConfig(Model):
     touch_from: Literal["slack", "crm", "either"] = "either"
     response: ResponseWindows
     pause: PauseConfig | None = None
+    #: the timed steps of an untouched lead, in order; none: `warn_before` and `escalate`
+    #: make the ladder (`slaengine.kinds.lead.ladder`)
+    ladder: tuple[LadderStep, ...] = ()
+    #: whether a lead passed on by the ladder starts its clock again for its new owner
+    on_reassign: Literal["restart", "keep"] = "keep"
 
 
 class Funnel(Model):
@@ -91,7 +110,99 @@ def _manager_to_escalate_to(data: Mapping[str, Any]) -> list[str]:
     return []
 
 
-LEADS_TABLE: Section[LeadsConfig] = Section("leads", LeadsConfig, cross=_manager_to_escalate_to)
+def _ladder_problems(data: Mapping[str, Any]) -> list[str]:
+    """The ladder's steps out of order, and steps with nowhere to send the lead."""
+    steps = table(data, "leads").get("ladder")
+    if not isinstance(steps, list):
+        return []
+    problems: list[str] = []
+    per_day = _business_minutes_per_day(data)
+    routing = table(data, "routing")
+    pools = routing.get("pools")
+    has_pools = isinstance(pools, list) and bool(pools)
+    sales = table(data, "teams").get("sales")
+    members = sales.get("members") if isinstance(sales, dict) else None
+    previous: tuple[int, Duration] | None = None
+    for n, step in enumerate(steps):
+        if not isinstance(step, dict):
+            continue
+        where = f"leads.ladder.{n}"
+        try:
+            after = Duration.parse(step.get("after"))  # type: ignore[arg-type]
+        except ValueError:
+            after = None  # the key's own check says why
+        if after is not None:
+            if previous is not None:
+                earlier = _before(after, previous[1], per_day)
+                if earlier:
+                    problems.append(
+                        f"{where}.after: {after} comes before step {previous[0]}'s "
+                        f"{previous[1]}: list the steps in the order they happen"
+                    )
+            previous = (n, after)
+        do = step.get("do")
+        if do == "pool" and not has_pools:
+            problems.append(
+                f"{where}.do: 'pool' offers the lead in its pool's channel, and there are no "
+                "[[routing.pools]] to offer it in"
+            )
+        if (
+            do == "reassign"
+            and not has_pools
+            and isinstance(members, list)
+            and len(set(map(str, members))) < 2
+        ):
+            problems.append(
+                f"{where}.do: 'reassign' passes the lead to another rep, and teams.sales has "
+                "one member: there is no one to reassign it to"
+            )
+    return problems
+
+
+def _business_minutes_per_day(data: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The open minutes of a business day and the business days of a week, from the raw
+    `[business_hours]` (None: unreadable; its own keys' checks say why)."""
+    hours = table(data, "business_hours").get("hours")
+    days = table(data, "business_hours").get("days")
+    if not isinstance(hours, list) or not isinstance(days, list):
+        return None
+    total = 0
+    try:
+        for interval in hours:
+            start, end = parse_hours(interval)
+            close = end.hour * 60 + end.minute if end is not None else 24 * 60
+            total += close - (start.hour * 60 + start.minute)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return (total, len(days)) if total > 0 and days else None
+
+
+def _before(later: Duration, earlier: Duration, per_day: tuple[int, int] | None) -> bool:
+    """Whether step `later` certainly comes before the step listed ahead of it (steps that
+    count in different time, business and calendar, are not compared)."""
+    if later.calendar != earlier.calendar:
+        return False
+
+    def minutes(d: Duration) -> int | None:
+        fixed = d.fixed_minutes()
+        if fixed is not None:
+            return fixed
+        if d.calendar:
+            return d.amount * (7 if d.unit == "w" else 1) * 24 * 60
+        if per_day is None:
+            return None
+        minutes_a_day, days_a_week = per_day
+        return d.amount * (days_a_week if d.unit == "w" else 1) * minutes_a_day
+
+    a, b = minutes(later), minutes(earlier)
+    return a is not None and b is not None and a < b
+
+
+def _leads_cross(data: Mapping[str, Any]) -> list[str]:
+    return _manager_to_escalate_to(data) + _ladder_problems(data)
+
+
+LEADS_TABLE: Section[LeadsConfig] = Section("leads", LeadsConfig, cross=_leads_cross)
 FUNNEL_TABLE: Section[Funnel | None] = Section("funnel", Funnel | None, None)
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from slaengine.agreement.config import EMAIL, SLACK_USER, Agreement
 from slaengine.agreement.versions import version_of
 from slaengine.engine.directory import Directory
+from slaengine.kinds.lead import ladder
 from slaengine.kinds.lead import pools as routing_pools
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.agreement import LEADS_TABLE, Pool
@@ -241,7 +242,8 @@ def hand_off(
             raise
         return Handoff(raced, created=False)
     assert lead.id is not None
-    first = min(windows.response_warn_at, windows.recycle_at)
+    steps = ladder.schedule(agreement.calendar, LEADS_TABLE.of(agreement).ladder, at)
+    first = min(windows.response_warn_at, windows.recycle_at, *(step.at for step in steps))
     item_repo.schedule(session, [item_repo.Timer(first, lead.id)])
     return Handoff(lead, created=True)
 

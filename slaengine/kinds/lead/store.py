@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from slaengine.engine.kind import ResponseRow
 from slaengine.kinds.lead.tables import Absence, Lead, RotationState, RoutingCursor, RoutingSeat
 from slaengine.persistence.db import upsert_insert
-from slaengine.persistence.tables import REF_BASE, Item
+from slaengine.persistence.tables import REF_BASE, Item, ItemEvent
 
 
 def by_external_id(session: Session, external_id: str) -> Lead | None:
@@ -208,3 +208,23 @@ def first_responses(
         )
     )
     return [ResponseRow(*row) for row in session.exec(query).all()]
+
+
+#: the action of the item event a lead passed from one owner to another is logged as
+REASSIGN = "reassign"
+
+
+def previous_owners(session: Session, lead_id: int) -> list[str]:
+    """Who held the lead before, the most recent first, from its reassignment events (each
+    keyed `<why>:<from>:<to>:...`)."""
+    query = (
+        select(ItemEvent.key)
+        .where(ItemEvent.item_id == lead_id, ItemEvent.action == REASSIGN)
+        .order_by(col(ItemEvent.id).desc())
+    )
+    owners: list[str] = []
+    for key in session.exec(query):
+        parts = key.split(":")
+        if len(parts) > 2 and parts[1]:
+            owners.append(parts[1])
+    return owners

@@ -52,6 +52,11 @@ class Lead(SQLModel, table=True):
     company_size: str | None = Field(default=None, max_length=100)
     #: the pool the lead was routed in (None: no pools, or a lead from before them)
     pool: str | None = Field(default=None, max_length=100)
+    #: the ladder (`[[leads.ladder]]`): the instant its steps count from (None: the handoff),
+    #: how often it started again for a new owner, and how often it passed the lead on
+    ladder_from: datetime | None = instant()
+    ladder_round: int = 0
+    reassignments: int = 0
     item: Item = Relationship(sa_relationship_kwargs={"lazy": "joined", "innerjoin": True})
 
     @property

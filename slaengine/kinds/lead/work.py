@@ -10,22 +10,23 @@ from typing import Any
 
 from sqlmodel import Session
 
-from slaengine.agreement.config import Agreement
+from slaengine.agreement.config import SLACK_USER, Agreement
 from slaengine.engine import thresholds as engine_thresholds
 from slaengine.engine.directory import Directory
 from slaengine.engine.errors import Refusal
 from slaengine.engine.item import URGENCY, State
-from slaengine.engine.kind import KindBase
-from slaengine.engine.owed import Owed
-from slaengine.engine.services import leave_window
+from slaengine.engine.kind import KindBase, TimedStep
+from slaengine.engine.owed import Owed, message_key
+from slaengine.engine.services import leave_window, step_key
 from slaengine.engine.thresholds import Instants, Timing, settle
+from slaengine.kinds.lead import ladder as lead_ladder
 from slaengine.kinds.lead import pause as pausing
 from slaengine.kinds.lead import pools as routing_pools
 from slaengine.kinds.lead import rotation
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.agreement import LEADS_TABLE, Pool
 from slaengine.kinds.lead.intake import find_lead, pool_members, resolve_person
-from slaengine.kinds.lead.routing import next_in_rotation
+from slaengine.kinds.lead.routing import RECENT, next_in_rotation, next_owner, recent_owners
 from slaengine.kinds.lead.rules import LEADS, LeadFacts, MarketingStatus, Stage, plan_windows
 from slaengine.kinds.lead.tables import Absence, Lead
 from slaengine.persistence import items as item_repo
@@ -184,9 +185,7 @@ def _reschedule(session: Session, lead: Lead) -> None:
     new stage (none once it is closed)."""
     if lead.id is None:
         return
-    item_repo.retime(
-        session, lead.id, _instants(lead), next_action(lead) if lead.is_open else None
-    )
+    item_repo.retime(session, lead.id, _instants(lead), next_action(lead) if lead.is_open else None)
 
 
 def _instants(lead: Lead) -> set[datetime]:
@@ -229,7 +228,7 @@ def touch(
     if via == "slack":
         if allowed == "crm":
             raise Refusal(
-                f"The agreement counts only contact logged in the CRM (`touch_from = \"crm\"`): "
+                f'The agreement counts only contact logged in the CRM (`touch_from = "crm"`): '
                 f"log the call or e-mail to {lead.ref} there, and its clock stops when the CRM "
                 "says so."
             )
@@ -238,7 +237,7 @@ def touch(
         raise ValueError(f"a touch comes from Slack or a CRM ({', '.join(CRMS)}), not {via!r}")
     elif allowed == "slack":
         raise Refusal(
-            f"The agreement counts only touches logged in Slack (`touch_from = \"slack\"`): "
+            f'The agreement counts only touches logged in Slack (`touch_from = "slack"`): '
             f"activity from {via} on {lead.ref} is not counted."
         )
     _must_be_open(lead)
@@ -435,9 +434,7 @@ def _resume_to_act(
         _resume(session, agreement, lead, actor, now)
 
 
-def _resume(
-    session: Session, agreement: Agreement, lead: Lead, actor: str, at: datetime
-) -> bool:
+def _resume(session: Session, agreement: Agreement, lead: Lead, actor: str, at: datetime) -> bool:
     """Restart the lead's clock at `at`: every instant of it still ahead when the pause began
     moves later by the business time paused, on the lead and its item, and its timer comes
     back. False when this pause was resumed already (a resume racing another)."""
@@ -459,9 +456,12 @@ def _resume(
     lead.accept_due_at = later(lead.accept_due_at)
     lead.accept_warn_at = later(lead.accept_warn_at)
     lead.item.lapse_at = later(lead.recycle_at)
+    # the ladder's steps not taken yet come later by the business time paused too
+    lead.ladder_from = calendar.add_business_time(lead.ladder_from or lead.handed_off_at, paused)
     lead.paused_at = lead.pause_reason = lead.pause_ends_at = None
     _moved(session, lead, at, new_stage=False)
     _reschedule(session, lead)
+    _next_step_timer(session, agreement, lead, at)
     session.add(lead)
     return True
 
@@ -475,6 +475,8 @@ def _local(agreement: Agreement, instant: datetime | None) -> str:
     if instant is None:
         return "-"
     return instant.astimezone(agreement.zone).strftime("%a %d %b %H:%M")
+
+
 def _responded(session: Session, agreement: Agreement, lead: Lead, now: datetime) -> None:
     """The owner answered `lead` for the first time (a touch, or a decision untouched): in
     its response window, their misses in a row start again; after it, that is one more
@@ -606,6 +608,139 @@ def recycle(session: Session, lead: Lead, now: datetime) -> None:
     session.add(lead)
 
 
+# -- the ladder (`[[leads.ladder]]`; the rules in `ladder.py`) ---------------------------------
+
+#: who the ladder acts as in a lead's events
+LADDER = "slabot"
+
+
+def ladder_steps(agreement: Agreement, lead: Lead) -> list[TimedStep]:
+    """The ladder's steps of a lead, from its handoff (or from when the ladder started again
+    for its owner): none once it is touched, closed or paused, or with no `[[leads.ladder]]`."""
+    steps = LEADS_TABLE.of(agreement).ladder
+    if not steps or lead.stage != Stage.NEW.value or lead.is_paused:
+        return []
+    start = lead.ladder_from or lead.handed_off_at
+    return lead_ladder.schedule(agreement.calendar, steps, start, lead.ladder_round)
+
+
+def _next_step_timer(session: Session, agreement: Agreement, lead: Lead, now: datetime) -> None:
+    """A timer at the lead's next ladder step not taken yet, if any."""
+    assert lead.id is not None
+    taken = item_repo.event_keys(session, lead.id, step_key(""))
+    ahead = [at for at, name in ladder_steps(agreement, lead) if step_key(name) not in taken]
+    if ahead:
+        item_repo.schedule(session, [item_repo.Timer(max(min(ahead), now), lead.id)])
+
+
+def take_step(
+    session: Session, agreement: Agreement, lead: Lead, name: str, now: datetime
+) -> list[Owed]:
+    """What the ladder's step `name` does to `lead` at `now`, and what it owes."""
+    steps = LEADS_TABLE.of(agreement).ladder
+    n = lead_ladder.step_index(name)
+    if n >= len(steps):  # the agreement changed under it: a step it no longer has
+        return []
+    do = steps[n].do
+    item = lead.item
+    clock = item.clock or Stage.NEW.clock or ""
+    if do == "remind":
+        target = lead.owner_id
+        topic, step = "warn", lead_ladder.remind_step(name)
+    elif do == "manager":
+        if not agreement.sales.manager:
+            return []
+        target, topic, step = agreement.sales.manager, "escalate", lead_ladder.escalate_step(name)
+    elif do == "channel":
+        target = agreement.agreement.scorecard_channel
+        topic, step = "escalate", lead_ladder.escalate_step(name)
+    elif do == "reassign":
+        return pass_on(session, agreement, lead, name, now)
+    else:  # "pool": the pool's channel and its Claim button are not built yet
+        return []
+    key = message_key(item.kind, item.id, target, step, clock)
+    return [{"item_id": item.id, "clock": clock, "key": key, "target": target, "topic": topic}]
+
+
+def _next_owner(session: Session, agreement: Agreement, lead: Lead, now: datetime) -> str | None:
+    """Who the ladder passes `lead` to: with `[[routing.pools]]`, the next rep of its pool by
+    the pool's weighted round robin, passing over reps away, out of rotation, at their cap
+    and the lead's last `[routing] skip_recent` owners (each reason kept for the ledger);
+    without pools, the sales team's rotation (`routing.next_owner`)."""
+    pool = _pool_of(agreement, lead)
+    if pool is None:
+        return next_owner(session, agreement, lead, now)
+    candidates = [
+        routing_pools.Candidate(m.user, m.weight) for m in pool.members if SLACK_USER.match(m.user)
+    ]
+    day = now.astimezone(agreement.zone).date()
+    away = lead_repo.away_on(session, [c.user for c in candidates], day)
+    recent = recent_owners(
+        session, lead, lead_ladder.routing_setting(agreement.data, "skip_recent")
+    )
+    return routing_pools.assign(
+        session, pool.name, candidates, at=now, away=away, cap=pool.cap,
+        passed=dict.fromkeys(recent, RECENT),
+    )  # fmt: skip
+
+
+def pass_on(
+    session: Session, agreement: Agreement, lead: Lead, name: str, now: datetime
+) -> list[Owed]:
+    """The ladder's `reassign` step: the lead passes to the next eligible rep
+    (`routing.next_owner`), unless it was passed on `[routing] max_reassignments` times
+    already or nobody is eligible. The window it leaves counts as missed for its owner; its
+    clock restarts for the new owner or keeps running (`[leads] on_reassign`). Owes the new
+    owner the lead's message, and the old owner an update of theirs saying where it went."""
+    if lead.reassignments >= lead_ladder.routing_setting(agreement.data, "max_reassignments"):
+        return []
+    to = _next_owner(session, agreement, lead, now)
+    if to is None:
+        return []
+    previous = lead.owner_id
+    assert lead.id is not None
+    detail = json.dumps({"from": previous, "to": to, "step": name})
+    if not _record(session, lead, lead_repo.REASSIGN, LADDER, now, f"ladder:{previous}:{to}:{name}",
+                   detail):  # fmt: skip
+        return []
+    leave_window(session, lead.item, now, forfeit=True)
+    lead.item.owner_id = to
+    lead.reassignments += 1
+    if LEADS_TABLE.of(agreement).on_reassign == "restart":
+        plan = plan_windows(agreement, MarketingStatus(lead.marketing_status), lead.campaign, now)
+        lead.response_warn_at, lead.response_due_at = plan.response_warn_at, plan.response_due_at
+        lead.accept_warn_at, lead.accept_due_at = plan.accept_warn_at, plan.accept_due_at
+        lead.via_campaign = plan.via_campaign
+        lead.item.lapse_at = max(lead.recycle_at, plan.recycle_at)
+        lead.ladder_from, lead.ladder_round = now, lead.ladder_round + 1
+    _moved(session, lead, now, new_stage=False)
+    session.add(lead)
+    clock = lead.item.clock or ""
+    replaced = outbox.latest_key(session, lead.id, previous, NOTICE_TOPICS)
+    return [
+        {
+            "key": lead_ladder.passed_key(lead.id, to, previous, now),
+            "target": to,
+            "topic": "reassigned",
+            "item_id": lead.id,
+            "clock": clock,
+        },
+        {
+            "key": lead_ladder.moved_key(lead.id, previous, to, name),
+            "target": previous,
+            "topic": lead_ladder.MOVED,
+            "item_id": lead.id,
+            "clock": clock,
+            "replaces_key": replaced,
+        },
+    ]
+
+
+#: the notices that a lead is someone's (`bot.kinds.lead.drawing`): the message an old
+#: owner's update replaces
+NOTICE_TOPICS = ("assigned", "reassigned")
+
+
 class LeadObligations(KindBase):
     """Leads as one kind of obligation: who hears of a breach (`leads.escalate`), and what
     the lapse means (no progress by `recycle_after`: back to marketing)."""
@@ -614,6 +749,8 @@ class LeadObligations(KindBase):
     prefix = "L"
 
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
+        if LEADS_TABLE.of(agreement).ladder:  # the ladder's steps escalate instead
+            return []
         targets: list[str] = []
         for step in LEADS_TABLE.of(agreement).escalate:
             if step == "manager" and agreement.sales.manager:
@@ -636,6 +773,21 @@ class LeadObligations(KindBase):
         if item.clock != Stage.NEW.clock:
             return []
         return rotation.response_missed(session, agreement, item.id, item.owner_id, now)
+
+    def warns(self, agreement: Agreement, item: Item) -> bool:
+        return not LEADS_TABLE.of(agreement).ladder  # else the ladder's steps remind
+
+    def steps(self, session: Session, agreement: Agreement, item: Item) -> list[TimedStep]:
+        if not LEADS_TABLE.of(agreement).ladder or item.clock != Stage.NEW.clock:
+            return []  # no ladder, or no untouched lead: no query
+        lead = session.get(Lead, item.id)
+        return ladder_steps(agreement, lead) if lead is not None else []
+
+    def step(
+        self, session: Session, agreement: Agreement, item: Item, name: str, now: datetime
+    ) -> list[Owed]:
+        lead = session.get(Lead, item.id)
+        return take_step(session, agreement, lead, name, now) if lead is not None else []
 
     def lapse(
         self, session: Session, agreement: Agreement, item: Item, now: datetime

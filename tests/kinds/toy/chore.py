@@ -20,7 +20,7 @@ from bot.kindui import Context
 from bot.plugin import Plugin
 from slaengine.agreement.config import Agreement, DurationField, Model, Section
 from slaengine.durations import Duration
-from slaengine.engine.kind import Scored
+from slaengine.engine.kind import KindBase, Scored
 from slaengine.engine.owed import Owed
 from slaengine.engine.thresholds import Timing, next_action
 from slaengine.persistence import items as item_repo
@@ -39,7 +39,7 @@ class ChoreTerms(Model):
 CHORES_TABLE: Section[ChoreTerms] = Section("chores", ChoreTerms, ChoreTerms())
 
 
-class ChoreKind:
+class ChoreKind(KindBase):
     """The engine's side."""
 
     name = "chore"
