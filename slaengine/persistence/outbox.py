@@ -271,6 +271,7 @@ def in_message(session: Session, channel: str, ts: str) -> list[OutboxMessage]:
         session.exec(
             select(OutboxMessage.id)
             .where(OutboxMessage.channel == channel, OutboxMessage.ts == ts)
+            .order_by(col(OutboxMessage.id))  # every locker takes rows in one order
             .with_for_update()
         ).all()
     return list(session.exec(query.execution_options(populate_existing=True)).all())
@@ -327,7 +328,17 @@ def renew(
     them is no longer claimed for it: its lease ran out while it waited its turn, and another
     worker took it (marking it with a batch of its own), so this one must not post it. One
     atomic statement: a row is renewed here or taken there, never both."""
-    ids = [row.id for row in rows if row.id is not None]
+    ids = sorted(row.id for row in rows if row.id is not None)
+    if session.get_bind().dialect.name == "postgresql":
+        # the rows locked in id order first, as every other statement here takes them: an
+        # UPDATE alone locks them in the order it finds them on disk, and two workers taking
+        # overlapping rows in different orders deadlock
+        session.exec(
+            select(OutboxMessage.id)
+            .where(col(OutboxMessage.id).in_(ids))
+            .order_by(col(OutboxMessage.id))
+            .with_for_update()
+        ).all()
     renewed = session.execute(
         update(OutboxMessage)
         .where(
