@@ -20,6 +20,7 @@ from slaengine.engine.owed import Owed
 from slaengine.engine.services import leave_window
 from slaengine.engine.thresholds import Instants, Timing, settle
 from slaengine.kinds.lead import pause as pausing
+from slaengine.kinds.lead import replay as lead_replay
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.agreement import LEADS_TABLE
 from slaengine.kinds.lead.intake import find_lead, resolve_person
@@ -569,15 +570,7 @@ class LeadObligations(KindBase):
     prefix = "L"
 
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
-        targets: list[str] = []
-        for step in LEADS_TABLE.of(agreement).escalate:
-            if step == "manager" and agreement.sales.manager:
-                targets.append(agreement.sales.manager)
-            elif step == "channel":
-                targets.append(agreement.agreement.scorecard_channel)
-            elif step == "contact":
-                targets.append(agreement.marketing.contact)
-        return targets
+        return lead_replay.ladder(agreement)
 
     def lapse(
         self, session: Session, agreement: Agreement, item: Item, now: datetime
@@ -650,6 +643,12 @@ class LeadObligations(KindBase):
             Instants(LEADS.warn_at(lead_facts), LEADS.due_at(lead_facts), plan.recycle_at),
             now,
         )
+
+    def replay(
+        self, session: Session, since: datetime, until: datetime, now: datetime
+    ) -> lead_replay.LeadReplay:
+        """The leads handed over in [since, until), to be lived again (`kinds.lead.replay`)."""
+        return lead_replay.replay(session, since, until, now)
 
 
 OBLIGATIONS = LeadObligations()
