@@ -54,6 +54,9 @@ class Life:
 class Replay(Protocol):
     """A kind's items opened in a span, read once (`Kind.replay`)."""
 
+    def __len__(self) -> int:
+        """How many items."""
+
     def actual(self) -> Sequence[Life]:
         """The items as they really went (their alerts aside: the outbox says those)."""
 

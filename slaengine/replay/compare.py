@@ -59,8 +59,9 @@ class Read:
     sent: Sent = field(default_factory=dict)
 
     @property
-    def empty(self) -> bool:
-        return not self.kept and not any(r.actual() for r in self.replays.values())
+    def count(self) -> int:
+        """How many items were opened in the span."""
+        return len(self.kept) + sum(len(r) for r in self.replays.values())
 
 
 def read(session: Session, kinds: Kinds, since: datetime, until: datetime, now: datetime) -> Read:

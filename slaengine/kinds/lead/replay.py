@@ -131,6 +131,9 @@ class LeadReplay:
         self.facts = facts
         self.now = now
 
+    def __len__(self) -> int:
+        return len(self.facts)
+
     def actual(self) -> list[Life]:
         now = self.now
         lives = []
