@@ -14,7 +14,6 @@ from sqlmodel import Session
 
 from bot.clock import set_clock_file
 from bot.directory import StaticDirectory
-from bot.entrypoints.cli import main
 from slaengine.kinds.lead import work as leadwork
 from slaengine.kinds.lead.intake import hand_off, parse_handoff
 from slaengine.persistence.db import make_engine, unit_of_work
