@@ -16,11 +16,16 @@ _ZERO = timedelta(0)
 
 
 def _us(instant: datetime) -> int:
-    return (instant - _EPOCH) // timedelta(microseconds=1)
+    d = instant - _EPOCH
+    return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
 
 
 def _at(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
+
+
+def _micro(amount: timedelta) -> int:
+    return (amount.days * 86400 + amount.seconds) * 1_000_000 + amount.microseconds
 
 
 class Covered:
@@ -47,6 +52,13 @@ class Covered:
                 self.through.append(total)
             day += timedelta(days=1)
         self._total = total
+        self._minutes: dict[Duration, int] = {}
+
+    def _business(self, duration: Duration) -> timedelta:
+        minutes = self._minutes.get(duration)
+        if minutes is None:
+            minutes = self._minutes[duration] = self.calendar.business_minutes(duration)
+        return timedelta(minutes=minutes)
 
     def _covers(self, us: int) -> bool:
         return self._from <= us < self._to
@@ -63,7 +75,7 @@ class Covered:
         at = _us(start)
         if not self._covers(at):
             return self.calendar.add_business_time(start, amount)
-        target = self._upto(at) + amount // timedelta(microseconds=1)
+        target = self._upto(at) + _micro(amount)
         i = bisect.bisect_left(self.through, target)
         if i >= len(self.through) or not self._covers(self.starts[i]):
             return self.calendar.add_business_time(start, amount)
@@ -75,7 +87,7 @@ class Covered:
         at = _us(end)
         if not self._covers(at):
             return self.calendar.subtract_business_time(end, amount)
-        target = self._upto(at) - amount // timedelta(microseconds=1)
+        target = self._upto(at) - _micro(amount)
         i = bisect.bisect_right(self.before, target) - 1
         if target < 0 or i < 0 or not self._covers(self.ends[i]):
             return self.calendar.subtract_business_time(end, amount)
@@ -92,11 +104,9 @@ class Covered:
     def add(self, start: datetime, duration: Duration) -> datetime:
         if duration.calendar:
             return self.calendar.add(start, duration)
-        minutes = self.calendar.business_minutes(duration)
-        return self.add_business_time(start, timedelta(minutes=minutes))
+        return self.add_business_time(start, self._business(duration))
 
     def subtract(self, end: datetime, duration: Duration) -> datetime:
         if duration.calendar:
             return self.calendar.subtract(end, duration)
-        minutes = self.calendar.business_minutes(duration)
-        return self.subtract_business_time(end, timedelta(minutes=minutes))
+        return self.subtract_business_time(end, self._business(duration))

@@ -149,12 +149,13 @@ def _sent(session: Session, since: datetime, until: datetime) -> Sent:
 def actual(found: Read) -> list[Life]:
     """Every item as it really went, with the alerts the outbox holds for it."""
     lives = [life for r in found.replays.values() for life in r.actual()] + found.kept
-    none: tuple[int, tuple[Alert, ...]] = (0, ())
+    sent = found.sent
     return [
-        replace(life, breaches=sent[0], alerts=sent[1])
+        life if life.item_id not in sent else replace(
+            life, breaches=sent[life.item_id][0], alerts=sent[life.item_id][1]
+        )
         for life in lives
-        for sent in (found.sent.get(life.item_id, none),)
-    ]
+    ]  # fmt: skip
 
 
 def clock_for(agreement: Agreement, since: datetime, until: datetime) -> Covered:
@@ -171,14 +172,26 @@ def proposed(found: Read, agreement: Agreement) -> list[Life]:
     lives: list[Life] = []
     for r in found.replays.values():
         lives += r.under(agreement, clock, found.now)
-    return lives + [replace(life) for life in found.kept]
+    return lives + found.kept
 
 
 # -- the figures of one side -----------------------------------------------------------------
 
 
-def _week(agreement: Agreement, at: datetime) -> str:
-    return week_of_instant(agreement.zone, at).key
+class Weeks:
+    """The ISO week (in the agreement's zone) an instant falls in, each quarter-hour of UTC
+    worked out once: a replay dates thousands of alerts."""
+
+    def __init__(self, agreement: Agreement) -> None:
+        self.zone = agreement.zone
+        self._known: dict[int, str] = {}
+
+    def of(self, at: datetime) -> str:
+        slot = int(at.timestamp()) // 900
+        key = self._known.get(slot)
+        if key is None:
+            key = self._known[slot] = week_of_instant(self.zone, at).key
+        return key
 
 
 def summary(agreement: Agreement, lives: Iterable[Life]) -> dict[str, Any]:
@@ -191,17 +204,25 @@ def summary(agreement: Agreement, lives: Iterable[Life]) -> dict[str, Any]:
     kinds: dict[str, Counter[str]] = {}
     people: dict[str, dict[str, Any]] = {}
     breaches = escalations = warnings = 0
+    weeks = Weeks(agreement)
 
     def person(user: str) -> dict[str, Any]:
-        return people.setdefault(
-            user, {"user": user, "met": 0, "missed": 0, "excused": 0, "alerts": 0,
-                   "alerts_by_week": Counter(), "responses": []},
-        )  # fmt: skip
+        found = people.get(user)
+        if found is None:
+            found = people[user] = {
+                "user": user, "met": 0, "missed": 0, "excused": 0, "alerts": 0,
+                "alerts_by_week": Counter(), "responses": [],
+            }  # fmt: skip
+        return found
 
     for life in lives:
         breaches += life.breaches
-        team = teams.setdefault(life.team, Counter())
-        kind = kinds.setdefault(life.kind, Counter())
+        team = teams.get(life.team)
+        if team is None:
+            team = teams[life.team] = Counter()
+        kind = kinds.get(life.kind)
+        if kind is None:
+            kind = kinds[life.kind] = Counter()
         if life.counted is not None and life.counted.outcome is not None:
             team[life.counted.outcome] += 1
             kind[life.counted.outcome] += 1
@@ -209,7 +230,7 @@ def summary(agreement: Agreement, lives: Iterable[Life]) -> dict[str, Any]:
         for alert in life.alerts:
             mine = person(alert.target)
             mine["alerts"] += 1
-            mine["alerts_by_week"][_week(agreement, alert.at)] += 1
+            mine["alerts_by_week"][weeks.of(alert.at)] += 1
             escalations += alert.topic == ESCALATE
             warnings += alert.topic == WARN
             team["alerts"] += 1
