@@ -42,13 +42,14 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
 from slaengine.durations import Duration
 
-__all__ = ["BusinessCalendar", "parse_hours", "parse_weekday"]
+__all__ = ["BusinessCalendar", "BusinessTime", "parse_hours", "parse_weekday"]
 
 _Interval = tuple[datetime, datetime]  # [start, end) as aware UTC datetimes
 
@@ -109,6 +110,21 @@ def _require_aware(value: datetime, what: str) -> datetime:
 
 def _minutes_of(moment: time | None) -> int:
     return 24 * 60 if moment is None else moment.hour * 60 + moment.minute
+
+
+class BusinessTime(Protocol):
+    """What windows are computed with: a `BusinessCalendar`, or one that answers the same
+    faster over a span of days (`slaengine.replay.clock.Covered`)."""
+
+    def add(self, start: datetime, duration: Duration) -> datetime: ...
+
+    def subtract(self, end: datetime, duration: Duration) -> datetime: ...
+
+    def add_business_time(self, start: datetime, amount: timedelta) -> datetime: ...
+
+    def subtract_business_time(self, end: datetime, amount: timedelta) -> datetime: ...
+
+    def between(self, a: datetime, b: datetime) -> timedelta: ...
 
 
 class BusinessCalendar:

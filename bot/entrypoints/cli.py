@@ -382,6 +382,40 @@ def cmd_agreement_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    from bot.jobs import replay
+
+    try:
+        proposal = _load(args.proposal)
+    except AgreementNotFound as error:
+        print(f"error: {_not_found(error, from_env=False)}", file=sys.stderr)
+        return 1
+    except AgreementError as error:
+        print(f"error: the proposal {error.source} fails `config check`: "
+              f"{len(error.problems)} problem(s)", file=sys.stderr)  # fmt: skip
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    c = _container()
+    try:
+        now = c.clock.now()
+        try:
+            days = replay.span(c.agreement, now, args.start, args.end)
+        except replay.RangeError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        result = replay.run(c, proposal, days, now)
+    finally:
+        c.close()
+    if args.json:
+        if not result["items"]:
+            result["message"] = f"no items were opened from {result['from']} to {result['to']}"
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(replay.text(result, days.chosen))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo.week import run_demo
 
@@ -464,6 +498,16 @@ def parser() -> argparse.ArgumentParser:
     compare.add_argument("a", nargs="?", metavar="A", help="a version's hash prefix")
     compare.add_argument("b", nargs="?", metavar="B", help="another version's hash prefix")
     compare.set_defaults(func=cmd_agreement_diff)
+    what_if = sub.add_parser(
+        "replay",
+        help="what a proposed agreement would have done to the items opened in a range, "
+        "beside what really happened (default: the last full quarter)",
+    )
+    what_if.add_argument("proposal", metavar="PROPOSED.toml", help="the proposed agreement")
+    what_if.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="the first day")
+    what_if.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="the last day")
+    what_if.add_argument("--json", action="store_true", help="print one JSON object")
+    what_if.set_defaults(func=cmd_replay)
     return p
 
 

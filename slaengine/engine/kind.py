@@ -12,6 +12,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 from sqlmodel import Session
 
 from slaengine.agreement.config import Agreement
+from slaengine.engine.lives import Replay
 from slaengine.engine.owed import Owed
 from slaengine.engine.thresholds import Instants
 from slaengine.persistence.tables import PREFIXES, Item
@@ -75,6 +76,14 @@ class Kind(Protocol):
         brought in line (a lead's windows ahead of it too). None: the kind leaves its items'
         windows as they are. The engine sets the item's instants and timers."""
 
+    def replay(
+        self, session: Session, since: datetime, until: datetime, now: datetime
+    ) -> Replay | None:
+        """This kind's items opened (handed over, begun) in [since, until), read once with
+        every stored instant a replay needs (as they stand at `now`), to be lived again under
+        a proposed agreement (`slabot replay`). None: the kind is not replayed; its items
+        count as they went."""
+
 
 class TimedStep(NamedTuple):
     """One of an item's own timed steps (`Kind.steps`): at which instant, under which name."""
@@ -107,8 +116,8 @@ class KindBase:
     """A kind's defaults, for what it does not say: it opens nothing by itself, adds no
     details, escalates to nobody but the owner, owes nothing more at a breach or a lapse, and
     shows nothing more in `slabot status`, leaves its items' windows as they are when the
-    agreement changes, warns the owner at the warning instant and has no timed steps of its
-    own."""
+    agreement changes, warns the owner at the warning instant, has no timed steps of its
+    own, and is not replayed."""
 
     name: str
     prefix: str
@@ -150,6 +159,11 @@ class KindBase:
     def rewindow(
         self, session: Session, agreement: Agreement, item: Item, now: datetime
     ) -> Instants | None:
+        return None
+
+    def replay(
+        self, session: Session, since: datetime, until: datetime, now: datetime
+    ) -> Replay | None:
         return None
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from slaengine.calendar import BusinessCalendar
+from slaengine.calendar import BusinessTime
 from slaengine.durations import Duration, Share
 
 
 def warning_instant(
-    calendar: BusinessCalendar, start: datetime, due: datetime, warn_before: Duration | Share
+    calendar: BusinessTime, start: datetime, due: datetime, warn_before: Duration | Share
 ) -> datetime:
     """When to warn for a window from `start` to `due`.
 

@@ -339,9 +339,14 @@ def _week_values(figures: LeadFigures, week: Sequence[CountedRow]) -> dict[str, 
 
 def flags(agreement: Agreement, card: Scorecard) -> list[Flag]:
     """The `[review]` thresholds the week crossed, each naming the number and the threshold."""
+    return lead_flags(agreement, card.leads)
+
+
+def lead_flags(agreement: Agreement, leads: LeadFigures) -> list[Flag]:
+    """The `[review]` thresholds lead figures cross (a week's, or a replay's span)."""
     review = agreement.review
     found: list[Flag] = []
-    rate = card.leads.acceptance_rate
+    rate = leads.acceptance_rate
     if (
         review.min_acceptance_rate is not None
         and rate is not None
@@ -356,7 +361,7 @@ def flags(agreement: Agreement, card: Scorecard) -> list[Flag]:
                 f"{review.min_acceptance_rate:.0%} (review.min_acceptance_rate)",
             )
         )
-    within = card.leads.within_sla_share
+    within = leads.within_sla_share
     if (
         review.min_within_sla_rate is not None
         and within is not None
@@ -371,7 +376,7 @@ def flags(agreement: Agreement, card: Scorecard) -> list[Flag]:
                 f"minimum of {review.min_within_sla_rate:.0%} (review.min_within_sla_rate)",
             )
         )
-    med = card.leads.median_first_response_minutes
+    med = leads.median_first_response_minutes
     limit = review.max_median_first_response
     if limit is not None and med is not None:
         most = threshold_minutes(agreement.calendar, limit)

@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from slaengine.agreement.config import Agreement
+from slaengine.calendar import BusinessTime
 from slaengine.engine.item import State, Window
 from slaengine.engine.windows import warning_instant
 from slaengine.kinds.lead.agreement import LEADS_TABLE
@@ -87,12 +88,17 @@ class LeadWindows:
 
 
 def plan_windows(
-    agreement: Agreement, status: MarketingStatus, campaign: str | None, handed_off_at: datetime
+    agreement: Agreement,
+    status: MarketingStatus,
+    campaign: str | None,
+    handed_off_at: datetime,
+    calendar: BusinessTime | None = None,
 ) -> LeadWindows:
-    """Where a lead's windows end, for a handoff at `handed_off_at`."""
+    """Where a lead's windows end, for a handoff at `handed_off_at` (business time by the
+    agreement's calendar, or by `calendar`, which answers the same faster: a replay)."""
     if not status.handed_to_sales:
         raise ValueError("a bad-fit, not-interested lead is never handed to sales")
-    calendar = agreement.calendar
+    calendar = calendar or agreement.calendar
     leads = LEADS_TABLE.of(agreement)
     tier = getattr(leads.response, status.value)
     due = calendar.add(handed_off_at, tier)

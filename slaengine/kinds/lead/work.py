@@ -22,6 +22,7 @@ from slaengine.engine.thresholds import Instants, Timing, settle
 from slaengine.kinds.lead import ladder as lead_ladder
 from slaengine.kinds.lead import pause as pausing
 from slaengine.kinds.lead import pools as routing_pools
+from slaengine.kinds.lead import replay as lead_replay
 from slaengine.kinds.lead import rotation
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.agreement import LEADS_TABLE, Pool
@@ -749,17 +750,7 @@ class LeadObligations(KindBase):
     prefix = "L"
 
     def ladder(self, agreement: Agreement, item: Item) -> list[str]:
-        if LEADS_TABLE.of(agreement).ladder:  # the ladder's steps escalate instead
-            return []
-        targets: list[str] = []
-        for step in LEADS_TABLE.of(agreement).escalate:
-            if step == "manager" and agreement.sales.manager:
-                targets.append(agreement.sales.manager)
-            elif step == "channel":
-                targets.append(agreement.agreement.scorecard_channel)
-            elif step == "contact":
-                targets.append(agreement.marketing.contact)
-        return targets
+        return lead_replay.ladder(agreement)
 
     def breached(
         self, session: Session, agreement: Agreement, item: Item, now: datetime
@@ -860,6 +851,12 @@ class LeadObligations(KindBase):
             Instants(LEADS.warn_at(lead_facts), LEADS.due_at(lead_facts), plan.recycle_at),
             now,
         )
+
+    def replay(
+        self, session: Session, since: datetime, until: datetime, now: datetime
+    ) -> lead_replay.LeadReplay:
+        """The leads handed over in [since, until), to be lived again (`kinds.lead.replay`)."""
+        return lead_replay.replay(session, since, until, now)
 
 
 OBLIGATIONS = LeadObligations()
