@@ -57,6 +57,24 @@ def register(app: App, container: Container) -> None:
             )
         )
 
+    @app.action("lead_claim")
+    def claiming(ack: Ack, body: dict[str, Any], respond: Respond, client: Any) -> None:
+        """The *Claim* button on a lead offered in its pool's channel: the first click takes
+        it; anyone else is told privately why not, or who has it."""
+        ack()
+        reply = Reply(c, body, respond, client)
+        ref = body["actions"][0]["value"]
+        try:
+            with unit_of_work(c.engine) as session:
+                outcome = leadwork.claim(
+                    session, c.agreement, c.directory, name=ref, actor=reply.user,
+                    now=c.clock.now(),
+                )  # fmt: skip
+        except Refusal as refusal:
+            reply.refuse(refusal)
+            return
+        reply.say(f":raising_hand: {outcome.message}")
+
     @app.action("lead_reject")
     def rejecting(ack: Ack, body: dict[str, Any], client: Any, respond: Respond) -> None:
         ack()

@@ -72,12 +72,39 @@ def reassigned_dm(lead: LeadView, zone: ZoneInfo, previous: str) -> tuple[str, l
 
 
 def moved_on(lead: LeadView, to: str, why: str) -> tuple[str, list[Block]]:
-    """The old owner's message about a lead the SLA ladder passed to `to`, and why."""
+    """The old owner's message about a lead the SLA ladder passed to `to` (or `to` claimed
+    from its pool's channel), and why."""
+    by = "" if why.startswith("claimed") else " by the SLA ladder"
     text = f"{lead.ref} {escape(lead.title)} was passed to <@{to}>: {why}"
     blocks = [
         section(
             f":arrow_right: *{lead.ref}* {escape(lead.title)} · {lead.status.label}\n"
-            f"*Passed to <@{to}>* by the SLA ladder: {why}."
+            f"*Passed to <@{to}>*{by}: {why}."
+        ),
+    ]
+    return text, blocks
+
+
+def offered(lead: LeadView, zone: ZoneInfo, owner: str) -> tuple[str, list[Block]]:
+    """A lead offered in its pool's channel: the first rep of the pool to click takes it."""
+    text = f"{lead.ref} {escape(lead.title)} is up for grabs: the first rep to claim it takes it"
+    blocks = [
+        section(
+            f":raising_hand: *Up for grabs*: no first touch from <@{owner}>\n"
+            f"{lead_line(lead, zone)}"
+        ),
+        actions(f"claim:{lead.ref}", button("Claim", "lead_claim", lead.ref, style="primary")),
+    ]
+    return text, blocks
+
+
+def claimed(lead: LeadView, by: str) -> tuple[str, list[Block]]:
+    """The offer in the pool's channel once `by` took the lead (no button any more)."""
+    text = f"{lead.ref} {escape(lead.title)} was claimed by <@{by}>"
+    blocks = [
+        section(
+            f":white_check_mark: *{lead.ref}* {escape(lead.title)} · {lead.status.label}\n"
+            f"*Claimed by <@{by}>*."
         ),
     ]
     return text, blocks

@@ -124,3 +124,14 @@ def resume(c: Container, command: dict[str, Any], rest: str, respond: Respond, c
             session, c.agreement, name=name, actor=command["user_id"], now=c.clock.now()
         )
     say_privately(respond, f":arrow_forward: {outcome.message}")
+
+
+def claim(c: Container, command: dict[str, Any], rest: str, respond: Respond, client: Any) -> None:
+    """Take a lead offered in its pool's channel: the *Claim* button's twin."""
+    name, _ = _lead_and_rest(rest, "/sla claim <lead>")
+    with unit_of_work(c.engine) as session:
+        outcome = leadwork.claim(
+            session, c.agreement, c.directory, name=name, actor=command["user_id"],
+            now=c.clock.now(),
+        )  # fmt: skip
+    say_privately(respond, f":raising_hand: {outcome.message}")

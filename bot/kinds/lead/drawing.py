@@ -27,7 +27,17 @@ from slaengine.agreement.config import Agreement
 from slaengine.kinds.lead import rotation
 from slaengine.kinds.lead import store as lead_repo
 from slaengine.kinds.lead.agreement import LEADS_TABLE
-from slaengine.kinds.lead.ladder import LADDER_STEP, MOVED, moved_to, passed_from, step_index
+from slaengine.kinds.lead.ladder import (
+    CLAIM,
+    CLAIMED,
+    LADDER_STEP,
+    MOVED,
+    OFFER,
+    claimed_by,
+    moved_to,
+    passed_from,
+    step_index,
+)
 from slaengine.kinds.lead.rules import Stage
 from slaengine.kinds.lead.tables import Lead
 from slaengine.kinds.lead.work import LeadView, view
@@ -112,6 +122,10 @@ def draw_moved(row: OutboxMessage, lead: LeadView, agreement: Agreement) -> None
     """Fill in the old owner's message about a lead the ladder passed on: where it went and
     why (shown in place of the notice that it was theirs)."""
     to, name = moved_to(row.key)
+    if name == CLAIM:
+        text, blocks = lead_blocks.moved_on(lead, to, "claimed from its pool's channel")
+        row.text, row.blocks = text, json.dumps(blocks)
+        return
     steps = LEADS_TABLE.of(agreement).ladder
     n = step_index(name)
     after = f" {steps[n].after}" if n < len(steps) else ""
@@ -154,6 +168,14 @@ class LeadUI(KindUIBase):
                 continue
             if row.topic == MOVED:
                 draw_moved(row, shown, agreement)
+                continue
+            if row.topic in (OFFER, CLAIMED):
+                text, blocks = (
+                    lead_blocks.offered(shown, agreement.zone, lead.owner_id)
+                    if row.topic == OFFER
+                    else lead_blocks.claimed(shown, claimed_by(row.key))
+                )
+                row.text, row.blocks = text, json.dumps(blocks)
                 continue
             due = _clock_due(lead, row.clock or "")
             draw_row(row, replace(shown, due_at=due) if due else shown, agreement)

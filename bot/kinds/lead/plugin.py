@@ -26,11 +26,14 @@ PLUGIN = Plugin(
         "away": commands.away,
         "pause": commands.pause,
         "resume": commands.resume,
+        "claim": commands.claim,
         "plan": plan.plan,
         "routing": ledger.routing,
         "rotation": ledger.rotation_verb,
     },
-    changes_own=frozenset({"touch", "accept", "reject", "away", "pause", "resume", "rotation"}),
+    changes_own=frozenset(
+        {"touch", "accept", "reject", "away", "pause", "resume", "claim", "rotation"}
+    ),
     listen=(actions.register, views.register),
     usage=(
         ("handoff", "hand a lead to sales (opens a form)"),
@@ -43,6 +46,7 @@ PLUGIN = Plugin(
             "business that day (at most `[leads.pause] max`)",
         ),
         ("resume <lead>", "restart a paused lead's clock; its window gets the paused time back"),
+        ("claim <lead>", "take a lead offered in your pool's channel (its *Claim* button)"),
         ("away <from> <to>", "mark yourself away (dates like 2026-12-01); your open leads pass on"),
         ("plan <revenue>", "the leads a month a monthly revenue goal needs, e.g. `plan $240k`"),
         ("routing", "who gets leads: each pool's reps, their leads and why one was skipped"),

@@ -146,6 +146,17 @@ def _ladder_problems(data: Mapping[str, Any]) -> list[str]:
                 f"{where}.do: 'pool' offers the lead in its pool's channel, and there are no "
                 "[[routing.pools]] to offer it in"
             )
+        elif do == "pool":
+            silent = [
+                f"routing.pools.{i} ({pool.get('name')!r})"
+                for i, pool in enumerate(pools if isinstance(pools, list) else [])
+                if isinstance(pool, dict) and not pool.get("channel")
+            ]
+            if silent:
+                problems.append(
+                    f"{where}.do: 'pool' offers the lead in its pool's channel, and "
+                    f"{', '.join(silent)} has no channel: give each pool a `channel`"
+                )
         if (
             do == "reassign"
             and not has_pools

@@ -4,8 +4,11 @@ Each step comes `after` a duration from the handoff (business time unless it say
 " calendar"), once, in order, through the sweep (`slaengine.engine.services`, the lead kind's
 `steps` and `step`): `remind` DMs the owner, `manager` tells the sales manager, `channel`
 posts in the scorecard channel, `reassign` passes the lead to the next eligible rep, `pool`
-offers it in its pool's channel (not built yet: a `pool` step does nothing). The ladder stops
-once the lead is touched (or paused: it resumes later by the time paused).
+offers it in its pool's channel with a *Claim* button (also a `reassign` step with
+`max_reassignments` used up, when the ladder has a `pool` step): the first rep of the pool to
+click takes it (`work.claim`). A lead still unclaimed climbs on to the sales manager at the
+ladder's next step (or, with none after `pool`, at its due instant). The ladder stops once
+the lead is touched (or paused: it resumes later by the time paused).
 
 With no `[[leads.ladder]]`, `warn_before` and `escalate` are the ladder, as they always were:
 the owner is warned at the warning instant and, at the due instant, gets the breach notice
@@ -113,3 +116,36 @@ def moved_to(key: str) -> tuple[str, str]:
     """Who a lead passed on by the ladder went to, and at which step (from `moved_key`)."""
     parts = key.split(":")
     return parts[4], parts[5]
+
+
+#: the topics of a lead offered in its pool's channel, and of that message once claimed
+OFFER, CLAIMED = "offer", "claimed"
+#: the step name an old owner's update gives for a lead claimed from its pool's channel
+CLAIM = "claim"
+
+
+def offer_key(item_id: int | None, channel: str, round_: int) -> str:
+    """The lead's offer in its pool's channel (once per start of its ladder)."""
+    return f"lead:{item_id}:{channel}:{OFFER}:{round_}"
+
+
+def claimed_key(item_id: int | None, channel: str, by: str, at: datetime) -> str:
+    """The offer updated in place once `by` claimed the lead (`claimed_by`)."""
+    return f"lead:{item_id}:{channel}:{CLAIMED}:{by}:{at.isoformat()}"
+
+
+def claimed_by(key: str) -> str:
+    return key.split(":")[4]
+
+
+def climb_step(steps: Sequence[LadderStep], n: int) -> bool:
+    """Whether step `n` is the first after the ladder's `pool` step: where a lead still
+    unclaimed in its pool climbs on to the sales manager."""
+    pool = next((i for i, step in enumerate(steps) if step.do == "pool"), None)
+    return pool is not None and n == pool + 1
+
+
+def climbs_at_due(steps: Sequence[LadderStep]) -> bool:
+    """Whether an unclaimed lead climbs on to the manager at its due instant: the ladder's
+    `pool` step is its last."""
+    return bool(steps) and any(s.do == "pool" for s in steps) and steps[-1].do == "pool"

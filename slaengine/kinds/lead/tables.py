@@ -57,6 +57,9 @@ class Lead(SQLModel, table=True):
     ladder_from: datetime | None = instant()
     ladder_round: int = 0
     reassignments: int = 0
+    #: when the ladder's `pool` step offered the lead in its pool's channel (None: not
+    #: offered, or claimed since): a claim takes it only while this is set
+    offered_at: datetime | None = instant()
     item: Item = Relationship(sa_relationship_kwargs={"lazy": "joined", "innerjoin": True})
 
     @property

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col
 
 from slaengine.agreement.config import SLACK_USER, Agreement
 from slaengine.engine import thresholds as engine_thresholds
@@ -656,11 +658,151 @@ def take_step(
         target = agreement.agreement.scorecard_channel
         topic, step = "escalate", lead_ladder.escalate_step(name)
     elif do == "reassign":
-        return pass_on(session, agreement, lead, name, now)
-    else:  # "pool": the pool's channel and its Claim button are not built yet
-        return []
+        return pass_on(session, agreement, lead, name, now) + _climb(agreement, lead, n, name)
+    else:
+        return offer(session, agreement, lead, now)
     key = message_key(item.kind, item.id, target, step, clock)
-    return [{"item_id": item.id, "clock": clock, "key": key, "target": target, "topic": topic}]
+    owed = [{"item_id": item.id, "clock": clock, "key": key, "target": target, "topic": topic}]
+    return owed + ([] if do == "manager" else _climb(agreement, lead, n, name))
+
+
+def _climb(agreement: Agreement, lead: Lead, n: int, name: str) -> list[Owed]:
+    """A lead still unclaimed in its pool's channel at the ladder's step after `pool`
+    climbs on to the sales manager: a DM, as the ladder's `manager` step sends."""
+    steps = LEADS_TABLE.of(agreement).ladder
+    if lead.offered_at is None or not lead_ladder.climb_step(steps, n):
+        return []
+    return _to_manager(agreement, lead, lead_ladder.escalate_step(name))
+
+
+def _to_manager(agreement: Agreement, lead: Lead, step: str) -> list[Owed]:
+    manager = agreement.sales.manager
+    if not manager:
+        return []
+    item = lead.item
+    clock = item.clock or Stage.NEW.clock or ""
+    key = message_key(item.kind, item.id, manager, step, clock)
+    return [{"item_id": item.id, "clock": clock, "key": key, "target": manager,
+             "topic": "escalate"}]  # fmt: skip
+
+
+def offer(session: Session, agreement: Agreement, lead: Lead, now: datetime) -> list[Owed]:
+    """The ladder's `pool` step: the lead is posted in its pool's channel with a *Claim*
+    button, once (nothing without a pool with a channel, or when it is offered already)."""
+    pool = _pool_of(agreement, lead)
+    if pool is None or pool.channel is None or lead.offered_at is not None:
+        return []
+    assert lead.id is not None
+    detail = json.dumps({"pool": pool.name, "channel": pool.channel, "owner": lead.owner_id})
+    if not _record(session, lead, lead_ladder.OFFER, LADDER, now, f"offer:{now.isoformat()}",
+                   detail):  # fmt: skip
+        return []
+    lead.offered_at = now
+    session.add(lead)
+    return [
+        {
+            "key": lead_ladder.offer_key(lead.id, pool.channel, lead.ladder_round),
+            "target": pool.channel,
+            "topic": lead_ladder.OFFER,
+            "item_id": lead.id,
+            "clock": lead.item.clock or "",
+        }
+    ]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claim from the pool's channel: who the lead was taken from, and the message."""
+
+    lead: Lead
+    previous: str
+    message: str
+    changed: bool = True
+
+
+def claim(
+    session: Session,
+    agreement: Agreement,
+    directory: Directory,
+    *,
+    name: str,
+    actor: str,
+    now: datetime,
+) -> Claimed:
+    """A rep of the lead's pool takes a lead offered in the pool's channel (the *Claim*
+    button, `/sla claim`). The first claim wins: the lead is taken by one conditional UPDATE
+    on it, only while it is offered, so of two claims at once (two instances, PostgreSQL)
+    one takes it and the other is refused, told who has it. The window it leaves counts as
+    missed for its old owner; its clock restarts or keeps running (`[leads] on_reassign`).
+    Owes the channel's message updated in place to say who took it, the old owner's message
+    updated to say where it went, and the new owner the lead's message."""
+    lead = get(session, name)
+    _must_be_open(lead)
+    if lead.offered_at is None:
+        raise Refusal(f"{lead.ref} is not up for claiming: <@{lead.owner_id}> has it.")
+    pool = _pool_of(agreement, lead)
+    members = [] if pool is None else [c.user for c in pool_members(pool, directory)]
+    if actor not in members:
+        where = f"the {pool.name!r} pool" if pool is not None else "its pool"
+        raise Refusal(
+            f"Only a sales rep of {where} can claim {lead.ref}, and you are not one of them."
+        )
+    offered_at = lead.offered_at
+    taken = session.execute(
+        update(Lead)
+        .where(col(Lead.id) == lead.id, col(Lead.offered_at) == offered_at)
+        .values(offered_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]  # another claim came first
+        session.refresh(lead)
+        session.refresh(lead.item)
+        raise Refusal(f"{lead.ref} was claimed already: <@{lead.owner_id}> has it.")
+    set_committed_value(lead, "offered_at", None)  # as the UPDATE left it
+    previous = lead.owner_id
+    assert lead.id is not None
+    detail = json.dumps({"from": previous, "to": actor, "pool": pool.name if pool else None})
+    _record(session, lead, CLAIM, actor, now, f"claim:{offered_at.isoformat()}", detail)
+    if actor != previous:
+        leave_window(session, lead.item, now, forfeit=True)
+        lead.item.owner_id = actor
+        if LEADS_TABLE.of(agreement).on_reassign == "restart":
+            _restart(agreement, lead, now)
+    _moved(session, lead, now, new_stage=False)
+    session.add(lead)
+    clock = lead.item.clock or ""
+    channel = pool.channel if pool is not None and pool.channel else ""
+    offered = outbox.latest_key(session, lead.id, channel, (lead_ladder.OFFER,))
+    owed: list[Owed] = []
+    if offered is not None:
+        owed.append({"key": lead_ladder.claimed_key(lead.id, channel, actor, now),
+                     "target": channel, "topic": lead_ladder.CLAIMED, "item_id": lead.id,
+                     "clock": clock, "replaces_key": offered})  # fmt: skip
+    if actor != previous:
+        replaced = outbox.latest_key(session, lead.id, previous, NOTICE_TOPICS)
+        owed += [
+            {"key": lead_ladder.passed_key(lead.id, actor, previous, now), "target": actor,
+             "topic": "reassigned", "item_id": lead.id, "clock": clock},
+            {"key": lead_ladder.moved_key(lead.id, previous, actor, lead_ladder.CLAIM),
+             "target": previous, "topic": lead_ladder.MOVED, "item_id": lead.id,
+             "clock": clock, "replaces_key": replaced},
+        ]  # fmt: skip
+    outbox.enqueue_many(session, owed, now=now)
+    return Claimed(lead, previous, f"{lead.ref} is yours now: claimed from the pool's channel.")
+
+
+#: the action of the item event a claim is logged as
+CLAIM = "claim"
+
+
+def _restart(agreement: Agreement, lead: Lead, now: datetime) -> None:
+    """The lead's windows and ladder counted again from `now`, for its new owner."""
+    plan = plan_windows(agreement, MarketingStatus(lead.marketing_status), lead.campaign, now)
+    lead.response_warn_at, lead.response_due_at = plan.response_warn_at, plan.response_due_at
+    lead.accept_warn_at, lead.accept_due_at = plan.accept_warn_at, plan.accept_due_at
+    lead.via_campaign = plan.via_campaign
+    lead.item.lapse_at = max(lead.recycle_at, plan.recycle_at)
+    lead.ladder_from, lead.ladder_round = now, lead.ladder_round + 1
 
 
 def _next_owner(session: Session, agreement: Agreement, lead: Lead, now: datetime) -> str | None:
@@ -690,11 +832,15 @@ def pass_on(
 ) -> list[Owed]:
     """The ladder's `reassign` step: the lead passes to the next eligible rep
     (`routing.next_owner`), unless it was passed on `[routing] max_reassignments` times
-    already or nobody is eligible. The window it leaves counts as missed for its owner; its
+    already (then, when the ladder has a `pool` step, it is offered in its pool's channel
+    now) or nobody is eligible. The window it leaves counts as missed for its owner; its
     clock restarts for the new owner or keeps running (`[leads] on_reassign`). Owes the new
     owner the lead's message, and the old owner an update of theirs saying where it went."""
-    if lead.reassignments >= lead_ladder.routing_setting(agreement.data, "max_reassignments"):
+    if lead.offered_at is not None:  # in its pool's channel, for whoever claims it
         return []
+    if lead.reassignments >= lead_ladder.routing_setting(agreement.data, "max_reassignments"):
+        ladder = LEADS_TABLE.of(agreement).ladder
+        return offer(session, agreement, lead, now) if any(s.do == "pool" for s in ladder) else []
     to = _next_owner(session, agreement, lead, now)
     if to is None:
         return []
@@ -708,12 +854,7 @@ def pass_on(
     lead.item.owner_id = to
     lead.reassignments += 1
     if LEADS_TABLE.of(agreement).on_reassign == "restart":
-        plan = plan_windows(agreement, MarketingStatus(lead.marketing_status), lead.campaign, now)
-        lead.response_warn_at, lead.response_due_at = plan.response_warn_at, plan.response_due_at
-        lead.accept_warn_at, lead.accept_due_at = plan.accept_warn_at, plan.accept_due_at
-        lead.via_campaign = plan.via_campaign
-        lead.item.lapse_at = max(lead.recycle_at, plan.recycle_at)
-        lead.ladder_from, lead.ladder_round = now, lead.ladder_round + 1
+        _restart(agreement, lead, now)
     _moved(session, lead, now, new_stage=False)
     session.add(lead)
     clock = lead.item.clock or ""
@@ -763,7 +904,12 @@ class LeadObligations(KindBase):
         item_repo.record(session, item.id, BREACH, item.owner_id, at, f"{BREACH}:{clock}", clock)
         if item.clock != Stage.NEW.clock:
             return []
-        return rotation.response_missed(session, agreement, item.id, item.owner_id, now)
+        missed = rotation.response_missed(session, agreement, item.id, item.owner_id, now)
+        lead = session.get(Lead, item.id)
+        steps = LEADS_TABLE.of(agreement).ladder
+        if lead is not None and lead.offered_at is not None and lead_ladder.climbs_at_due(steps):
+            missed += _to_manager(agreement, lead, lead_ladder.escalate_step("due"))
+        return missed
 
     def warns(self, agreement: Agreement, item: Item) -> bool:
         return not LEADS_TABLE.of(agreement).ladder  # else the ladder's steps remind
