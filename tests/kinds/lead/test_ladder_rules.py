@@ -115,6 +115,29 @@ def test_a_pool_step_without_pools_is_refused() -> None:
     ]
 
 
+POOLS = """
+[[routing.pools]]
+name = "enterprise"
+match = { campaign = ["Q4 webinar"] }
+members = ["U0ALICE"]
+channel = "#enterprise-leads"
+
+[[routing.pools]]
+name = "default"
+members = ["U0ALICE", "U0BOB"]
+"""
+
+
+def test_a_pool_step_is_refused_while_a_pool_has_no_channel_and_allowed_once_each_has() -> None:
+    assert problems(steps(("1h", "reassign"), ("2h", "pool")), LEADS_ONLY + POOLS) == [
+        "leads.ladder.1.do: 'pool' offers the lead in its pool's channel, and "
+        "routing.pools.1 ('default') has no channel: give each pool a `channel`"
+    ]
+    every = POOLS.rstrip() + '\nchannel = "#leads"\n'
+    agreement = parse_agreement(LEADS_ONLY + every + steps(("1h", "reassign"), ("2h", "pool")))
+    assert [s.do for s in LEADS_TABLE.of(agreement).ladder] == ["reassign", "pool"]
+
+
 def test_a_reassign_step_with_one_sales_rep_is_refused() -> None:
     alone = LEADS_ONLY.replace('members = ["U0ALICE", "U0BOB"]', 'members = ["U0ALICE"]')
     assert alone != LEADS_ONLY
