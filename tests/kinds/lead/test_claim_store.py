@@ -255,3 +255,13 @@ def test_two_claims_at_once_from_two_engines_give_one_owner(
         ).one()
     assert json.loads(detail)["to"] == winner
     assert [topic for topic, _ in owed(c, lead.id)].count("claimed") == 1
+
+
+def test_a_reassign_step_after_the_offer_leaves_the_lead_in_the_pools_channel(
+    c: Container,
+) -> None:
+    c.agreement = agreement(("1h", "reassign"), ("2h", "pool"), ("3h", "reassign"))
+    lead = offered(c)
+    at(c, ny(23, 12))
+    still = reload(c.engine, lead.id)
+    assert (still.owner_id, still.offered_at, still.reassignments) == ("U0BOB", ny(23, 11), 1)
