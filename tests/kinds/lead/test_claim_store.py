@@ -68,9 +68,7 @@ def c(database_url: str, engine: Engine, fake_slack: FakeSlack) -> Iterator[Cont
 
 def claim(c: Container, lead: Lead, actor: str, when: datetime) -> leadwork.Claimed:
     with unit_of_work(c.engine) as session:
-        return leadwork.claim(
-            session, c.agreement, DIRECTORY, name=lead.ref, actor=actor, now=when
-        )
+        return leadwork.claim(session, c.agreement, DIRECTORY, name=lead.ref, actor=actor, now=when)
 
 
 def rows(c: Container, lead_id: int | None) -> list[OutboxMessage]:
