@@ -740,6 +740,10 @@ def claim(
     _must_be_open(lead)
     if lead.offered_at is None:
         raise Refusal(f"{lead.ref} is not up for claiming: <@{lead.owner_id}> has it.")
+    if lead.first_touch_at is not None:
+        raise Refusal(
+            f"{lead.ref} was touched by <@{lead.owner_id}> since it was offered: it stays theirs."
+        )
     pool = _pool_of(agreement, lead)
     members = [] if pool is None else [c.user for c in pool_members(pool, directory)]
     if actor not in members:

@@ -263,3 +263,14 @@ def test_a_reassign_step_after_the_offer_leaves_the_lead_in_the_pools_channel(
     at(c, ny(23, 12))
     still = reload(c.engine, lead.id)
     assert (still.owner_id, still.offered_at, still.reassignments) == ("U0BOB", ny(23, 11), 1)
+
+
+def test_a_lead_its_owner_touched_after_the_offer_stays_theirs(c: Container) -> None:
+    lead = offered(c)
+    with unit_of_work(c.engine) as session:
+        leadwork.touch(
+            session, c.agreement, name=lead.ref, actor="U0BOB", now=ny(23, 11, 2), key="t1"
+        )
+    with pytest.raises(Refusal, match="was touched by <@U0BOB> since it was offered"):
+        claim(c, lead, "U0FRANK", ny(23, 11, 5))
+    assert reload(c.engine, lead.id).owner_id == "U0BOB"
