@@ -20,14 +20,6 @@ def _us(instant: datetime) -> int:
     return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
 
 
-def _at(us: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=us)
-
-
-def _micro(amount: timedelta) -> int:
-    return (amount.days * 86400 + amount.seconds) * 1_000_000 + amount.microseconds
-
-
 class Covered:
     """`calendar`'s business time between `first` and `last` (local dates), fast."""
 
@@ -52,16 +44,14 @@ class Covered:
                 self.through.append(total)
             day += timedelta(days=1)
         self._total = total
-        self._minutes: dict[Duration, int] = {}
+        self._amounts: dict[Duration, timedelta] = {}
 
     def _business(self, duration: Duration) -> timedelta:
-        minutes = self._minutes.get(duration)
-        if minutes is None:
-            minutes = self._minutes[duration] = self.calendar.business_minutes(duration)
-        return timedelta(minutes=minutes)
-
-    def _covers(self, us: int) -> bool:
-        return self._from <= us < self._to
+        amount = self._amounts.get(duration)
+        if amount is None:
+            minutes = self.calendar.business_minutes(duration)
+            amount = self._amounts[duration] = timedelta(minutes=minutes)
+        return amount
 
     def _upto(self, us: int) -> int:
         i = bisect.bisect_right(self.starts, us) - 1
@@ -72,32 +62,67 @@ class Covered:
     def add_business_time(self, start: datetime, amount: timedelta) -> datetime:
         if amount <= _ZERO:
             return self.calendar.add_business_time(start, amount)
-        at = _us(start)
-        if not self._covers(at):
+        d = start - _EPOCH
+        at = (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
+        if not self._from <= at < self._to:
             return self.calendar.add_business_time(start, amount)
-        target = self._upto(at) + _micro(amount)
+        starts = self.starts
+        i = bisect.bisect_right(starts, at) - 1
+        upto = 0 if i < 0 else self.before[i] + min(at, self.ends[i]) - starts[i]
+        target = upto + (amount.days * 86400 + amount.seconds) * 1_000_000 + amount.microseconds
         i = bisect.bisect_left(self.through, target)
-        if i >= len(self.through) or not self._covers(self.starts[i]):
+        if i >= len(starts) or not self._from <= starts[i] < self._to:
             return self.calendar.add_business_time(start, amount)
-        return _at(self.starts[i] + target - self.before[i])
+        return _EPOCH + timedelta(microseconds=starts[i] + target - self.before[i])
 
     def subtract_business_time(self, end: datetime, amount: timedelta) -> datetime:
         if amount <= _ZERO:
             return self.calendar.subtract_business_time(end, amount)
-        at = _us(end)
-        if not self._covers(at):
+        d = end - _EPOCH
+        at = (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
+        if not self._from <= at < self._to:
             return self.calendar.subtract_business_time(end, amount)
-        target = self._upto(at) - _micro(amount)
-        i = bisect.bisect_right(self.before, target) - 1
-        if target < 0 or i < 0 or not self._covers(self.ends[i]):
+        starts, before = self.starts, self.before
+        i = bisect.bisect_right(starts, at) - 1
+        upto = 0 if i < 0 else before[i] + min(at, self.ends[i]) - starts[i]
+        target = upto - (amount.days * 86400 + amount.seconds) * 1_000_000 - amount.microseconds
+        i = bisect.bisect_right(before, target) - 1
+        if target < 0 or i < 0 or not self._from <= self.ends[i] < self._to:
             return self.calendar.subtract_business_time(end, amount)
-        return _at(self.starts[i] + target - self.before[i])
+        return _EPOCH + timedelta(microseconds=starts[i] + target - before[i])
+
+    # -- business positions: open microseconds since the span began, for many windows from
+    # one start (None: outside the span; ask the methods above, which ask the calendar)
+
+    def position(self, instant: datetime) -> int | None:
+        """The open microseconds up to `instant`."""
+        d = instant - _EPOCH
+        at = (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
+        if not self._from <= at < self._to:
+            return None
+        i = bisect.bisect_right(self.starts, at) - 1
+        return 0 if i < 0 else self.before[i] + min(at, self.ends[i]) - self.starts[i]
+
+    def forward(self, position: int) -> datetime | None:
+        """The first instant at `position` (`add_business_time`'s answer)."""
+        i = bisect.bisect_left(self.through, position)
+        if i >= len(self.starts) or not self._from <= self.starts[i] < self._to:
+            return None
+        at = self.starts[i] + position - self.before[i]
+        return _EPOCH + timedelta(microseconds=at) if at < self._to else None
+
+    def backward(self, position: int) -> datetime | None:
+        """The last instant at `position` (`subtract_business_time`'s answer)."""
+        i = bisect.bisect_right(self.before, position) - 1
+        if position < 0 or i < 0 or not self._from <= self.ends[i] < self._to:
+            return None
+        return _EPOCH + timedelta(microseconds=self.starts[i] + position - self.before[i])
 
     def between(self, a: datetime, b: datetime) -> timedelta:
         ua, ub = _us(a), _us(b)
         if ub <= ua:
             return _ZERO
-        if not (self._covers(ua) and self._covers(ub)):
+        if not (self._from <= ua < self._to and self._from <= ub < self._to):
             return self.calendar.between(a, b)
         return timedelta(microseconds=self._upto(ub) - self._upto(ua))
 

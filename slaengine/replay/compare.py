@@ -11,8 +11,10 @@ went. Owners stay as they were: nobody is routed again."""
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -64,7 +66,26 @@ class Read:
         return len(self.kept) + sum(len(r) for r in self.replays.values())
 
 
+@contextmanager
+def uncollected() -> Iterator[None]:
+    """The cyclic garbage collector held off: a replay makes hundreds of thousands of small
+    objects, none of them in a cycle, and the collector's passes over them all, again and
+    again as they pile up, would cost as much as the replay itself."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def read(session: Session, kinds: Kinds, since: datetime, until: datetime, now: datetime) -> Read:
+    with uncollected():
+        return _read(session, kinds, since, until, now)
+
+
+def _read(session: Session, kinds: Kinds, since: datetime, until: datetime, now: datetime) -> Read:
     replays: dict[str, Replay] = {}
     others: list[str] = []
     for kind in kinds:
@@ -215,37 +236,52 @@ def summary(agreement: Agreement, lives: Iterable[Life]) -> dict[str, Any]:
             }  # fmt: skip
         return found
 
+    week_of = weeks.of
+    handed: Counter[str] = Counter()
+    due = within = 0
     for life in lives:
         breaches += life.breaches
         team = teams.get(life.team)
         if team is None:
             team = teams[life.team] = Counter()
-        kind = kinds.get(life.kind)
-        if kind is None:
-            kind = kinds[life.kind] = Counter()
-        if life.counted is not None and life.counted.outcome is not None:
-            team[life.counted.outcome] += 1
-            kind[life.counted.outcome] += 1
-            person(life.counted.owner)[life.counted.outcome] += 1
-        for alert in life.alerts:
-            mine = person(alert.target)
-            mine["alerts"] += 1
-            mine["alerts_by_week"][weeks.of(alert.at)] += 1
-            escalations += alert.topic == ESCALATE
-            warnings += alert.topic == WARN
-            team["alerts"] += 1
+        counted = life.counted
+        if counted is not None and counted.outcome is not None:
+            kind = kinds.get(life.kind)
+            if kind is None:
+                kind = kinds[life.kind] = Counter()
+            team[counted.outcome] += 1
+            kind[counted.outcome] += 1
+            mine = people.get(counted.owner) or person(counted.owner)
+            mine[counted.outcome] += 1
+        elif life.kind not in kinds:
+            kinds[life.kind] = Counter()
+        if life.alerts:
+            for alert in life.alerts:
+                mine = people.get(alert.target) or person(alert.target)
+                mine["alerts"] += 1
+                mine["alerts_by_week"][week_of(alert.at)] += 1
+                if alert.topic == ESCALATE:
+                    escalations += 1
+                elif alert.topic == WARN:
+                    warnings += 1
+            team["alerts"] += len(life.alerts)
         r = life.response
         if r is not None:
-            counts.handed[life.kind] += 1
-            counts.due += 1
-            counts.within += r.touched is not None and r.touched <= r.due
-            if r.touched is not None:
-                owner = life.counted.owner if life.counted else ""
-                touch = Touch(owner, r.handed.timestamp(), r.touched.timestamp())
+            handed[life.kind] += 1
+            due += 1
+            touched = r.touched
+            if touched is not None:
+                within += touched <= r.due
+                owner = counted.owner if counted else ""
+                touch = Touch(owner, r.handed.timestamp(), touched.timestamp())
                 touches.append(touch)
-                person(owner)["responses"].append(minutes(touch.handed, touch.touched))
+                mine = people.get(owner) or person(owner)
+                mine["responses"].append(minutes(touch.handed, touch.touched))
         if life.decision is not None:
             counts.decided[(life.decision[0], life.reject_reason)] += 1
+    counts.handed.update(handed)
+    counts.due += due
+    counts.within += within
     figures = lead_figures(counts, touches, minutes)
     return {
         "leads": {
@@ -319,11 +355,12 @@ def compare(
 ) -> Comparison:
     """What really happened to the items of `found` (under the agreement `in_force`) beside
     what `proposal` would have done."""
-    return Comparison(
-        first,
-        last,
-        sorted(found.replays),
-        sorted(found.not_replayed),
-        summary(in_force, actual(found)),
-        summary(proposal, proposed(found, proposal)),
-    )
+    with uncollected():
+        return Comparison(
+            first,
+            last,
+            sorted(found.replays),
+            sorted(found.not_replayed),
+            summary(in_force, actual(found)),
+            summary(proposal, proposed(found, proposal)),
+        )

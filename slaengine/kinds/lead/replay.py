@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,9 +25,10 @@ from slaengine.calendar import BusinessTime
 from slaengine.engine.lives import Alert, Life, Response
 from slaengine.engine.services import MISSED
 from slaengine.kinds.lead.agreement import LEADS_TABLE
-from slaengine.kinds.lead.rules import MarketingStatus, Stage, plan_windows
+from slaengine.kinds.lead.rules import MarketingStatus, Stage, WindowPlanner
 from slaengine.kinds.lead.tables import Lead
 from slaengine.persistence.tables import Item, ItemEvent
+from slaengine.replay.clock import Covered
 from slaengine.scorecard import counting
 
 #: the item events a replay reads besides the lead's own instants
@@ -67,6 +68,10 @@ class LeadFacts:
             if instant < at:
                 return before
         return self.owner
+
+
+def _us(amount: timedelta) -> int:
+    return (amount.days * 86400 + amount.seconds) * 1_000_000 + amount.microseconds
 
 
 def ladder(agreement: Agreement) -> list[str]:
@@ -163,8 +168,8 @@ class LeadReplay:
         return lives
 
     def under(self, agreement: Agreement, clock: BusinessTime, now: datetime) -> list[Life]:
-        targets = tuple(ladder(agreement))
-        return [live(agreement, clock, f, now, targets) for f in self.facts]
+        living = Living(agreement, clock, now, ladder(agreement))
+        return [living.live(f) for f in self.facts]
 
 
 def _shifted(
@@ -188,94 +193,166 @@ def live(
     ladder_targets: Sequence[str],
 ) -> Life:
     """One lead lived again under `agreement`, up to `now`."""
-    plan = plan_windows(
-        agreement, MarketingStatus(f.status), f.campaign, f.handed_off_at, calendar=clock
-    )
-    instants = [
-        plan.response_warn_at, plan.response_due_at, plan.accept_warn_at, plan.accept_due_at,
-        plan.recycle_at,
-    ]  # fmt: skip
-    if f.pauses:
-        instants = _shifted(clock, instants, f.pauses, now)
-    rw, rd, aw, ad, lapse = instants
-    recycled = lapse <= now and (f.decided_at is None or f.decided_at > lapse)
-    decided = None if recycled else f.decided_at
-    closed = lapse if recycled else decided
-    touched = f.first_touch_at or f.decided_at
-    if touched is not None and closed is not None and touched > closed:
-        touched = None  # touched after it would have been recycled
-    ended = closed or now  # the end of its life so far
-    alerts: list[Alert] = []
-    breaches = 0
-    # the response window, from the handoff until the first touch (or the close)
-    left_response = touched or closed
-    until = left_response or now
-    if rw < until and rw <= now:
-        alerts.append(Alert(f.owner_at(rw), rw, "warn"))
-    if rd < until and rd < now:
-        breaches += 1
-        alerts += [Alert(t, rd, "escalate") for t in ladder_targets]
-    # the accept window, from the first touch until the decision (or the recycling)
-    working = touched is not None and touched < ended
-    if working:
-        assert touched is not None
-        if ad <= touched:  # breached at the first pass after the touch; no warning
+    return Living(agreement, clock, now, ladder_targets).live(f)
+
+
+class Living:
+    """Leads lived again under one agreement up to `now`: its tables read once."""
+
+    def __init__(
+        self,
+        agreement: Agreement,
+        clock: BusinessTime,
+        now: datetime,
+        ladder_targets: Sequence[str],
+    ) -> None:
+        self.planner = WindowPlanner(agreement, clock)
+        self.clock = clock
+        self.now = now
+        self.targets = tuple(ladder_targets)
+        self.statuses = {s.value: s for s in MarketingStatus}
+        #: the windows planned for a kind of handoff: (status, campaign or not, instant)
+        self.plans: dict[tuple[str, bool, datetime], tuple[datetime, ...]] = {}
+
+    def windows(self, f: LeadFacts) -> tuple[datetime, ...]:
+        """Its warning, due, accept warning, accept due and recycling instants, planned
+        once for each kind of handoff (leads handed over together share them)."""
+        key = (f.status, bool(f.campaign), f.handed_off_at)
+        found = self.plans.get(key)
+        if found is None:
+            found = self._by_position(f) or self._planned(f)
+            self.plans[key] = found
+        return found
+
+    def _planned(self, f: LeadFacts) -> tuple[datetime, ...]:
+        plan = self.planner.plan(self.statuses[f.status], f.campaign, f.handed_off_at)
+        return (
+            plan.response_warn_at, plan.response_due_at, plan.accept_warn_at,
+            plan.accept_due_at, plan.recycle_at,
+        )  # fmt: skip
+
+    def _by_position(self, f: LeadFacts) -> tuple[datetime, ...] | None:
+        """`_planned`'s answer on the fast clock, each business window counted from the
+        handoff's business position (found once) in integers; None when the clock cannot
+        answer so (outside its span, calendar time) and the planner must."""
+        clock, planner = self.clock, self.planner
+        if not isinstance(clock, Covered) or planner.warn_amount is None:
+            return None
+        tier = planner.tiers.get(self.statuses[f.status])
+        accept, warn = planner.accept_within[1], planner.warn_amount[1]
+        if tier is None or tier[1] is None or accept is None or warn is None:
+            return None
+        handed = f.handed_off_at
+        start = clock.position(handed)
+        if start is None:
+            return None
+        due_at, accept_at = start + _us(tier[1]), start + _us(accept)
+        due, accept_due = clock.forward(due_at), clock.forward(accept_at)
+        if due is None or accept_due is None:
+            return None
+        if f.campaign and planner.follow_up is not None:
+            campaign_due = planner.add(handed, planner.follow_up)
+            if campaign_due < due:
+                campaign_at = clock.position(campaign_due)
+                if campaign_at is None:
+                    return None
+                due, due_at = campaign_due, campaign_at
+        if due > accept_due:
+            accept_due, accept_at = due, due_at
+        warn_us = _us(warn)
+        if warn_us <= 0:
+            return None
+        warned = clock.backward(due_at - warn_us)
+        accept_warned = clock.backward(accept_at - warn_us)
+        if warned is None or accept_warned is None:
+            return None
+        lapse = planner.add(handed, planner.recycle_after)
+        return max(handed, warned), due, max(handed, accept_warned), accept_due, lapse
+
+    def live(self, f: LeadFacts) -> Life:
+        """One lead lived again, up to `now`."""
+        now, clock, ladder_targets = self.now, self.clock, self.targets
+        rw, rd, aw, ad, lapse = self.windows(f)
+        if f.pauses:
+            rw, rd, aw, ad, lapse = _shifted(clock, [rw, rd, aw, ad, lapse], f.pauses, now)
+        recycled = lapse <= now and (f.decided_at is None or f.decided_at > lapse)
+        decided = None if recycled else f.decided_at
+        closed = lapse if recycled else decided
+        touched = f.first_touch_at or f.decided_at
+        if touched is not None and closed is not None and touched > closed:
+            touched = None  # touched after it would have been recycled
+        ended = closed or now  # the end of its life so far
+        alerts: list[Alert] = []
+        breaches = 0
+        # the response window, from the handoff until the first touch (or the close)
+        left_response = touched or closed
+        until = left_response or now
+        if rw < until and rw <= now:
+            alerts.append(Alert(f.owner_at(rw), rw, "warn"))
+        if rd < until and rd < now:
             breaches += 1
-            alerts += [Alert(t, touched, "escalate") for t in ladder_targets]
-        else:
-            if aw < ended and aw <= now:
-                warned = max(aw, touched)
-                alerts.append(Alert(f.owner_at(warned), warned, "warn"))
-            if ad < ended and ad < now:
+            alerts += [Alert(t, rd, "escalate") for t in ladder_targets]
+        # the accept window, from the first touch until the decision (or the recycling)
+        working = touched is not None and touched < ended
+        if working:
+            assert touched is not None
+            if ad <= touched:  # breached at the first pass after the touch; no warning
                 breaches += 1
-                alerts += [Alert(t, ad, "escalate") for t in ladder_targets]
-    # the first window left after its due instant is its miss, for whoever owned it then
-    miss: counting.Miss[datetime] | None = None
-    steps: list[tuple[datetime, int, str]] = [(at, 1, before) for at, before, _ in f.handovers]
-    if touched is not None and working:
-        steps.append((touched, 0, ""))
-    if closed is not None:
-        steps.append((closed, 2, ""))
-    due = rd
-    for at, what, before in sorted(steps):
-        if closed is not None and at > closed:
-            break
-        if at > due:
-            miss = counting.Miss(due, before or f.owner_at(at))
-            break
-        if what == 0:
-            due = ad
-        elif what == 2:
-            break
-    outcome: str | None = None
-    if closed is not None:
-        if recycled or decided is None:
-            outcome = MISSED
-        else:
-            assert touched is not None or decided is not None
-            responded = (touched or decided) <= rd
-            outcome = "met" if responded and decided <= ad else MISSED
-    is_open = closed is None
-    current_due = (ad if working else rd) if is_open else None
-    overdue = current_due is not None and current_due < now
-    counted = counting.counted(
-        counting.Facts(
-            f.owner_at(ended) if closed else f.owner, is_open, current_due, overdue, outcome,
-            closed, miss,
+                alerts += [Alert(t, touched, "escalate") for t in ladder_targets]
+            else:
+                if aw < ended and aw <= now:
+                    warned = max(aw, touched)
+                    alerts.append(Alert(f.owner_at(warned), warned, "warn"))
+                if ad < ended and ad < now:
+                    breaches += 1
+                    alerts += [Alert(t, ad, "escalate") for t in ladder_targets]
+        # the first window left after its due instant is its miss, for whoever owned it then
+        miss: counting.Miss[datetime] | None = None
+        steps: list[tuple[datetime, int, str]] = [(at, 1, before) for at, before, _ in f.handovers]
+        if touched is not None and working:
+            steps.append((touched, 0, ""))
+        if closed is not None:
+            steps.append((closed, 2, ""))
+        due = rd
+        for at, what, before in sorted(steps):
+            if closed is not None and at > closed:
+                break
+            if at > due:
+                miss = counting.Miss(due, before or f.owner_at(at))
+                break
+            if what == 0:
+                due = ad
+            elif what == 2:
+                break
+        outcome: str | None = None
+        if closed is not None:
+            if recycled or decided is None:
+                outcome = MISSED
+            else:
+                assert touched is not None or decided is not None
+                responded = (touched or decided) <= rd
+                outcome = "met" if responded and decided <= ad else MISSED
+        is_open = closed is None
+        current_due = (ad if working else rd) if is_open else None
+        overdue = current_due is not None and current_due < now
+        counted = counting.counted(
+            counting.Facts(
+                f.owner_at(ended) if closed else f.owner, is_open, current_due, overdue, outcome,
+                closed, miss,
+            )
+        )  # fmt: skip
+        stage = f.stage if decided is not None and f.stage in DECIDED else None
+        return Life(
+            f.item_id,
+            "lead",
+            f.team,
+            counted,
+            breaches,
+            tuple(alerts),
+            Response(f.handed_off_at, rd, touched),
+            (stage, decided) if stage is not None and decided is not None else None,
+            f.reject_reason if stage == Stage.REJECTED.value else None,
         )
-    )  # fmt: skip
-    stage = f.stage if decided is not None and f.stage in DECIDED else None
-    return Life(
-        f.item_id,
-        "lead",
-        f.team,
-        counted,
-        breaches,
-        tuple(alerts),
-        Response(f.handed_off_at, rd, touched),
-        (stage, decided) if stage is not None and decided is not None else None,
-        f.reject_reason if stage == Stage.REJECTED.value else None,
-    )
 
 
 def replay(session: Session, since: datetime, until: datetime, now: datetime) -> LeadReplay:
