@@ -78,10 +78,11 @@ def smooth_pick(seats: Sequence[Seat], skipped: Collection[str]) -> Pick:
     """The next rep of a pool, as nginx's smooth weighted round robin picks (`seats` in the
     pool's order; those in `skipped` are not eligible and keep their state):
 
-    - the eligible seats' current weights are centred on 0 (nginx keeps them so for a
-      fixed set of peers; a rep leaving or coming back shifts them), each held within the
-      range nginx's own stay in, and a seat eligible again after being passed over joins
-      at 0, the pool's average: it does not catch up on what it missed;
+    - when the eligible seats are not those of the last pick (a rep left or came back),
+      their current weights are centred on 0 (nginx keeps them so for a fixed set of
+      peers), each held within the range nginx's own mostly stay in, and a seat eligible
+      again after being passed over joins at 0, the pool's average: it does not catch up on
+      what it missed; with the same seats as at the last pick, nginx's step is taken as is;
     - each eligible seat's current weight grows by its weight;
     - the seat with the highest current weight is chosen (on a tie, the one whose last
       lead is oldest), and its current weight drops by the eligible seats' total weight.
@@ -93,13 +94,17 @@ def smooth_pick(seats: Sequence[Seat], skipped: Collection[str]) -> Pick:
         return Pick(None, tuple(replace(s, resting=True) for s in seats))
     weights = {seat.user: seat.weight for seat in eligible}
     total = sum(weights.values())
-    steady = {s.user: s.current for s in eligible if not s.resting}
-    current = _centred(steady, weights) if steady else {}
-    current.update({s.user: 0 for s in eligible if s.resting})
-    # the range nginx's current weights stay in for a fixed set of peers
-    low = total - min(weights.values())
-    high = low + (len(set(weights.values())) > 1)
-    current = _centred({u: max(-low, min(high, c)) for u, c in current.items()}, weights)
+    if all(seat.resting == (seat.user in skipped) for seat in seats):
+        # the same reps as at the last pick: nginx's own step, from where they stand
+        current = {seat.user: seat.current for seat in eligible}
+    else:
+        steady = {s.user: s.current for s in eligible if not s.resting}
+        current = _centred(steady, weights) if steady else {}
+        current.update({s.user: 0 for s in eligible if s.resting})
+        # held within the range nginx's current weights stay in for most sets of peers
+        low = total - min(weights.values())
+        high = low + (len(set(weights.values())) > 1)
+        current = _centred({u: max(-low, min(high, c)) for u, c in current.items()}, weights)
     for user, w in weights.items():
         current[user] += w
     chosen = max(eligible, key=lambda s: (current[s.user], -s.turn))
