@@ -486,6 +486,13 @@ def unknown_teams(data: Mapping[str, Any], named: list[tuple[str, Any]]) -> list
     ]
 
 
+def teams_named(data: Mapping[str, Any], key: str, *fields: str) -> list[str]:
+    """A problem for each of `fields` of the table `key` naming a team the agreement does not
+    have (a kind's `Section.cross`)."""
+    found = table(data, key)
+    return unknown_teams(data, [(f"{key}.{f}", found[f]) for f in fields if f in found])
+
+
 def cross_problems(data: Any, sections: Sequence[Section[Any]] = ()) -> list[str]:
     """What no single key shows: a missing team, teams named elsewhere, and each kind's own
     checks across tables (`Section.cross`).
@@ -498,8 +505,7 @@ def cross_problems(data: Any, sections: Sequence[Section[Any]] = ()) -> list[str
         for needed in ("sales", "marketing")
         if needed not in teams
     ]
-    campaigns = table(data, "campaigns")
-    problems += unknown_teams(data, [("campaigns.owner", campaigns.get("owner"))])
+    problems += teams_named(data, "campaigns", "owner")
     if isinstance(data, Mapping):
         for section in sections:
             problems += section.cross(data)

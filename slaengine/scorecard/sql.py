@@ -20,6 +20,16 @@ def week_of(column: Any, edges: Sequence[datetime]) -> Any:
     ).label("week")
 
 
+def week_or_none(column: Any, edges: Sequence[datetime]) -> Any:
+    """Which week of `edges` `column` is in, as the database computes it; NULL outside them
+    (and for NULL)."""
+    return sa.case(
+        (column < edges[0], None),
+        *[(column < edge, i) for i, edge in enumerate(edges[1:])],
+        else_=None,
+    )
+
+
 def within(column: Any, edges: Sequence[datetime]) -> Any:
     return sa.and_(column >= edges[0], column < edges[-1])
 

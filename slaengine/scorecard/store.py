@@ -21,19 +21,9 @@ from slaengine.scorecard.compute import PAUSE, RESUME, Scorecard, compute, pause
 from slaengine.scorecard.figures import TREND_WEEKS
 from slaengine.scorecard.rows import CountedRow, PauseSpan, Rows
 from slaengine.scorecard.sources import Sources
-from slaengine.scorecard.sql import within
+from slaengine.scorecard.sql import week_or_none, within
 from slaengine.scorecard.standing import ItemRow
 from slaengine.scorecard.weeks import bounds
-
-
-def _week_or_none(column: Any, edges: Sequence[datetime]) -> Any:
-    """Which week of `edges` `column` is in, as the database computes it; NULL outside them
-    (and for NULL)."""
-    return sa.case(
-        (column < edges[0], None),
-        *[(column < edge, i) for i, edge in enumerate(edges[1:])],
-        else_=None,
-    )
 
 
 def _missed() -> Any:
@@ -65,10 +55,10 @@ def counted(session: Session, edges: Sequence[datetime], now: datetime) -> list[
     )
     facts = [
         col(Item.kind), col(Item.team), col(Item.owner_id), is_open, col(Item.outcome),
-        sa.case((is_open, _week_or_none(due_at, edges)), else_=None),
+        sa.case((is_open, week_or_none(due_at, edges)), else_=None),
         sa.and_(is_open, due_at < now),
-        sa.case((is_open, None), else_=_week_or_none(closed_at, edges)),
-        col(missed.actor), _week_or_none(col(missed.at), edges),
+        sa.case((is_open, None), else_=week_or_none(closed_at, edges)),
+        col(missed.actor), week_or_none(col(missed.at), edges),
     ]  # fmt: skip
     labels = [f"fact_{i}" for i in range(len(facts))]
     query = (
@@ -125,9 +115,9 @@ def pauses(session: Session, start: datetime, end: datetime, now: datetime) -> l
         .exists()
     )
     overlapping = sa.select(item_id).where(action == PAUSE, at < end, sa.not_(resumed_before))
-    query = sa.select(
-        item_id, action, at, col(ItemEvent.actor), col(ItemEvent.detail)
-    ).where(action.in_([PAUSE, RESUME]), at < end, item_id.in_(overlapping))
+    query = sa.select(item_id, action, at, col(ItemEvent.actor), col(ItemEvent.detail)).where(
+        action.in_([PAUSE, RESUME]), at < end, item_id.in_(overlapping)
+    )
     events = [
         (int(item), str(what), when, str(actor), str(detail))
         for item, what, when, actor, detail in session.execute(query).all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import func
 from sqlalchemy.orm import lazyload
@@ -13,6 +14,9 @@ from slaengine.engine.kind import ResponseRow
 from slaengine.kinds.lead.tables import Absence, Lead, RotationState, RoutingCursor, RoutingSeat
 from slaengine.persistence.db import upsert_insert
 from slaengine.persistence.tables import REF_BASE, Item, ItemEvent
+
+#: a table with one row per key, created on first use (`_held`)
+HeldRow = TypeVar("HeldRow", RoutingCursor, RotationState)
 
 
 def by_external_id(session: Session, external_id: str) -> Lead | None:
@@ -53,23 +57,29 @@ def away_on(session: Session, users: Iterable[str], day: date) -> set[str]:
     return set(session.exec(query).all())
 
 
-def routing_cursor(session: Session, team: str) -> RoutingCursor:
-    """The team's round-robin cursor, held for this transaction.
+def _held(session: Session, table: type[HeldRow], key: str, value: str) -> HeldRow:
+    """The row of `table` whose `key` is `value`, held for this transaction.
 
     The row is created if missing with an insert that ignores a conflict, which also takes
     SQLite's write lock; on PostgreSQL the row is then locked. Either way concurrent
-    handoffs take turns instead of reading the same cursor.
+    writers take turns instead of reading the same row.
     """
     dialect = session.get_bind().dialect
     session.execute(
-        upsert_insert(dialect)(RoutingCursor)
-        .values(team=team)
-        .on_conflict_do_nothing(index_elements=["team"])
+        upsert_insert(dialect)(table)
+        .values({key: value})
+        .on_conflict_do_nothing(index_elements=[key])
     )
-    query = select(RoutingCursor).where(RoutingCursor.team == team)
+    query = select(table).where(getattr(table, key) == value)
     if dialect.name == "postgresql":
         query = query.with_for_update()
     return session.exec(query.execution_options(populate_existing=True)).one()
+
+
+def routing_cursor(session: Session, team: str) -> RoutingCursor:
+    """The team's round-robin cursor, held for this transaction (`_held`): concurrent
+    handoffs take turns instead of reading the same cursor."""
+    return _held(session, RoutingCursor, "team", team)
 
 
 def routing_seats(session: Session, pool: str, users: Sequence[str]) -> dict[str, RoutingSeat]:
@@ -129,17 +139,8 @@ def routed_counts(session: Session, pool: str | None, since: datetime) -> dict[s
 
 
 def rotation_state(session: Session, user_id: str) -> RotationState:
-    """The rep's standing in rotation, held for this transaction (created if missing)."""
-    dialect = session.get_bind().dialect
-    session.execute(
-        upsert_insert(dialect)(RotationState)
-        .values(user_id=user_id)
-        .on_conflict_do_nothing(index_elements=["user_id"])
-    )
-    query = select(RotationState).where(RotationState.user_id == user_id)
-    if dialect.name == "postgresql":
-        query = query.with_for_update()
-    return session.exec(query.execution_options(populate_existing=True)).one()
+    """The rep's standing in rotation, held for this transaction (`_held`)."""
+    return _held(session, RotationState, "user_id", user_id)
 
 
 def rotation_states(session: Session, users: Iterable[str]) -> dict[str, RotationState]:

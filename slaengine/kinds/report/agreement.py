@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from slaengine.agreement.config import DurationField, Model, Section, Weekly, table, unknown_teams
+from slaengine.agreement.config import DurationField, Model, Section, Weekly, teams_named
 
 
 class Reports(Model):
@@ -20,10 +20,7 @@ class Reports(Model):
 
 
 def _teams(data: Mapping[str, Any]) -> list[str]:
-    reports = table(data, "reports")
-    return unknown_teams(
-        data, [(f"reports.{f}", reports[f]) for f in ("owner", "feedback_by") if f in reports]
-    )
+    return teams_named(data, "reports", "owner", "feedback_by")
 
 
 REPORTS_TABLE: Section[Reports | None] = Section("reports", Reports | None, None, cross=_teams)

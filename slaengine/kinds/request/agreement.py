@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from slaengine.agreement.config import LeadField, Model, Section, table, unknown_teams
+from slaengine.agreement.config import LeadField, Model, Section, teams_named
 from slaengine.durations import Share
 
 
@@ -16,8 +16,7 @@ class ContentRequests(Model):
 
 
 def _owner(data: Mapping[str, Any]) -> list[str]:
-    owner = table(data, "content_requests").get("owner")
-    return unknown_teams(data, [("content_requests.owner", owner)])
+    return teams_named(data, "content_requests", "owner")
 
 
 CONTENT_REQUESTS_TABLE: Section[ContentRequests | None] = Section(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from slaengine.agreement.config import DurationField, Model, Section, table, unknown_teams
+from slaengine.agreement.config import DurationField, Model, Section, teams_named
 
 
 class TrainingSettings(Model):
@@ -17,10 +17,7 @@ class TrainingSettings(Model):
 
 
 def _teams(data: Mapping[str, Any]) -> list[str]:
-    training = table(data, "training")
-    return unknown_teams(
-        data, [(f"training.{f}", training[f]) for f in ("owner", "attendees") if f in training]
-    )
+    return teams_named(data, "training", "owner", "attendees")
 
 
 TRAINING_TABLE: Section[TrainingSettings | None] = Section(
